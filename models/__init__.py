@@ -1,0 +1,12 @@
+"""All tables; importing this module registers every one of them with SQLModel's metadata."""
+
+from models.case import Case, CaseEvent
+from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
+from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
+from models.structure import Building, Community, GroupChat, Grid, Person, StaffRole, Street
+
+__all__ = [
+    "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
+    "ConversationState", "GroupChat", "Grid", "MediatorTier", "OutboxMessage", "Person",
+    "ProcessedUpdate", "Role", "StaffRole", "Street", "Urgency",
+]

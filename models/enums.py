@@ -1,0 +1,66 @@
+"""Enumerations shared by models, services and handlers."""
+
+from enum import StrEnum
+
+
+class CaseKind(StrEnum):
+    """What a resident's request is about."""
+
+    REPAIR = "repair"
+    DISPUTE = "dispute"
+    WISH = "wish"
+    EMERGENCY = "emergency"
+    OTHER = "other"
+
+
+class CaseStatus(StrEnum):
+    """Where a case is in its closed loop."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"  # handled by the worker, awaiting the resident's confirmation
+    REOPENED = "reopened"
+    RETURNED = "returned"  # sent back to the manager by the worker
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class CaseAction(StrEnum):
+    """Everything that can happen to a case; each is one row of the lifecycle table."""
+
+    CREATE = "create"
+    ASSIGN = "assign"
+    ACCEPT = "accept"
+    TRANSFER = "transfer"
+    RETURN = "return"
+    RESOLVE = "resolve"
+    CONFIRM = "confirm"
+    REOPEN = "reopen"
+    RATE = "rate"
+    CANCEL = "cancel"
+
+
+class Urgency(StrEnum):
+    """How fast a case must be handled."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class Role(StrEnum):
+    """A person's role in the sub-district."""
+
+    ADMIN = "admin"  # sub-district (街道) admin
+    MANAGER = "manager"  # community (社区) manager
+    WORKER = "worker"  # grid worker (网格员)
+    MEDIATOR = "mediator"
+    VOLUNTEER = "volunteer"
+
+
+class MediatorTier(StrEnum):
+    """Mediation tiers: volunteer, community, legal."""
+
+    VOLUNTEER = "volunteer"
+    COMMUNITY = "community"
+    LEGAL = "legal"

@@ -1,0 +1,160 @@
+"""Turn a resident's free Chinese text into a case kind, an address and an urgency.
+
+Address rules (decided here, see tests/test_intake.py for examples):
+- A building is "N号楼", "N栋", "N幢", "N座", or "N号" only when a unit or room follows
+  ("8号2单元302"), since a bare "5号" is usually a date ("5号停的水").
+- "N楼" is a floor ("住6楼", "一楼", "4号楼2单元6楼"), never a building, except directly
+  before a unit ("3楼2单元"), because floors have no units. 楼上/楼下/顶楼 are never addresses.
+- "3-2-301" is building-unit-room. A room is 3-4 digits right after the building or unit
+  ("12号楼301", "10号楼3单元502") or "N室"/"N房" anywhere.
+- A whole message that is only a number ("3", "三", "3号", "3-2") is a building (and unit):
+  that is how residents answer the bot's "几号楼？".
+- Chinese numerals are read only in front of an address word, so "三天", "十分钟", "七点",
+  "八十多" never become addresses; "两" counts only in "两单元" ("两栋楼" = two buildings).
+- Not read: lettered buildings ("B座"), rooms spoken without 室 ("三零一"), "N楼" as an answer.
+Kinds come from the weighted phrases in services/intake_rules.py; negation is not analysed
+except for "不危险" in the urgency check.
+"""
+
+import re
+from dataclasses import dataclass
+
+from models.enums import CaseKind, Urgency
+from services.chinese_numbers import cn_to_int, normalise_numbers
+from services.intake_rules import (
+    EMERGENCY_OUTRANKS,
+    KIND_RULES,
+    NOT_URGENT_PATTERN,
+    PRIORITY,
+    STRONG,
+    URGENT_PATTERN,
+)
+
+CONFIDENT: float = 0.6
+# Confidence when no rule matched at all: the kind is only a default guess.
+_NO_EVIDENCE = 0.3
+
+# Not after 这/那/有/每/哪/几 ("有一座凉亭", "这1栋") nor inside a longer number (phones).
+_BUILDING = re.compile(
+    r"(?<![这那有每哪几\d])(\d{1,3})\s*(?:号\s*楼|栋|幢|座"
+    r"|号(?=\s*(?:\d{1,2}\s*单元|\d{3,4}(?!\d)|-\s*\d))"
+    r"|楼(?=\s*\d{1,2}\s*单元))"
+)
+_TRIPLE = re.compile(r"(?<!\d)(\d{1,3})\s*-\s*(\d{1,2})\s*-\s*(\d{3,4})(?!\d)")
+_UNIT = re.compile(r"(?<!\d)(\d{1,2})\s*单元")
+# Unit right after a building: "2单元" or "2-" when a room follows ("3号楼2-301").
+_UNIT_AFTER = re.compile(r"\s*-?\s*(\d{1,2})\s*(?:单元|-(?=\s*\d{3,4}))")
+# Room right after a building or unit; not an amount, age, year or part of a phone number.
+_ROOM_AFTER = re.compile(r"\s*-?\s*(\d{3,4})(?![\d元块岁年月日米%.])")
+_ROOM_MARKED = re.compile(r"(?<!\d)(\d{3,4})\s*[室房]")
+_ANSWER = re.compile(r"(\d{1,3})\s*号?(?:\s*-\s*(\d{1,2}))?")
+_ANSWER_CN = re.compile(r"([零〇一二两三四五六七八九十]{1,3})号?")
+_TRAILING = "。.，,！!？?～~ \t\r\n"
+
+_RULES: dict[CaseKind, list[tuple[re.Pattern[str], float]]] = {
+    kind: [(re.compile(pattern), weight) for pattern, weight in rules]
+    for kind, rules in KIND_RULES.items()
+}
+_URGENT = re.compile(URGENT_PATTERN)
+_NOT_URGENT = re.compile(NOT_URGENT_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReport:
+    """What the bot understood from one message."""
+
+    kind: CaseKind
+    confidence: float
+    building: str | None
+    unit: str | None
+    room: str | None
+    urgency: Urgency
+
+    def as_dict(self) -> dict[str, object]:
+        """Return a JSON-ready dict with enum values as plain strings."""
+        return {
+            "kind": self.kind.value,
+            "building": self.building,
+            "unit": self.unit,
+            "room": self.room,
+            "confidence": self.confidence,
+            "urgency": self.urgency.value,
+        }
+
+
+def _number(digits: str | None) -> str | None:
+    """Drop leading zeros from a building or unit ("03" -> "3")."""
+    return None if digits is None else str(int(digits))
+
+
+def _short_answer(text: str) -> tuple[str | None, str | None]:
+    """Read a reply that is nothing but a number, such as "3", "三", "3号" or "3-2"."""
+    answer = text.strip(_TRAILING)
+    if match := _ANSWER.fullmatch(answer):
+        return _number(match.group(1)), _number(match.group(2))
+    if (match := _ANSWER_CN.fullmatch(answer)) and (value := cn_to_int(match.group(1))):
+        return str(value), None
+    return None, None
+
+
+def parse_address(text: str) -> tuple[str | None, str | None, str | None]:
+    """Return (building, unit, room) found in the text, each None when absent."""
+    text = normalise_numbers(text if isinstance(text, str) else "")
+    building = unit = room = None
+    if found := _BUILDING.search(text):
+        building, end = _number(found.group(1)), found.end()
+        if after_unit := _UNIT_AFTER.match(text, end):
+            unit, end = _number(after_unit.group(1)), after_unit.end()
+        if after_room := _ROOM_AFTER.match(text, end):
+            room = after_room.group(1)
+    elif triple := _TRIPLE.search(text):
+        return _number(triple.group(1)), _number(triple.group(2)), triple.group(3)
+    else:
+        building, unit = _short_answer(text)
+    if unit is None and (found_unit := _UNIT.search(text)):
+        unit = _number(found_unit.group(1))
+        if room is None and (after_room := _ROOM_AFTER.match(text, found_unit.end())):
+            room = after_room.group(1)
+    if room is None and (marked := _ROOM_MARKED.search(text)):
+        room = marked.group(1)
+    return building, unit, room
+
+
+def score_kinds(text: str) -> dict[CaseKind, float]:
+    """Return the summed rule weights per kind, the evidence behind the classification."""
+    return {
+        kind: sum(weight for pattern, weight in rules if pattern.search(text))
+        for kind, rules in _RULES.items()
+    }
+
+
+def _classify(scores: dict[CaseKind, float]) -> tuple[CaseKind, float]:
+    """Pick the winning kind and say how sure we are of it."""
+    if scores[CaseKind.EMERGENCY] >= EMERGENCY_OUTRANKS:
+        kind = CaseKind.EMERGENCY
+    else:
+        kind = max(PRIORITY, key=lambda k: (scores[k], -PRIORITY.index(k)))
+    top = scores[kind]
+    if top <= 0:
+        return CaseKind.OTHER, _NO_EVIDENCE
+    rival = max(score for other, score in scores.items() if other is not kind)
+    if kind is CaseKind.EMERGENCY:
+        rival /= 2  # an emergency that also mentions a broken thing is still an emergency
+    share = top / (top + rival)  # 1.0 when nothing else matched, 0.5 on a tie
+    strength = min(1.0, top / STRONG)  # one weak keyword is not enough to be sure
+    return kind, round(0.2 + 0.75 * share * strength, 2)
+
+
+def _urgency(text: str, kind: CaseKind) -> Urgency:
+    """Emergencies, dangerous repairs and fights need someone now."""
+    if kind is CaseKind.EMERGENCY or _URGENT.search(_NOT_URGENT.sub("", text)):
+        return Urgency.URGENT
+    return Urgency.NORMAL
+
+
+def parse_report(text: str) -> ParsedReport:
+    """Classify one resident message and extract its address; never raises."""
+    text = normalise_numbers(text if isinstance(text, str) else "")
+    kind, confidence = _classify(score_kinds(text))
+    building, unit, room = parse_address(text)
+    return ParsedReport(kind, confidence, building, unit, room, _urgency(text, kind))

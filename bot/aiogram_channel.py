@@ -1,0 +1,218 @@
+"""The aiogram channel adapter: Telegram updates in, outbox payloads out."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update,
+)
+
+from bot.ordering import KeyedSerialRunner, OffsetTracker
+from bot.sender import Delivery
+from handlers.types import Effects, Incoming, Sender
+
+log = logging.getLogger("gridbot.aiogram")
+Core = Callable[[Incoming], Awaitable[Effects | None]]
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def keyboard(rows: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None:
+    """Build an inline keyboard from outbox button rows."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b["text"], url=b["url"]) if b.get("url")
+         else InlineKeyboardButton(text=b["text"], callback_data=b["data"]) for b in row]
+        for row in rows
+    ])
+
+
+class AiogramTransport:
+    """Sends outbox payloads with an aiogram Bot, mapping Telegram's answers to Deliveries."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
+        """Send or edit one message."""
+        markup = keyboard(payload.get("buttons") or [])
+        try:
+            if payload.get("edit_message_id"):
+                await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
+                                                 message_id=payload["edit_message_id"],
+                                                 reply_markup=markup)
+                return Delivery("sent", message_id=payload["edit_message_id"])
+            reply = payload.get("reply_to_message_id")
+            message = await self.bot.send_message(
+                chat_id, payload["text"], reply_markup=markup,
+                reply_parameters=ReplyParameters(message_id=reply,
+                                                 allow_sending_without_reply=True)
+                if reply else None,
+            )
+            return Delivery("sent", message_id=message.message_id)
+        except TelegramRetryAfter as exc:
+            return Delivery("retry", retry_after=float(exc.retry_after), error=exc.message)
+        except TelegramForbiddenError as exc:
+            return Delivery("failed", error=exc.message)
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return Delivery("sent", message_id=payload.get("edit_message_id"))
+            return Delivery("failed", error=exc.message)
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            return Delivery("retry", retry_after=2.0, error=str(exc))
+
+
+def display_name(first: str, last: str | None) -> str:
+    """Join a Telegram first and last name; Chinese names take no space ("王" + "大爷")."""
+    if not last:
+        return first
+    cjk = first[-1:] >= "\u2e80" and last[:1] >= "\u2e80"
+    return f"{first}{last}" if cjk else f"{first} {last}"
+
+
+def incoming_from_message(message: Message, update_id: int, bot_id: int, username: str) -> Incoming:
+    """Reduce an aiogram Message to an Incoming."""
+    user = message.from_user
+    text = message.text or message.caption or ""
+    replied = message.reply_to_message
+    return Incoming(
+        update_id=update_id, chat_id=message.chat.id, chat_type=message.chat.type,
+        sender=Sender(id=user.id if user else message.chat.id,
+                      name=display_name(user.first_name, user.last_name) if user else "",
+                      language=user.language_code if user else None),
+        text=text, message_id=message.message_id,
+        reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
+        mentions_bot=bool(username) and f"@{username.lower()}" in text.lower(),
+    )
+
+
+def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
+    """Reduce an aiogram CallbackQuery to an Incoming."""
+    message = query.message
+    chat_id = message.chat.id if message else query.from_user.id
+    chat_type = message.chat.type if message else "private"
+    return Incoming(
+        update_id=update_id, chat_id=chat_id, chat_type=chat_type,
+        sender=Sender(id=query.from_user.id,
+                      name=display_name(query.from_user.first_name, query.from_user.last_name),
+                      language=query.from_user.language_code),
+        message_id=message.message_id if message else None,
+        callback_id=query.id, callback_data=query.data or "",
+    )
+
+
+def update_key(update: Update) -> tuple[int, int]:
+    """Updates with the same (chat, user) key are handled in arrival order."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat.id if query.message else query.from_user.id
+        return chat, query.from_user.id
+    if update.message is not None:
+        message = update.message
+        return message.chat.id, message.from_user.id if message.from_user else 0
+    return 0, update.update_id
+
+
+class AiogramChannel:
+    """Runs the bot on aiogram: long polling with per-person ordering, and the transport."""
+
+    name = "aiogram"
+
+    def __init__(self, token: str, api_base: str, *, polling_timeout: int = 25) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self.bot = Bot(token, session=session)
+        self.transport = AiogramTransport(self.bot)
+        self.polling_timeout = polling_timeout
+        self.username, self.bot_id = "", 0
+        self._core: Core | None = None
+        self.dispatcher = Dispatcher()
+        self.dispatcher.include_router(self._router())
+
+    def _router(self) -> Router:
+        router = Router(name=__name__)
+        router.message.register(self._on_message, F.text | F.caption)
+        router.callback_query.register(self._on_callback)
+        return router
+
+    async def identify(self) -> str:
+        """Ask Telegram who the bot is; return its username."""
+        me = await self.bot.get_me()
+        self.username, self.bot_id = me.username or "", me.id
+        return self.username
+
+    async def _on_message(self, message: Message, event_update: Update) -> None:
+        assert self._core is not None
+        await self._core(incoming_from_message(message, event_update.update_id, self.bot_id,
+                                               self.username))
+
+    async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        assert self._core is not None
+        effects = await self._core(incoming_from_callback(query, event_update.update_id))
+        answer = effects.answer if effects else None
+        try:
+            await query.answer(text=(answer.text[:200] if answer else None) or None,
+                               show_alert=bool(answer and answer.alert))
+        except TelegramBadRequest as exc:  # too old: the press was redelivered after a restart
+            log.info("callback answer refused: %s", exc.message)
+
+    async def feed(self, update: Update) -> None:
+        """Process one update through the dispatcher."""
+        await self.dispatcher.feed_update(self.bot, update)
+
+    async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
+        """Long-poll until stopped; each update is confirmed only after it is processed."""
+        self._core = core
+        tracker, runner = OffsetTracker(), KeyedSerialRunner()
+        try:
+            while not stop.is_set():
+                try:
+                    updates = await self.bot.get_updates(
+                        offset=tracker.offset(), timeout=self.polling_timeout,
+                        allowed_updates=ALLOWED_UPDATES, request_timeout=self.polling_timeout + 10)
+                except (TelegramNetworkError, TelegramServerError) as exc:
+                    log.warning("getUpdates failed, retrying: %s", exc)
+                    await asyncio.sleep(2)
+                    continue
+                fresh = [u for u in updates if tracker.accept(u.update_id)]
+                for update in fresh:
+                    runner.submit(update_key(update), self._job(update, tracker, stop))
+                if updates and not fresh:
+                    # Only updates still in flight came back: wait for one to finish.
+                    tracker.changed.clear()
+                    try:
+                        await asyncio.wait_for(tracker.changed.wait(), 1.0)
+                    except TimeoutError:
+                        pass
+        finally:
+            await runner.cancel()
+
+    def _job(self, update: Update, tracker: OffsetTracker,
+             stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            delay = 1.0
+            while True:
+                try:
+                    await self.feed(update)
+                    tracker.done(update.update_id)
+                    return
+                except Exception:
+                    # The database is unreachable (or worse): keep the update and try again.
+                    log.exception("update %s not processed; retrying", update.update_id)
+                    if stop.is_set():
+                        return
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+        return run
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await self.bot.session.close()

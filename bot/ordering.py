@@ -1,0 +1,88 @@
+"""In order per person, concurrent across chats; and a safe getUpdates offset."""
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+
+Job = Callable[[], Awaitable[None]]
+
+
+class KeyedSerialRunner:
+    """Runs jobs with the same key one after another, in submission order; other keys run
+    concurrently (at most `limit` at a time)."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self._queues: dict[Hashable, deque[Job]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(limit)
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def submit(self, key: Hashable, job: Job) -> None:
+        """Queue a job behind the earlier ones with the same key."""
+        queue = self._queues.get(key)
+        if queue is not None:
+            queue.append(job)
+            return
+        self._queues[key] = deque([job])
+        self._idle.clear()
+        task = asyncio.create_task(self._drain(key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, key: Hashable) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                async with self._slots:
+                    await queue[0]()
+                queue.popleft()
+        finally:
+            del self._queues[key]
+            if not self._queues:
+                self._idle.set()
+
+    async def join(self) -> None:
+        """Wait until every queued job has run."""
+        await self._idle.wait()
+
+    async def cancel(self) -> None:
+        """Stop all running jobs (their updates stay unconfirmed and come again)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._queues.clear()
+        self._idle.set()
+
+
+class OffsetTracker:
+    """Confirms to Telegram only the updates that are fully processed."""
+
+    def __init__(self) -> None:
+        self._pending: set[int] = set()
+        self._highest = -1
+        self.changed = asyncio.Event()
+
+    def accept(self, update_id: int) -> bool:
+        """Take a newly fetched update; False if it was already taken."""
+        if update_id <= self._highest:
+            return False
+        self._highest = update_id
+        self._pending.add(update_id)
+        return True
+
+    def done(self, update_id: int) -> None:
+        """Mark an update processed."""
+        self._pending.discard(update_id)
+        self.changed.set()
+
+    def offset(self) -> int | None:
+        """Return the getUpdates offset: everything below it is processed."""
+        if self._pending:
+            return min(self._pending)
+        return self._highest + 1 if self._highest >= 0 else None
+
+    @property
+    def in_flight(self) -> int:
+        """Count updates taken but not yet processed."""
+        return len(self._pending)

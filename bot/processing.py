@@ -1,0 +1,80 @@
+"""Processing one update exactly once: claim its id, run the conversation, queue the replies,
+all in one transaction."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.context import Context
+from handlers.router import handle
+from handlers.texts import Texts
+from handlers.types import CallbackAnswer, Effects, Incoming, Outgoing
+from services import outbox
+from services.clock import Clock
+from services.directory import ensure_person
+from services.errors import DomainError
+from services.updates import claim_update
+
+log = logging.getLogger("gridbot.processing")
+
+
+@dataclass
+class Processor:
+    """Runs updates through the handlers with the project's transaction rules."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    texts: Texts
+    tz: ZoneInfo
+    bot_username: str
+
+    async def process(self, incoming: Incoming) -> Effects | None:
+        """Handle one update; None when it was already processed (a redelivery)."""
+        try:
+            return await self._process(incoming)
+        except Exception:
+            log.exception("update failed", extra={"update_id": incoming.update_id})
+            return await self._apologise(incoming)
+
+    async def _process(self, incoming: Incoming) -> Effects | None:
+        async with self.sessions() as session, session.begin():
+            now = self.clock.now()
+            if not await claim_update(session, update_id=incoming.update_id, at=now):
+                log.info("duplicate update skipped", extra={"update_id": incoming.update_id})
+                return None
+            me = await ensure_person(session, telegram_id=incoming.sender.id,
+                                     name=incoming.sender.name,
+                                     private_chat_at=now if incoming.is_private else None)
+            ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
+                          bot_username=self.bot_username, incoming=incoming, me=me)
+            try:
+                async with session.begin_nested():
+                    await handle(ctx)
+            except DomainError as refusal:
+                # The savepoint undid the attempt; the polite refusal is in ctx.effects.
+                log.info("refused", extra={"update_id": incoming.update_id, "key": refusal.key})
+            self._queue(session, ctx.effects, now)
+            return ctx.effects
+
+    async def _apologise(self, incoming: Incoming) -> Effects | None:
+        """Record a failing update as processed and say sorry, so it cannot loop forever."""
+        effects = Effects()
+        if incoming.is_button:
+            effects.answer = CallbackAnswer(self.texts("error.generic"), alert=True)
+        elif incoming.is_private:
+            effects.messages.append(Outgoing(incoming.chat_id, self.texts("error.generic")))
+        async with self.sessions() as session, session.begin():
+            now = self.clock.now()
+            if not await claim_update(session, update_id=incoming.update_id, at=now):
+                return None
+            self._queue(session, effects, now)
+        return effects
+
+    @staticmethod
+    def _queue(session: AsyncSession, effects: Effects, now: datetime) -> None:
+        for message in effects.messages:
+            outbox.enqueue(session, chat_id=message.chat_id, payload=message.to_payload(),
+                           at=now, case_id=message.case_id)

@@ -1,0 +1,132 @@
+"""The outbox sender: leases queued messages, sends them through the channel's transport within
+the flood limits, and records what happened. Channel-neutral."""
+
+import asyncio
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ratelimit import FloodLimiter
+from models import OutboxMessage
+from services import outbox
+
+log = logging.getLogger("gridbot.sender")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to one message."""
+
+    status: Literal["sent", "retry", "failed"]
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str = ""
+
+
+class Transport(Protocol):
+    """Sends one outbox payload through a chat platform."""
+
+    async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery: ...
+
+
+def wall_clock() -> datetime:
+    """Delivery timing uses the real clock, whatever clock the domain runs on."""
+    return datetime.now(UTC)
+
+
+class OutboxSender:
+    """Drains the outbox: per chat in order, across chats concurrently, within flood limits."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], transport: Transport,
+                 limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5) -> None:
+        self.sessions, self.transport, self.limiter = sessions, transport, limiter
+        self.batch, self.idle_poll_s = batch, idle_poll_s
+        self.owner = uuid.uuid4().hex[:16]
+        self._wake = asyncio.Event()
+        self.sent = 0
+
+    def wake(self) -> None:
+        """Ask for a drain now (new messages were committed)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain until told to stop."""
+        while not stop.is_set():
+            try:
+                handled = await self.drain_once()
+            except Exception:
+                log.exception("outbox drain failed")
+                handled = 0
+            if handled == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
+                except TimeoutError:
+                    pass
+
+    async def drain_once(self) -> int:
+        """Send one leased batch; return how many messages were handled."""
+        async with self.sessions() as session, session.begin():
+            rows = await outbox.lease_batch(session, now=wall_clock(), owner=self.owner,
+                                            limit=self.batch)
+        if not rows:
+            return 0
+        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_chat[row.chat_id].append(row)
+        results = await asyncio.gather(*(self._send_chat(chat, msgs)
+                                         for chat, msgs in by_chat.items()))
+        async with self.sessions() as session, session.begin():
+            for outcomes in results:
+                await self._record(session, outcomes)
+        return len(rows)
+
+    async def _send_chat(
+        self, chat_id: int, rows: Sequence[OutboxMessage]
+    ) -> list[tuple[OutboxMessage, Delivery | None]]:
+        outcomes: list[tuple[OutboxMessage, Delivery | None]] = []
+        for index, row in enumerate(rows):
+            await self.limiter.acquire(chat_id)
+            try:
+                delivery = await self.transport.deliver(chat_id, row.payload)
+            except Exception as exc:  # a bug or an unexpected answer: retry later, keep order
+                log.exception("delivery crashed", extra={"outbox_id": row.id})
+                delivery = Delivery("retry", retry_after=5.0, error=repr(exc))
+            outcomes.append((row, delivery))
+            if delivery.status == "retry":
+                if delivery.retry_after:
+                    self.limiter.pause(chat_id, delivery.retry_after)
+                # Later messages of this chat wait for this one.
+                outcomes.extend((later, None) for later in rows[index + 1:])
+                break
+        return outcomes
+
+    async def _record(
+        self, session: AsyncSession, outcomes: list[tuple[OutboxMessage, Delivery | None]]
+    ) -> None:
+        now = wall_clock()
+        held_back = [row.id for row, d in outcomes if d is None and row.id is not None]
+        await outbox.release(session, row_ids=held_back)
+        for row, delivery in outcomes:
+            if delivery is None or row.id is None:
+                continue
+            if delivery.status == "sent":
+                self.sent += 1
+                await outbox.mark_sent(session, row_id=row.id, at=now,
+                                       message_id=delivery.message_id)
+            elif delivery.status == "retry":
+                log.warning("send will be retried", extra={"outbox_id": row.id,
+                                                          "error": delivery.error})
+                await outbox.mark_retry(session, row_id=row.id, at=now,
+                                        delay_s=max(delivery.retry_after, 1.0),
+                                        error=delivery.error)
+            else:
+                log.warning("send failed for good", extra={"outbox_id": row.id,
+                                                          "error": delivery.error})
+                await outbox.mark_failed(session, row_id=row.id, at=now, error=delivery.error)

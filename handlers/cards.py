@@ -1,0 +1,112 @@
+"""How cases look on screen: cards, receipts and buttons. Texts come from the catalogue."""
+
+from datetime import datetime
+
+from handlers.context import Context
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from models import Case, CaseStatus, Person, Urgency
+
+Rows = tuple[tuple[Button, ...], ...]
+CARD_TEXT_LIMIT = 1500
+
+
+def local(ctx: Context, moment: datetime | None) -> str:
+    """Show a UTC timestamp in the configured local zone."""
+    return moment.astimezone(ctx.tz).strftime("%m-%d %H:%M") if moment else "-"
+
+
+def kind_name(ctx: Context, kind: str) -> str:
+    """Name a case kind."""
+    return ctx.texts(f"kind.{kind}")
+
+
+def status_name(ctx: Context, status: str) -> str:
+    """Name a case status."""
+    return ctx.texts(f"status.{status}")
+
+
+def address(ctx: Context, case: Case, *, public: bool) -> str:
+    """Describe where: the building only in public, the flat too for those who may see it."""
+    if not case.building_label:
+        return ctx.texts("address.none")
+    parts = [ctx.texts("address.building", building=case.building_label)]
+    if not public:
+        if case.unit:
+            parts.append(ctx.texts("address.unit", unit=case.unit))
+        if case.room:
+            parts.append(ctx.texts("address.room", room=case.room))
+    return "".join(parts)
+
+
+def button(ctx: Context, key: str, act: Act, case_id: int = 0, arg: int = 0) -> Button:
+    """Make a catalogue-labelled button carrying a payload."""
+    return Button(ctx.texts(key), data=Payload(act, case_id, arg).pack())
+
+
+def case_card(
+    ctx: Context, case: Case, reporter: Person | None, *, phone: bool, header: str = "card.new",
+    footer: str | None = None,
+) -> str:
+    """Render the private card a worker or manager gets."""
+    text = case.text if len(case.text) <= CARD_TEXT_LIMIT else case.text[:CARD_TEXT_LIMIT] + "…"
+    lines = [
+        ctx.texts(header, id=case.id, kind=kind_name(ctx, case.kind)),
+        ctx.texts("card.urgent") if case.urgency == Urgency.URGENT else None,
+        ctx.texts("card.address", address=address(ctx, case, public=False)),
+        ctx.texts("card.text", text=text),
+        ctx.texts("card.reporter", name=reporter.name if reporter else "-"),
+        ctx.texts("card.phone", phone=reporter.phone) if phone and reporter and reporter.phone
+        else None,
+        ctx.texts("card.time", time=local(ctx, case.created_at),
+                  status=status_name(ctx, case.status)),
+        footer,
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def worker_buttons(ctx: Context, case: Case) -> Rows:
+    """Offer the assignee the actions the case's status allows."""
+    cid = case.id or 0
+    accept = button(ctx, "btn.accept", Act.ACCEPT, cid)
+    resolve = button(ctx, "btn.resolve", Act.RESOLVE, cid)
+    transfer = button(ctx, "btn.transfer", Act.TRANSFER, cid)
+    give_back = button(ctx, "btn.return", Act.RETURN, cid)
+    rows: dict[str, Rows] = {
+        CaseStatus.ASSIGNED: ((accept,), (transfer, give_back)),
+        CaseStatus.ACCEPTED: ((resolve,), (transfer, give_back)),
+        CaseStatus.REOPENED: ((accept, resolve), (transfer, give_back)),
+    }
+    return rows.get(case.status, ())
+
+
+def assign_buttons(ctx: Context, case: Case, workers: list[tuple[Person, int]]) -> Rows:
+    """Offer a manager one button per worker, with their open-case count."""
+    return tuple(
+        (Button(ctx.texts("btn.assign_to", name=p.name, open=n),
+                data=Payload(Act.ASSIGN_TO, case.id or 0, p.id or 0).pack()),)
+        for p, n in workers[:12]
+    )
+
+
+def confirm_buttons(ctx: Context, case_id: int) -> Rows:
+    """Ask the resident: solved or not."""
+    return ((button(ctx, "btn.solved", Act.SOLVED, case_id),
+             button(ctx, "btn.not_solved", Act.NOT_SOLVED, case_id)),)
+
+
+def star_buttons(ctx: Context, case_id: int) -> Rows:
+    """Big rating buttons, one per row, best first."""
+    stars = tuple((Button(ctx.texts("btn.stars", stars="⭐" * n),
+                          data=Payload(Act.STARS, case_id, n).pack()),) for n in range(5, 0, -1))
+    return stars
+
+
+def track_button(ctx: Context, case_id: int) -> Rows:
+    """A deep link that opens the private chat and subscribes the resident to the case."""
+    return ((Button(ctx.texts("btn.track"), url=ctx.deep_link(f"c{case_id}")),),)
+
+
+def stars(n: int | None) -> str:
+    """Draw a rating."""
+    return "★" * (n or 0)

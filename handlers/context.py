@@ -1,0 +1,55 @@
+"""What a handler gets besides the Incoming: the session to pass to services, the clock, texts,
+and the place to put its replies."""
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.texts import Texts
+from handlers.types import Button, CallbackAnswer, Effects, Incoming, Outgoing
+from models import Person
+from services.clock import Clock
+
+
+@dataclass
+class Context:
+    """One update's world: services get `session`; replies collect in `effects`."""
+
+    session: AsyncSession
+    clock: Clock
+    texts: Texts
+    tz: ZoneInfo
+    bot_username: str
+    incoming: Incoming
+    me: Person
+    effects: Effects = field(default_factory=Effects)
+
+    def send(
+        self, chat_id: int, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *,
+        case_id: int | None = None, reply_to: int | None = None,
+    ) -> None:
+        """Queue a new message."""
+        self.effects.messages.append(Outgoing(chat_id=chat_id, text=text, buttons=buttons,
+                                              case_id=case_id, reply_to_message_id=reply_to))
+
+    def reply(self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), **kw: int | None) -> None:
+        """Queue a message to the chat the update came from."""
+        self.send(self.incoming.chat_id, text, buttons, **kw)
+
+    def edit(self, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+        """Change the message whose button was pressed."""
+        if self.incoming.message_id is None:
+            self.reply(text, buttons)
+            return
+        self.effects.messages.append(Outgoing(chat_id=self.incoming.chat_id, text=text,
+                                              buttons=buttons,
+                                              edit_message_id=self.incoming.message_id))
+
+    def answer(self, text: str = "", *, alert: bool = False) -> None:
+        """Answer the button press (an alert for refusals, a toast otherwise)."""
+        self.effects.answer = CallbackAnswer(text=text, alert=alert)
+
+    def deep_link(self, payload: str) -> str:
+        """Return a link that opens the private chat with the bot and passes `payload`."""
+        return f"https://t.me/{self.bot_username}?start={payload}"

@@ -1,0 +1,76 @@
+"""Filing a report: store and route the case, give receipts, and hand the card to the worker."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from handlers import notify
+from handlers.cards import (
+    address, assign_buttons, case_card, kind_name, track_button, worker_buttons,
+)
+from handlers.context import Context
+from models import Building, Case, CaseKind, Person, Role, Urgency
+from services import directory, residents
+from services.cases import NewReport, assignable_workers, report_case
+
+
+async def file_report(ctx: Context, draft: dict[str, Any]) -> None:
+    """Store the drafted report as a case and tell everyone who needs to know."""
+    building: Building | None = None
+    if draft.get("building_id"):
+        building = await directory.building_in(ctx.session, draft["building_id"], None)
+    kind = CaseKind(draft["kind"])
+    report = NewReport(
+        text=draft["text"], kind=kind, urgency=Urgency(draft["urgency"]),
+        community_id=draft.get("community_id"), building=building,
+        building_label=draft.get("building"), unit=draft.get("unit"), room=draft.get("room"),
+        source_chat_id=None if ctx.incoming.is_private else ctx.incoming.chat_id,
+        source_message_id=draft.get("message_id"),
+    )
+    reported = await report_case(ctx.session, clock=ctx.clock, reporter=ctx.me, report=report)
+    if building is not None and (draft.get("remember") or draft.get("room")):
+        await residents.remember_address(ctx.session, person=ctx.me, building=building,
+                                         unit=draft.get("unit"), room=draft.get("room"))
+    case, assignee = reported.case, reported.assignee
+    assert case.id is not None
+    worker = assignee.name if assignee else ctx.texts("receipt.community")
+    if kind == CaseKind.EMERGENCY:
+        ctx.reply(ctx.texts("emergency.numbers"))
+    if ctx.incoming.is_private:
+        ctx.reply(ctx.texts("receipt.private", id=case.id, kind=kind_name(ctx, kind),
+                            address=address(ctx, case, public=False), worker=worker))
+    else:
+        # Disputes are personal: the group sees only that the case exists.
+        key = "receipt.group_private" if kind == CaseKind.DISPUTE else "receipt.group"
+        ctx.reply(ctx.texts(key, id=case.id, kind=kind_name(ctx, kind), worker=worker,
+                            building=address(ctx, case, public=True)),
+                  track_button(ctx, case.id), reply_to=ctx.incoming.message_id)
+    await hand_over(ctx, case, assignee, reported.also_notify)
+
+
+async def hand_over(
+    ctx: Context, case: Case, assignee: Person | None, also: Sequence[Person] = ()
+) -> None:
+    """Send the card: a worker gets action buttons; a manager gets assignment buttons."""
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    if assignee is not None and assignee.id is not None and await directory.has_role(
+        ctx.session, assignee.id, Role.WORKER, community_id=case.community_id
+    ):
+        notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
+                         worker_buttons(ctx, case), case_id=case.id)
+    elif assignee is not None:
+        await send_assign_card(ctx, case, [assignee], header="card.unassigned")
+    for person in also:
+        notify.to_person(ctx, person, case_card(ctx, case, reporter, phone=False,
+                                                header="card.fyi"), case_id=case.id)
+
+
+async def send_assign_card(
+    ctx: Context, case: Case, managers: Sequence[Person], *, header: str, footer: str | None = None
+) -> None:
+    """Give managers the case with one button per worker they can assign it to."""
+    workers = list(await assignable_workers(ctx.session, case))
+    counts = await directory.open_case_counts(ctx.session, [w.id for w in workers if w.id])
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    text = case_card(ctx, case, reporter, phone=False, header=header, footer=footer)
+    buttons = assign_buttons(ctx, case, [(w, counts.get(w.id or 0, 0)) for w in workers])
+    notify.to_people(ctx, managers, text, buttons, case_id=case.id)

@@ -1,0 +1,40 @@
+"""Who hears about a case, and where: staff privately; residents privately when they can be
+reached, otherwise in the group the case came from, without personal details."""
+
+from collections.abc import Iterable
+
+from handlers.cards import Rows
+from handlers.context import Context
+from models import Case, Person
+
+
+def to_person(ctx: Context, person: Person | None, text: str, buttons: Rows = (), *,
+              case_id: int | None = None) -> bool:
+    """Send privately to a person who has a Telegram account; tell whether it was queued."""
+    if person is None or person.telegram_id is None:
+        return False
+    ctx.send(person.telegram_id, text, buttons, case_id=case_id)
+    return True
+
+
+def to_people(ctx: Context, people: Iterable[Person], text: str, buttons: Rows = (), *,
+              case_id: int | None = None) -> None:
+    """Send the same private message to several people."""
+    for person in people:
+        to_person(ctx, person, text, buttons, case_id=case_id)
+
+
+def can_reach_privately(person: Person | None) -> bool:
+    """Tell whether the bot may write to this person (they opened a private chat)."""
+    return bool(person and person.telegram_id and person.private_chat_at)
+
+
+def to_reporter(
+    ctx: Context, case: Case, reporter: Person | None, private: tuple[str, Rows],
+    public: tuple[str, Rows] | None = None,
+) -> None:
+    """Tell the resident: privately if possible, else a public-safe line in the source group."""
+    if can_reach_privately(reporter):
+        to_person(ctx, reporter, private[0], private[1], case_id=case.id)
+    elif public is not None and case.source_chat_id is not None:
+        ctx.send(case.source_chat_id, public[0], public[1], case_id=case.id)

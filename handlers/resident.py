@@ -1,0 +1,94 @@
+"""Residents closing the loop: confirm or reopen, rate, comment.
+
+```mermaid
+stateDiagram-v2
+    Resolved --> AskRating: 解决了
+    Resolved --> AskWhy: 没解决
+    AskWhy --> Reopened: resident's words go to the same worker
+    AskRating --> AskComment: 1–5 stars
+    AskComment --> [*]: comment or 不用了
+```
+"""
+
+from handlers import notify
+from handlers.cards import button, case_card, stars, star_buttons, worker_buttons
+from handlers.context import Context
+from handlers.payloads import Act, Payload
+from models import CaseAction, Person
+from services import cases, conversation
+from services.errors import DomainError
+from services.lifecycle import allowed
+
+STEP_REOPEN, STEP_COMMENT = "resident.reopen_words", "resident.comment"
+
+
+async def on_solved(ctx: Context, payload: Payload) -> None:
+    """Close the case as solved and ask for a rating."""
+    case = await cases.confirm_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
+                                    actor=ctx.me)
+    ctx.answer()
+    ctx.edit(ctx.texts("resident.ask_rating", id=case.id), star_buttons(ctx, payload.case_id))
+
+
+async def on_not_solved(ctx: Context, payload: Payload) -> None:
+    """Ask what is still wrong before reopening."""
+    case = await cases.load_case(ctx.session, payload.case_id)
+    if case.reporter_id != ctx.me.id:
+        raise DomainError("case.not_reporter", case_id=case.id)
+    if not allowed(case.status, CaseAction.REOPEN):
+        raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
+    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
+                                user_id=ctx.incoming.sender.id, step=STEP_REOPEN,
+                                data={"case_id": case.id})
+    ctx.answer()
+    ctx.edit(ctx.texts("resident.ask_reopen_words", id=case.id))
+
+
+async def on_stars(ctx: Context, payload: Payload) -> None:
+    """Record the rating, thank the resident, and post the closing receipt in the group."""
+    case = await cases.rate_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
+                                 actor=ctx.me, stars=payload.arg)
+    ctx.answer(ctx.texts("resident.thanks_toast"))
+    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
+                                user_id=ctx.incoming.sender.id, step=STEP_COMMENT,
+                                data={"case_id": case.id})
+    ctx.edit(ctx.texts("resident.ask_comment", id=case.id, stars=stars(case.rating)),
+             ((button(ctx, "btn.no_comment", Act.NO_COMMENT, payload.case_id),),))
+    worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+    notify.to_person(ctx, worker, ctx.texts("worker.rated", id=case.id, stars=stars(case.rating)),
+                     case_id=case.id)
+    if case.source_chat_id is not None:
+        ctx.send(case.source_chat_id, ctx.texts("group.closed", id=case.id,
+                                                stars=stars(case.rating)), case_id=case.id)
+
+
+async def on_no_comment(ctx: Context, payload: Payload) -> None:
+    """Finish without a comment."""
+    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
+                              user_id=ctx.incoming.sender.id)
+    ctx.answer()
+    ctx.edit(ctx.texts("resident.bye", id=payload.case_id))
+
+
+async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
+    """Take the resident's words: why it is not solved, or a comment on the service."""
+    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
+                              user_id=ctx.incoming.sender.id)
+    words = ctx.incoming.text.strip()
+    if step == STEP_COMMENT:
+        case = await cases.comment_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],
+                                        actor=ctx.me, comment=words)
+        ctx.reply(ctx.texts("resident.comment_saved"))
+        worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+        notify.to_person(ctx, worker, ctx.texts("worker.commented", id=case.id, comment=words),
+                         case_id=case.id)
+        return
+    case = await cases.reopen_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],
+                                   actor=ctx.me, words=words)
+    worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+    ctx.reply(ctx.texts("resident.reopened", id=case.id,
+                        worker=worker.name if worker else ctx.texts("receipt.community")))
+    footer = ctx.texts("card.reopen_words", words=words)
+    notify.to_person(ctx, worker, case_card(ctx, case, ctx.me, phone=True, header="card.reopened",
+                                            footer=footer),
+                     worker_buttons(ctx, case), case_id=case.id)

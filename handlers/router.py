@@ -1,0 +1,154 @@
+"""The one entry point: turn an Incoming into the right conversation step."""
+
+from collections.abc import Awaitable, Callable
+
+from handlers import intake, resident, views, worker
+from handlers.context import Context
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from models import Role
+from services import conversation, directory
+from services.errors import DomainError
+
+ButtonHandler = Callable[[Context, Payload], Awaitable[None]]
+
+BUTTONS: dict[Act, ButtonHandler] = {
+    Act.ACCEPT: worker.on_accept,
+    Act.TRANSFER: worker.on_transfer,
+    Act.TRANSFER_TO: worker.on_transfer_to,
+    Act.RETURN: worker.on_return,
+    Act.RESOLVE: worker.on_resolve,
+    Act.SKIP_NOTE: worker.on_skip_note,
+    Act.ASSIGN_TO: worker.on_assign_to,
+    Act.SOLVED: resident.on_solved,
+    Act.NOT_SOLVED: resident.on_not_solved,
+    Act.STARS: resident.on_stars,
+    Act.NO_COMMENT: resident.on_no_comment,
+}
+INTAKE_PICKS = {Act.PICK_BUILDING, Act.PICK_COMMUNITY, Act.PICK_KIND}
+PRIVATE_ONLY = {"my", "tasks", "case"}
+
+
+async def handle(ctx: Context) -> None:
+    """Route one update; domain refusals become polite answers."""
+    try:
+        if ctx.incoming.is_button:
+            await on_button(ctx)
+        else:
+            await on_message(ctx)
+    except DomainError as refusal:
+        params = dict(refusal.params)
+        if "status" in params:
+            params["status"] = ctx.texts(f"status.{params['status']}")
+        text = ctx.texts(f"error.{refusal.key}", **params)
+        ctx.effects.messages.clear()
+        if ctx.incoming.is_button:
+            ctx.answer(text, alert=True)
+        else:
+            ctx.reply(text)
+        raise
+
+
+async def on_button(ctx: Context) -> None:
+    """Decode a button press and run its action; forged or stale presses change nothing."""
+    payload = Payload.unpack(ctx.incoming.callback_data or "")
+    if payload is None:
+        ctx.answer(ctx.texts("button.invalid"), alert=True)
+        return
+    if payload.act in INTAKE_PICKS or payload.act == Act.CANCEL:
+        waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
+                                             user_id=ctx.incoming.sender.id)
+        mine = waiting is not None and waiting.step.startswith("intake.")
+        if payload.act == Act.CANCEL and mine:
+            await intake.on_cancel(ctx)
+        else:
+            await intake.on_pick(ctx, payload, waiting.data if mine and waiting else None)
+    elif payload.act == Act.OPEN:
+        ctx.answer()
+        await views.show_case(ctx, payload.case_id, with_history=False)
+    elif payload.act == Act.PAGE:
+        ctx.answer()
+        await views.tasks(ctx, max(payload.arg, 0), edit=True)
+    else:
+        await BUTTONS[payload.act](ctx, payload)
+
+
+async def on_message(ctx: Context) -> None:
+    """Handle a text message: a command, an answer the bot waits for, or a new report."""
+    inc = ctx.incoming
+    command = inc.command(ctx.bot_username)
+    if command is not None:
+        await on_command(ctx, *command)
+        return
+    if not inc.is_private and not (inc.mentions_bot or inc.reply_to_bot):
+        return  # group chatter not addressed to the bot
+    waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+    if waiting is not None:
+        await on_step(ctx, waiting.step, waiting.data)
+        return
+    await intake.start_report(ctx, _strip_mention(inc.text, ctx.bot_username))
+
+
+async def on_step(ctx: Context, step: str, data: dict) -> None:  # type: ignore[type-arg]
+    """Continue the conversation that is waiting for this person's words."""
+    if step.startswith("intake."):
+        await intake.on_text(ctx, step, data)
+    elif step.startswith("worker."):
+        await worker.on_text(ctx, step, data)
+    elif step.startswith("resident."):
+        await resident.on_text(ctx, step, data)
+    else:
+        await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
+                                  user_id=ctx.incoming.sender.id)
+
+
+async def on_command(ctx: Context, name: str, args: str) -> None:
+    """Run a slash command."""
+    inc = ctx.incoming
+    if name in PRIVATE_ONLY and not inc.is_private:
+        ctx.reply(ctx.texts("group.use_private"),
+                  ((Button(ctx.texts("btn.open_private"), url=ctx.deep_link("help")),),))
+        return
+    if name == "start":
+        await _start(ctx, args)
+    elif name == "help":
+        ctx.reply(await _help_text(ctx))
+    elif name in ("report", "sos"):
+        await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+        await intake.start_report(ctx, args if name == "report" else (args or ctx.texts("sos.text")))
+    elif name == "cancel":
+        await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+        ctx.reply(ctx.texts("cancel.done"))
+    elif name == "my":
+        await views.my_cases(ctx)
+    elif name == "tasks":
+        await views.tasks(ctx)
+    elif name == "case":
+        number = args.lstrip("#").strip()
+        if not number.isdigit():
+            ctx.reply(ctx.texts("case.usage"))
+            return
+        await views.show_case(ctx, int(number), with_history=True)
+    else:
+        ctx.reply(ctx.texts("command.unknown"))
+
+
+async def _start(ctx: Context, args: str) -> None:
+    if args.startswith("c") and args[1:].isdigit():
+        await views.follow_case(ctx, int(args[1:]))
+        return
+    ctx.reply(ctx.texts("start.welcome", name=ctx.me.name) + "\n\n" + await _help_text(ctx))
+
+
+async def _help_text(ctx: Context) -> str:
+    roles = {r.role for r in await directory.roles_of(ctx.session, ctx.me.id or 0)}
+    parts = [ctx.texts("help.resident")]
+    if roles & {Role.WORKER, Role.MANAGER, Role.ADMIN}:
+        parts.append(ctx.texts("help.worker"))
+    if roles & {Role.MANAGER, Role.ADMIN}:
+        parts.append(ctx.texts("help.manager"))
+    return "\n\n".join(parts)
+
+
+def _strip_mention(text: str, bot_username: str) -> str:
+    return text.replace(f"@{bot_username}", " ").strip()

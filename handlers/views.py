@@ -1,0 +1,105 @@
+"""Looking at cases: /my for residents, /tasks for workers, /case N and its card for those allowed."""
+
+from handlers import notify
+from handlers.cards import (
+    address, assign_buttons, case_card, confirm_buttons, kind_name, local, status_name,
+    worker_buttons,
+)
+from handlers.context import Context
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from models import Case, CaseStatus, Person, Urgency
+from services import case_queries, cases, directory
+
+PAGE = 8
+
+
+def _line(ctx: Context, case: Case) -> str:
+    urgent = ctx.texts("list.urgent_mark") if case.urgency == Urgency.URGENT else ""
+    return ctx.texts("list.line", urgent=urgent, id=case.id, kind=kind_name(ctx, case.kind),
+                     status=status_name(ctx, case.status), address=address(ctx, case, public=True),
+                     time=local(ctx, case.created_at))
+
+
+async def my_cases(ctx: Context) -> None:
+    """List the resident's own cases."""
+    mine = await case_queries.reported_by(ctx.session, ctx.me.id or 0)
+    if not mine:
+        ctx.reply(ctx.texts("my.none"))
+        return
+    lines = [ctx.texts("my.header")] + [_line(ctx, c) for c in mine]
+    rows = tuple((Button(f"#{c.id}", data=Payload(Act.OPEN, c.id or 0).pack()),) for c in mine[:5])
+    ctx.reply("\n".join(lines), rows)
+
+
+async def tasks(ctx: Context, offset: int = 0, *, edit: bool = False) -> None:
+    """Show one page of the worker's open cases, urgent and oldest first."""
+    page, total = await case_queries.queue_of(ctx.session, ctx.me.id or 0, offset=offset,
+                                              limit=PAGE)
+    if total == 0:
+        ctx.reply(ctx.texts("tasks.none"))
+        return
+    pages = (total + PAGE - 1) // PAGE
+    lines = [ctx.texts("tasks.header", total=total, page=offset // PAGE + 1, pages=pages)]
+    lines += [_line(ctx, c) for c in page]
+    opens = [Button(f"#{c.id}", data=Payload(Act.OPEN, c.id or 0).pack()) for c in page]
+    rows = [tuple(opens[i:i + 4]) for i in range(0, len(opens), 4)]
+    nav = []
+    if offset > 0:
+        nav.append(Button(ctx.texts("btn.prev"), data=Payload(Act.PAGE, 0, offset - PAGE).pack()))
+    if offset + PAGE < total:
+        nav.append(Button(ctx.texts("btn.next"), data=Payload(Act.PAGE, 0, offset + PAGE).pack()))
+    if nav:
+        rows.append(tuple(nav))
+    (ctx.edit if edit else ctx.reply)("\n".join(lines), tuple(rows))
+
+
+async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
+    """Show one case to someone allowed to see it, with the buttons their role allows."""
+    case = await ctx.session.get(Case, case_id)
+    access = await case_queries.access_to(ctx.session, case, ctx.me) if case else None
+    if case is None or access is None or not access.details:
+        ctx.reply(ctx.texts("case.not_visible", id=case_id))
+        return
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    assignee = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+    footer = ctx.texts("card.assignee", name=assignee.name if assignee else "-")
+    if with_history:
+        events = await case_queries.history(ctx.session, case.id or 0)
+        footer += "\n" + ctx.texts("case.history_header") + "".join(
+            "\n" + ctx.texts("case.history_line", time=local(ctx, e.at),
+                             actor=name or ctx.texts("case.system"),
+                             action=ctx.texts(f"action.{e.action}"),
+                             note=f" · {e.note}" if e.note else "")
+            for e, name in events[-15:])
+    text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
+    ctx.reply(text, await _buttons_for_viewer(ctx, case))
+
+
+async def _buttons_for_viewer(ctx: Context, case: Case) -> tuple[tuple[Button, ...], ...]:
+    if case.assignee_id == ctx.me.id:
+        return worker_buttons(ctx, case)
+    if case.reporter_id == ctx.me.id and case.status == CaseStatus.RESOLVED:
+        return confirm_buttons(ctx, case.id or 0)
+    if case.status in (CaseStatus.NEW, CaseStatus.RETURNED) and await directory.is_manager_of(
+        ctx.session, ctx.me.id or 0, case.community_id
+    ):
+        workers = list(await cases.assignable_workers(ctx.session, case))
+        counts = await directory.open_case_counts(ctx.session, [w.id for w in workers if w.id])
+        return assign_buttons(ctx, case, [(w, counts.get(w.id or 0, 0)) for w in workers])
+    return ()
+
+
+async def follow_case(ctx: Context, case_id: int) -> None:
+    """Open a case from a deep link: the reporter is subscribed and asked what is pending."""
+    case = await ctx.session.get(Case, case_id)
+    if case is None or case.reporter_id != ctx.me.id:
+        public = case is not None and case.kind != "dispute"
+        ctx.reply(ctx.texts("follow.public", id=case_id, status=status_name(ctx, case.status))
+                  if public and case else ctx.texts("case.not_visible", id=case_id))
+        return
+    ctx.reply(ctx.texts("follow.subscribed", id=case.id, status=status_name(ctx, case.status)))
+    if case.status == CaseStatus.RESOLVED:
+        note = case.resolution_note or ctx.texts("resident.no_note")
+        notify.to_person(ctx, ctx.me, ctx.texts("resident.ask_confirm", id=case.id, note=note),
+                         confirm_buttons(ctx, case.id or 0), case_id=case.id)

@@ -1,0 +1,136 @@
+"""Grid workers and managers working a case: accept, transfer, return, resolve, assign."""
+
+from handlers import notify
+from handlers.cards import button, case_card, confirm_buttons, worker_buttons
+from handlers.context import Context
+from handlers.filing import hand_over, send_assign_card
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from models import CaseAction, Person
+from services import cases, conversation
+from services.errors import DomainError
+from services.lifecycle import allowed
+
+STEP_RETURN, STEP_NOTE = "worker.return_reason", "worker.resolve_note"
+
+
+async def _card_text(ctx: Context, case_id: int, footer_key: str, **params: object) -> str:
+    case = await cases.load_case(ctx.session, case_id)
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    return case_card(ctx, case, reporter, phone=case.assignee_id == ctx.me.id,
+                     footer=ctx.texts(footer_key, **params))
+
+
+async def on_accept(ctx: Context, payload: Payload) -> None:
+    """Accept the case (接单) and tell the resident it is being handled."""
+    case = await cases.accept_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
+                                   actor=ctx.me)
+    ctx.answer(ctx.texts("worker.accepted_toast", id=case.id))
+    ctx.edit(await _card_text(ctx, payload.case_id, "card.footer_accepted"),
+             worker_buttons(ctx, case))
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    line = ctx.texts("resident.accepted", id=case.id, worker=ctx.me.name)
+    notify.to_reporter(ctx, case, reporter, (line, ()), (line, ()))
+
+
+async def on_transfer(ctx: Context, payload: Payload) -> None:
+    """Show the colleagues the case can be handed to."""
+    case = await cases.load_case(ctx.session, payload.case_id)
+    if case.assignee_id != ctx.me.id or not allowed(case.status, CaseAction.TRANSFER):
+        raise DomainError("case.not_yours", case_id=case.id)
+    people = await cases.colleagues_for(ctx.session, case, ctx.me)
+    if not people:
+        ctx.answer(ctx.texts("worker.no_colleagues"), alert=True)
+        return
+    ctx.answer()
+    rows = tuple((Button(p.name, data=Payload(Act.TRANSFER_TO, case.id or 0, p.id or 0).pack()),)
+                 for p in people[:12])
+    ctx.reply(ctx.texts("worker.transfer_to_whom", id=case.id), rows)
+
+
+async def on_transfer_to(ctx: Context, payload: Payload) -> None:
+    """Hand the case to the chosen colleague."""
+    case, target = await cases.transfer_case(ctx.session, clock=ctx.clock,
+                                             case_id=payload.case_id, actor=ctx.me,
+                                             to_person_id=payload.arg)
+    ctx.answer()
+    ctx.edit(ctx.texts("worker.transferred", id=case.id, name=target.name))
+    await hand_over(ctx, case, target)
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    line = ctx.texts("resident.transferred", id=case.id, worker=target.name)
+    notify.to_reporter(ctx, case, reporter, (line, ()))
+
+
+async def on_assign_to(ctx: Context, payload: Payload) -> None:
+    """Let a manager assign the case to a worker (派单)."""
+    case, target = await cases.assign_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
+                                           actor=ctx.me, to_person_id=payload.arg)
+    ctx.answer()
+    ctx.edit(ctx.texts("manager.assigned", id=case.id, name=target.name))
+    await hand_over(ctx, case, target)
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    line = ctx.texts("resident.transferred", id=case.id, worker=target.name)
+    notify.to_reporter(ctx, case, reporter, (line, ()))
+
+
+async def _ask(ctx: Context, payload: Payload, action: CaseAction, step: str, key: str,
+               buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+    case = await cases.load_case(ctx.session, payload.case_id)
+    if case.assignee_id != ctx.me.id:
+        raise DomainError("case.not_yours", case_id=case.id)
+    if not allowed(case.status, action):
+        raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
+    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
+                                user_id=ctx.incoming.sender.id, step=step,
+                                data={"case_id": case.id})
+    ctx.answer()
+    ctx.reply(ctx.texts(key, id=case.id), buttons)
+
+
+async def on_return(ctx: Context, payload: Payload) -> None:
+    """Ask why the case goes back to the manager."""
+    await _ask(ctx, payload, CaseAction.RETURN, STEP_RETURN, "worker.ask_return_reason")
+
+
+async def on_resolve(ctx: Context, payload: Payload) -> None:
+    """Ask for a one-line note on what was done."""
+    skip = ((button(ctx, "btn.skip_note", Act.SKIP_NOTE, payload.case_id),),)
+    await _ask(ctx, payload, CaseAction.RESOLVE, STEP_NOTE, "worker.ask_note", skip)
+
+
+async def on_skip_note(ctx: Context, payload: Payload) -> None:
+    """Resolve without a note."""
+    ctx.answer()
+    await resolve(ctx, payload.case_id, None)
+
+
+async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
+    """Take the typed reason or note the bot asked for."""
+    text = ctx.incoming.text.strip()
+    if step == STEP_RETURN:
+        await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
+                                  user_id=ctx.incoming.sender.id)
+        case, managers = await cases.return_case(ctx.session, clock=ctx.clock,
+                                                 case_id=data["case_id"], actor=ctx.me,
+                                                 reason=text)
+        ctx.reply(ctx.texts("worker.returned", id=case.id))
+        await send_assign_card(ctx, case, managers, header="card.returned",
+                               footer=ctx.texts("card.return_reason", name=ctx.me.name,
+                                                reason=text))
+    else:
+        await resolve(ctx, data["case_id"], text)
+
+
+async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
+    """Mark the case handled and ask the resident to confirm."""
+    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
+                              user_id=ctx.incoming.sender.id)
+    case = await cases.resolve_case(ctx.session, clock=ctx.clock, case_id=case_id, actor=ctx.me,
+                                    note=note)
+    ctx.reply(ctx.texts("worker.resolved", id=case.id))
+    reporter = await ctx.session.get(Person, case.reporter_id)
+    buttons = confirm_buttons(ctx, case_id)
+    private = ctx.texts("resident.ask_confirm", id=case.id,
+                        note=note or ctx.texts("resident.no_note"))
+    public = ctx.texts("resident.ask_confirm_public", id=case.id)
+    notify.to_reporter(ctx, case, reporter, (private, buttons), (public, buttons))

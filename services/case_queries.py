@@ -1,0 +1,91 @@
+"""Read-only views of cases: who may see what, lists for residents and workers, history."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Building, Case, CaseEvent, CaseStatus, Person, Urgency
+from services import directory
+from services.lifecycle import OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a viewer may see of a case."""
+
+    details: bool  # text, address, history
+    phone: bool  # the resident's phone number: only the assignee
+
+
+async def access_to(session: AsyncSession, case: Case, viewer: Person) -> Access:
+    """Decide what this person may see of the case."""
+    assert viewer.id is not None
+    if case.assignee_id == viewer.id:
+        return Access(details=True, phone=True)
+    if case.reporter_id == viewer.id:
+        return Access(details=True, phone=False)
+    if await directory.is_manager_of(session, viewer.id, case.community_id):
+        return Access(details=True, phone=False)
+    was_assignee = await session.execute(
+        select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                   CaseEvent.assignee_id == viewer.id).limit(1)
+    )
+    return Access(details=was_assignee.first() is not None, phone=False)
+
+
+async def history(session: AsyncSession, case_id: int) -> Sequence[tuple[CaseEvent, str | None]]:
+    """List a case's events in order, each with the actor's name."""
+    result = await session.execute(
+        select(CaseEvent, Person.name).outerjoin(Person, Person.id == CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)  # type: ignore[arg-type]
+    )
+    return [(event, name) for event, name in result.all()]
+
+
+async def reported_by(session: AsyncSession, person_id: int, limit: int = 10) -> Sequence[Case]:
+    """List a resident's latest cases, newest first."""
+    result = await session.execute(
+        select(Case).where(Case.reporter_id == person_id)
+        .order_by(Case.id.desc()).limit(limit)  # type: ignore[union-attr]
+    )
+    return result.scalars().all()
+
+
+async def awaiting_confirmation(session: AsyncSession, person_id: int) -> Sequence[Case]:
+    """List a resident's cases that wait for them to confirm."""
+    result = await session.execute(
+        select(Case).where(Case.reporter_id == person_id, Case.status == CaseStatus.RESOLVED)
+        .order_by(Case.id)  # type: ignore[arg-type]
+    )
+    return result.scalars().all()
+
+
+async def queue_of(
+    session: AsyncSession, person_id: int, *, offset: int = 0, limit: int = 10
+) -> tuple[Sequence[Case], int]:
+    """Return one page of a worker's open cases (urgent first, then oldest) and the total."""
+    where = (Case.assignee_id == person_id, Case.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    total = (await session.execute(select(func.count()).select_from(Case).where(*where))).scalar_one()
+    urgent_first = sql_case((Case.urgency == Urgency.URGENT, 0), else_=1)
+    result = await session.execute(
+        select(Case).where(*where).order_by(urgent_first, Case.created_at, Case.id)
+        .offset(offset).limit(limit)
+    )
+    return result.scalars().all(), int(total)
+
+
+async def people_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int, Person]:
+    """Fetch several people at once."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    result = await session.execute(select(Person).where(Person.id.in_(wanted)))  # type: ignore[union-attr]
+    return {p.id: p for p in result.scalars().all() if p.id is not None}
+
+
+async def building_of(session: AsyncSession, case: Case) -> Building | None:
+    """Return the case's building, if known."""
+    return await session.get(Building, case.building_id) if case.building_id else None

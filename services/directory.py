@@ -1,0 +1,145 @@
+"""Query helpers over the structure: who is who, and where. They never commit."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Building, Case, Community, GroupChat, Grid, Person, Role, StaffRole
+from services.lifecycle import OPEN_STATUSES
+
+
+async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
+    """Find the person with this Telegram id."""
+    result = await session.execute(select(Person).where(Person.telegram_id == telegram_id))
+    return result.scalar_one_or_none()
+
+
+async def ensure_person(
+    session: AsyncSession, *, telegram_id: int, name: str, private_chat_at: datetime | None = None
+) -> Person:
+    """Return the person with this Telegram id, creating a resident on first contact."""
+    person = await person_by_telegram(session, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, name=name[:100] or str(telegram_id))
+        session.add(person)
+    if private_chat_at is not None and person.private_chat_at is None:
+        person.private_chat_at = private_chat_at
+    await session.flush()
+    return person
+
+
+async def roles_of(session: AsyncSession, person_id: int) -> Sequence[StaffRole]:
+    """List every role the person holds."""
+    result = await session.execute(select(StaffRole).where(StaffRole.person_id == person_id))
+    return result.scalars().all()
+
+
+async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | None:
+    """Return the community a group chat is bound to."""
+    result = await session.execute(
+        select(Community).join(GroupChat, GroupChat.community_id == Community.id)
+        .where(GroupChat.chat_id == chat_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def buildings_numbered(
+    session: AsyncSession, number: str, community_id: int | None = None
+) -> Sequence[Building]:
+    """Find buildings with this number (in one community, or in all of them)."""
+    query = select(Building).where(Building.number == number)
+    if community_id is not None:
+        query = query.where(Building.community_id == community_id)
+    return (await session.execute(query.order_by(Building.id))).scalars().all()
+
+
+async def community_buildings(session: AsyncSession, community_id: int) -> Sequence[Building]:
+    """List a community's buildings in number order."""
+    result = await session.execute(select(Building).where(Building.community_id == community_id))
+    return sorted(result.scalars().all(), key=lambda b: (len(b.number), b.number))
+
+
+async def people_with_role(
+    session: AsyncSession, role: Role, *, community_id: int | None = None,
+    grid_id: int | None = None, street_id: int | None = None, include_on_leave: bool = True,
+) -> Sequence[Person]:
+    """List the people holding a role in a scope, in a stable order."""
+    query = select(Person).join(StaffRole, StaffRole.person_id == Person.id).where(
+        StaffRole.role == role
+    )
+    if community_id is not None:
+        query = query.where(StaffRole.community_id == community_id)
+    if grid_id is not None:
+        query = query.where(StaffRole.grid_id == grid_id)
+    if street_id is not None:
+        query = query.where(StaffRole.street_id == street_id)
+    if not include_on_leave:
+        query = query.where(StaffRole.on_leave.is_(False))
+    result = await session.execute(query.order_by(Person.id).distinct())
+    return result.scalars().all()
+
+
+async def open_case_counts(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, int]:
+    """Count the open cases assigned to each of these people."""
+    if not person_ids:
+        return {}
+    result = await session.execute(
+        select(Case.assignee_id, func.count()).where(
+            Case.assignee_id.in_(person_ids), Case.status.in_(OPEN_STATUSES)  # type: ignore[union-attr]
+        ).group_by(Case.assignee_id)
+    )
+    counts = {pid: 0 for pid in person_ids}
+    counts.update({pid: n for pid, n in result.all() if pid is not None})
+    return counts
+
+
+async def has_role(
+    session: AsyncSession, person_id: int, role: Role, *, community_id: int | None = None
+) -> bool:
+    """Tell whether the person holds the role (in that community, when one is given)."""
+    query = select(StaffRole.id).where(StaffRole.person_id == person_id, StaffRole.role == role)
+    if community_id is not None:
+        query = query.where(StaffRole.community_id == community_id)
+    return (await session.execute(query.limit(1))).first() is not None
+
+
+async def is_manager_of(session: AsyncSession, person_id: int, community_id: int | None) -> bool:
+    """Tell whether the person manages this community (or is a sub-district admin)."""
+    if await has_role(session, person_id, Role.ADMIN):
+        return True
+    if community_id is None:
+        return await has_role(session, person_id, Role.MANAGER)
+    return await has_role(session, person_id, Role.MANAGER, community_id=community_id)
+
+
+async def admins(session: AsyncSession) -> Sequence[Person]:
+    """List the sub-district admins."""
+    return await people_with_role(session, Role.ADMIN)
+
+
+async def grid_and_building(
+    session: AsyncSession, building_id: int | None
+) -> tuple[Grid | None, Building | None]:
+    """Return a building and its grid."""
+    if building_id is None:
+        return None, None
+    building = await session.get(Building, building_id)
+    grid = await session.get(Grid, building.grid_id) if building else None
+    return grid, building
+
+
+async def all_communities(session: AsyncSession) -> Sequence[Community]:
+    """List every community."""
+    return (await session.execute(select(Community).order_by(Community.id))).scalars().all()
+
+
+async def building_in(
+    session: AsyncSession, building_id: int, community_id: int | None
+) -> Building | None:
+    """Return the building if it belongs to the community (any community when None)."""
+    building = await session.get(Building, building_id)
+    if building is None or (community_id is not None and building.community_id != community_id):
+        return None
+    return building

@@ -1,0 +1,108 @@
+"""The outbox: messages written in the same transaction as the change that caused them, then
+leased, sent and marked by the sender. Per chat, messages go out in the order they were written."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import OutboxMessage
+
+MAX_ATTEMPTS = 8
+O = OutboxMessage
+
+
+def enqueue(
+    session: AsyncSession, *, chat_id: int, payload: dict[str, Any], at: datetime,
+    case_id: int | None = None,
+) -> OutboxMessage:
+    """Queue one message for sending (the caller's transaction commits it)."""
+    row = OutboxMessage(chat_id=chat_id, payload=payload, case_id=case_id, created_at=at)
+    session.add(row)
+    return row
+
+
+def _pending() -> tuple[Any, ...]:
+    return (O.sent_at.is_(None), O.failed_at.is_(None))  # type: ignore[union-attr]
+
+
+async def lease_batch(
+    session: AsyncSession, *, now: datetime, owner: str, limit: int, lease_s: float = 30.0
+) -> list[OutboxMessage]:
+    """Lease due messages for sending, keeping each chat's messages in order across replicas."""
+    due = (
+        select(O).where(*_pending(),
+                        or_(O.available_at.is_(None), O.available_at <= now),  # type: ignore[union-attr]
+                        or_(O.lease_until.is_(None), O.lease_until < now))  # type: ignore[union-attr]
+        .order_by(O.id).limit(limit).with_for_update(skip_locked=True)  # type: ignore[arg-type]
+    )
+    candidates = list((await session.execute(due)).scalars().all())
+    if not candidates:
+        return []
+    # A chat may only go ahead from its oldest pending message: an older one that is leased
+    # elsewhere or waiting for a retry holds the later ones back.
+    top = max(r.id or 0 for r in candidates)
+    chats = {r.chat_id for r in candidates}
+    queued = await session.execute(
+        select(O.id, O.chat_id).where(*_pending(), O.chat_id.in_(chats), O.id <= top)  # type: ignore[attr-defined,operator]
+        .order_by(O.id)  # type: ignore[arg-type]
+    )
+    order: dict[int, list[int]] = defaultdict(list)
+    for row_id, chat_id in queued.all():
+        order[chat_id].append(row_id)
+    by_id = {r.id: r for r in candidates}
+    leased: list[OutboxMessage] = []
+    for chat_ids in order.values():
+        for row_id in chat_ids:
+            if row_id not in by_id:
+                break
+            leased.append(by_id[row_id])
+    if leased:
+        await session.execute(
+            update(O).where(O.id.in_([r.id for r in leased]))  # type: ignore[union-attr]
+            .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
+        )
+    return sorted(leased, key=lambda r: r.id or 0)
+
+
+async def mark_sent(
+    session: AsyncSession, *, row_id: int, at: datetime, message_id: int | None
+) -> None:
+    """Record a delivered message."""
+    await session.execute(
+        update(O).where(O.id == row_id)  # type: ignore[arg-type]
+        .values(sent_at=at, sent_message_id=message_id, attempts=O.attempts + 1, lease_until=None)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, *, row_id: int, at: datetime, delay_s: float, error: str
+) -> None:
+    """Put a message back to try later, or give up after too many attempts."""
+    row = await session.get(O, row_id)
+    if row is None:
+        return
+    row.attempts += 1
+    row.last_error = error[:300]
+    row.available_at = at + timedelta(seconds=delay_s)
+    row.lease_until = None
+    if row.attempts >= MAX_ATTEMPTS:
+        row.failed_at = at
+
+
+async def mark_failed(session: AsyncSession, *, row_id: int, at: datetime, error: str) -> None:
+    """Give up on a message that can never be delivered (e.g. the user never opened a chat)."""
+    await session.execute(
+        update(O).where(O.id == row_id)  # type: ignore[arg-type]
+        .values(failed_at=at, last_error=error[:300], attempts=O.attempts + 1, lease_until=None)
+    )
+
+
+async def release(session: AsyncSession, *, row_ids: Sequence[int]) -> None:
+    """Give leased messages back unsent (an earlier one in the same chat must go first)."""
+    if row_ids:
+        await session.execute(update(O).where(O.id.in_(row_ids))  # type: ignore[union-attr]
+                              .values(lease_until=None))

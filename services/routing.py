@@ -1,0 +1,59 @@
+"""Routing: building → grid → the grid worker with the fewest open cases, else the manager."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Building, CaseKind, Person, Role
+from services import directory
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a new case goes and who else must hear of it at once."""
+
+    community_id: int | None
+    grid_id: int | None
+    building_id: int | None
+    assignee: Person | None
+    also_notify: Sequence[Person] = field(default_factory=tuple)
+
+
+async def least_loaded(session: AsyncSession, people: Sequence[Person]) -> Person | None:
+    """Pick the person with the fewest open cases (the earliest registered on a tie)."""
+    if not people:
+        return None
+    counts = await directory.open_case_counts(session, [p.id for p in people if p.id is not None])
+    return min(people, key=lambda p: (counts.get(p.id or 0, 0), p.id))
+
+
+async def route_case(
+    session: AsyncSession, *, kind: CaseKind, community_id: int | None, building: Building | None,
+) -> Route:
+    """Decide who handles a new case; emergencies also alert the managers and admins at once."""
+    if building is not None:
+        community_id = building.community_id
+    managers: Sequence[Person] = []
+    if community_id is not None:
+        managers = await directory.people_with_role(session, Role.MANAGER, community_id=community_id)
+    assignee: Person | None = None
+    if building is not None:
+        workers = await directory.people_with_role(
+            session, Role.WORKER, grid_id=building.grid_id, include_on_leave=False
+        )
+        # Only people who can be reached on Telegram can take a case.
+        assignee = await least_loaded(session, [w for w in workers if w.telegram_id])
+    also: list[Person] = []
+    if assignee is None:
+        # No worker for the building (or no building): the community manager takes it;
+        # with no community known either, the sub-district admins do.
+        fallback = [p for p in managers if p.telegram_id] or [
+            p for p in await directory.admins(session) if p.telegram_id]
+        assignee = await least_loaded(session, fallback)
+        also = [p for p in fallback if p.id != (assignee.id if assignee else None)]
+    elif kind == CaseKind.EMERGENCY:
+        also = [p for p in managers if p.id != assignee.id]
+    return Route(community_id=community_id, grid_id=building.grid_id if building else None,
+                 building_id=building.id if building else None, assignee=assignee,
+                 also_notify=tuple(also))

@@ -1,0 +1,18 @@
+"""Exactly-once processing: an update id is claimed in the same transaction as its effects."""
+
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ProcessedUpdate
+
+
+async def claim_update(session: AsyncSession, *, update_id: int, at: datetime) -> bool:
+    """Record the update as processed; False when it already was (a redelivery)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=at)
+    result = await session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -22,8 +22,10 @@ log = logging.getLogger("gridbot.app")
 class GridBot:
     """One running bot process (a replica): polls, processes, and drains the outbox."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None,
+                 sending: bool = True) -> None:
         self.settings = settings
+        self.sending = sending  # False: process updates but leave the outbox to other replicas
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine | None = None
         self.sessions: Sessions | None = None
@@ -51,9 +53,9 @@ class GridBot:
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter)
         self._stop.clear()
         self._tasks = [
-            asyncio.create_task(self.channel.run_polling(self.handle, self._stop), name="polling"),
-            asyncio.create_task(self.sender.run(self._stop), name="outbox"),
-        ]
+            asyncio.create_task(self.channel.run_polling(self.handle, self._stop), name="polling")]
+        if self.sending:
+            self._tasks.append(asyncio.create_task(self.sender.run(self._stop), name="outbox"))
         log.info("gridbot started as @%s (%s)", username, self.channel.name)
 
     async def handle(self, incoming: Incoming) -> Effects | None:

@@ -15,6 +15,7 @@ stateDiagram-v2
 ```
 """
 
+from dataclasses import replace
 from typing import Any
 
 from handlers import filing
@@ -31,14 +32,16 @@ STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING = (
     "intake.text", "intake.kind", "intake.community", "intake.building")
 
 
-async def start_report(ctx: Context, text: str) -> None:
-    """Read a new report and move it on."""
+async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None) -> None:
+    """Read a new report (of a known kind, for /sos) and move it on."""
     text = text.strip()
     if not text:
         await _wait(ctx, STEP_TEXT, {})
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
+    if kind == CaseKind.EMERGENCY:
+        parsed = replace(parsed, kind=kind, urgency=Urgency.URGENT, confidence=1.0)
     draft: dict[str, Any] = {
         "text": text, "kind": parsed.kind.value, "urgency": parsed.urgency.value,
         "building": parsed.building, "unit": parsed.unit, "room": parsed.room,

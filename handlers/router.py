@@ -6,7 +6,7 @@ from handlers import intake, resident, views, worker
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Role
+from models import CaseKind, Role
 from services import conversation, directory
 from services.errors import DomainError
 
@@ -113,9 +113,12 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
         await _start(ctx, args)
     elif name == "help":
         ctx.reply(await _help_text(ctx))
-    elif name in ("report", "sos"):
+    elif name == "report":
         await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
-        await intake.start_report(ctx, args if name == "report" else (args or ctx.texts("sos.text")))
+        await intake.start_report(ctx, args)
+    elif name == "sos":
+        await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+        await intake.start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
     elif name == "cancel":
         await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
         ctx.reply(ctx.texts("cancel.done"))

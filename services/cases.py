@@ -54,7 +54,7 @@ async def report_case(
     await start_case(session, case, actor_id=reporter.id, at=now)
     if route.assignee is not None:
         await apply(session, case, CaseAction.ASSIGN, actor_id=None, at=now,
-                    assignee_id=route.assignee.id, note="auto")
+                    assignee_id=route.assignee.id)
     return Reported(case=case, assignee=route.assignee, also_notify=route.also_notify)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OutboxMessage
@@ -106,3 +106,9 @@ async def release(session: AsyncSession, *, row_ids: Sequence[int]) -> None:
     if row_ids:
         await session.execute(update(O).where(O.id.in_(row_ids))  # type: ignore[union-attr]
                               .values(lease_until=None))
+
+
+async def pending_count(session: AsyncSession) -> int:
+    """Count messages not yet sent nor given up."""
+    result = await session.execute(select(func.count()).select_from(O).where(*_pending()))
+    return int(result.scalar_one())

@@ -1,0 +1,253 @@
+"""The python-telegram-bot channel adapter: the same bot as the aiogram one, on PTB 22."""
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import (
+    ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.aiogram_channel import ALLOWED_UPDATES, Core, display_name
+from bot.ordering import KeyedSerialRunner, OffsetTracker
+from bot.sender import Delivery
+from handlers.types import Incoming, Sender
+
+log = logging.getLogger("gridbot.ptb")
+TEXT_MESSAGES = filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION)
+
+
+def keyboard(rows: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None:
+    """Build an inline keyboard from outbox button rows."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b["text"], url=b["url"]) if b.get("url")
+         else InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row]
+        for row in rows
+    ])
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """Seconds to wait after a 429; PTB 22 gives an int or a timedelta (PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | float | timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PtbTransport:
+    """Sends outbox payloads with a PTB Bot, mapping Telegram's answers to Deliveries."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
+        """Send or edit one message."""
+        markup = keyboard(payload.get("buttons") or [])
+        try:
+            if payload.get("edit_message_id"):
+                await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
+                                                 message_id=payload["edit_message_id"],
+                                                 reply_markup=markup)
+                return Delivery("sent", message_id=payload["edit_message_id"])
+            reply = payload.get("reply_to_message_id")
+            message = await self.bot.send_message(
+                chat_id, payload["text"], reply_markup=markup,
+                reply_parameters=ReplyParameters(reply, allow_sending_without_reply=True)
+                if reply else None,
+            )
+            return Delivery("sent", message_id=message.message_id)
+        except RetryAfter as exc:
+            return Delivery("retry", retry_after=retry_seconds(exc), error=exc.message)
+        except Forbidden as exc:
+            return Delivery("failed", error=exc.message)
+        except BadRequest as exc:  # PTB capitalises Telegram's description
+            if "message is not modified" in exc.message.lower():
+                return Delivery("sent", message_id=payload.get("edit_message_id"))
+            return Delivery("failed", error=exc.message)
+        except NetworkError as exc:  # TimedOut, connection errors and Telegram's 5xx answers
+            return Delivery("retry", retry_after=2.0, error=str(exc))
+
+
+def incoming_from_message(message: Message, update_id: int, bot_id: int, username: str) -> Incoming:
+    """Reduce a PTB Message to an Incoming."""
+    user = message.from_user
+    text = message.text or message.caption or ""
+    replied = message.reply_to_message
+    return Incoming(
+        update_id=update_id, chat_id=message.chat.id, chat_type=str(message.chat.type),
+        sender=Sender(id=user.id if user else message.chat.id,
+                      name=display_name(user.first_name, user.last_name) if user else "",
+                      language=user.language_code if user else None),
+        text=text, message_id=message.message_id,
+        reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
+        mentions_bot=bool(username) and f"@{username.lower()}" in text.lower(),
+    )
+
+
+def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
+    """Reduce a PTB CallbackQuery to an Incoming."""
+    message, user = query.message, query.from_user
+    return Incoming(
+        update_id=update_id, chat_id=message.chat.id if message else user.id,
+        chat_type=str(message.chat.type) if message else "private",
+        sender=Sender(id=user.id, name=display_name(user.first_name, user.last_name),
+                      language=user.language_code),
+        message_id=message.message_id if message else None,
+        callback_id=query.id, callback_data=query.data or "",
+    )
+
+
+def update_key(update: Update) -> tuple[int, int]:
+    """Updates with the same (chat, user) key are handled in arrival order."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat.id if query.message else query.from_user.id
+        return chat, query.from_user.id
+    if update.message is not None:
+        message = update.message
+        return message.chat.id, message.from_user.id if message.from_user else 0
+    return 0, update.update_id
+
+
+class PtbChannel:
+    """Runs the bot on python-telegram-bot: long polling with per-person ordering, webhook
+    feeding, and the transport."""
+
+    name = "ptb"
+
+    def __init__(self, token: str, api_base: str, *, polling_timeout: int = 25) -> None:
+        base = api_base.rstrip("/")
+        # PTB appends the token to base_url: f"{base}/bot" + token + "/" + method.
+        self.application = (ApplicationBuilder().token(token).base_url(f"{base}/bot")
+                             .base_file_url(f"{base}/file/bot").updater(None).job_queue(None)
+                             .build())
+        self.application.add_handler(MessageHandler(TEXT_MESSAGES, self._on_message))
+        self.application.add_handler(CallbackQueryHandler(self._on_callback))
+        self.application.add_error_handler(self._on_error)
+        self.bot = self.application.bot
+        self.transport = PtbTransport(self.bot)
+        self.polling_timeout = polling_timeout
+        self.username, self.bot_id = "", 0
+        self._core: Core | None = None
+        self._ready = False
+        self._failures: dict[int, Exception] = {}
+
+    async def _ensure_ready(self) -> None:
+        if not self._ready:
+            await self.application.initialize()
+            self._ready = True
+
+    async def identify(self) -> str:
+        """Ask Telegram who the bot is; return its username."""
+        await self._ensure_ready()
+        me = await self.bot.get_me()
+        self.username, self.bot_id = me.username or "", me.id
+        return self.username
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert self._core is not None and update.message is not None
+        await self._core(incoming_from_message(update.message, update.update_id, self.bot_id,
+                                               self.username))
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert self._core is not None and update.callback_query is not None
+        query = update.callback_query
+        effects = await self._core(incoming_from_callback(query, update.update_id))
+        answer = effects.answer if effects else None
+        try:
+            await query.answer(text=(answer.text[:200] if answer else None) or None,
+                               show_alert=bool(answer and answer.alert))
+        except BadRequest as exc:  # too old: the press was redelivered after a restart
+            log.info("callback answer refused: %s", exc.message)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB swallows handler errors; keep them so the update is retried, not confirmed."""
+        if isinstance(update, Update) and context.error is not None:
+            self._failures[update.update_id] = context.error
+
+    async def feed(self, update: Update) -> None:
+        """Process one update through the application; raise if its handler failed."""
+        await self._ensure_ready()
+        await self.application.process_update(update)
+        failure = self._failures.pop(update.update_id, None)
+        if failure is not None:
+            raise failure
+
+    async def feed_json(self, data: dict[str, Any], core: Core) -> None:
+        """Process one raw update (webhook mode) with the given core."""
+        self._core = core
+        await self.feed(Update.de_json(data, self.bot))
+
+    async def set_webhook(self, url: str, secret: str, drop_pending_updates: bool) -> None:
+        """Ask Telegram to POST updates to url with the secret header."""
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                                   drop_pending_updates=drop_pending_updates)
+
+    async def delete_webhook(self) -> None:
+        """Go back to getUpdates; pending updates are kept."""
+        await self.bot.delete_webhook()
+
+    async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
+        """Long-poll until stopped; each update is confirmed only after it is processed."""
+        self._core = core
+        await self._ensure_ready()
+        tracker, runner = OffsetTracker(), KeyedSerialRunner()
+        try:
+            while not stop.is_set():
+                try:
+                    updates = await self.bot.get_updates(
+                        offset=tracker.offset(), timeout=self.polling_timeout,
+                        allowed_updates=ALLOWED_UPDATES, read_timeout=10.0)
+                except BadRequest:
+                    raise
+                except NetworkError as exc:
+                    log.warning("getUpdates failed, retrying: %s", exc)
+                    await asyncio.sleep(2)
+                    continue
+                fresh = [u for u in updates if tracker.accept(u.update_id)]
+                for update in fresh:
+                    runner.submit(update_key(update), self._job(update, tracker, stop))
+                if updates and not fresh:
+                    # Only updates still in flight came back: wait for one to finish.
+                    tracker.changed.clear()
+                    try:
+                        await asyncio.wait_for(tracker.changed.wait(), 1.0)
+                    except TimeoutError:
+                        pass
+        finally:
+            await runner.cancel()
+
+    def _job(self, update: Update, tracker: OffsetTracker,
+             stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            delay = 1.0
+            while True:
+                try:
+                    await self.feed(update)
+                    tracker.done(update.update_id)
+                    return
+                except Exception:
+                    # The database is unreachable (or worse): keep the update and try again.
+                    log.exception("update %s not processed; retrying", update.update_id)
+                    if stop.is_set():
+                        return
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+        return run
+
+    async def close(self) -> None:
+        """Shut the application down and close its HTTP clients."""
+        if self._ready:
+            self._ready = False
+            await self.application.shutdown()

@@ -1,4 +1,4 @@
-"""The `gridbot` command: run, demo, import-structure, parse."""
+"""The `gridbot` command: run, demo, import-structure, parse, db."""
 
 import argparse
 import asyncio
@@ -43,6 +43,56 @@ def _parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    from alembic.util import CommandError
+    from sqlalchemy import make_url
+
+    from bot import migrate
+
+    url = Settings().database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        if args.db_command == "upgrade":
+            asyncio.run(migrate.upgrade(url, args.revision))
+            print(f"{shown}: at revision {asyncio.run(migrate.current(url))}")
+        elif args.db_command == "stamp":
+            asyncio.run(migrate.stamp(url, args.revision))
+            print(f"{shown}: stamped at revision {asyncio.run(migrate.current(url))}")
+        elif args.db_command == "current":
+            rev, head = asyncio.run(migrate.current(url)), migrate.head_revision()
+            if rev == head:
+                print(f"{shown}: {rev} (head)")
+            else:
+                print(f"{shown}: {rev or 'no revision'}; head is {head}, "
+                      "run `gridbot db upgrade`")
+        else:
+            paths = asyncio.run(migrate.revision(url, args.message,
+                                                 autogenerate=args.autogenerate))
+            for path in paths:
+                print(f"wrote {path}: review it, then run `gridbot db upgrade`")
+            if not paths:
+                print("the models match the database: no revision written")
+    except CommandError as exc:
+        print(f"gridbot db {args.db_command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_db_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    db = sub.add_parser("db", help="database migrations (DATABASE_URL from .env or environment)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate the database to a revision (the newest)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    db_sub.add_parser("current", help="show the database's revision and the newest one")
+    stamp = db_sub.add_parser("stamp", help="mark a database made without migrations as migrated")
+    stamp.add_argument("revision", nargs="?", default="head")
+    revision = db_sub.add_parser("revision", help="developers: write a new migration script")
+    revision.add_argument("-m", "--message", required=True, help="what the change is")
+    revision.add_argument("--autogenerate", action="store_true",
+                          help="compare the models with the database (which must be at head)")
+    db.set_defaults(func=_db)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(prog="gridbot", description="网格助手 gridbot")
@@ -60,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="show how texts are understood (kind, address)")
     parse.add_argument("text", nargs="*", help="texts; read lines from stdin when none")
     parse.set_defaults(func=_parse)
+    _add_db_commands(sub)
     return parser
 
 

@@ -6,6 +6,7 @@ Alembic's commands are synchronous; they run on an async engine's connection thr
 
 import importlib.resources
 import importlib.util
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import make_url, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Alembic logs each of its built-in plugins at INFO on every command: noise for operators.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 # Held while upgrading PostgreSQL, so replicas migrating on start-up take turns.
 _PG_LOCK_KEY = 0x67726964  # "grid"
@@ -71,7 +75,8 @@ def _sqlite_path(url: str) -> Path | None:
 def _engine(url: str) -> AsyncEngine:
     # A plain one-off engine, not bot.db's: SQLite keeps foreign keys off (its default), as
     # batch mode's copy-and-rename of a table needs, and no pool outlives the command.
-    return create_async_engine(url, poolclass=pool.NullPool)
+    connect_args = {"timeout": 30} if _sqlite_path(url) is not None else {}
+    return create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
 
 
 async def _run(url: str, action: Callable[[Config], Any], *, lock: bool = False) -> Any:
@@ -121,7 +126,7 @@ async def current(url: str) -> str | None:
 
 
 async def revision(url: str, message: str, *, autogenerate: bool = False) -> list[Path]:
-    """Write a new revision script (none when autogenerate finds no change); return its path."""
+    """Write a new revision script (none when autogenerate finds no change); return the paths."""
 
     def write(cfg: Config) -> Any:
         cfg.attributes["autogenerate"] = autogenerate

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.aiogram_channel import AiogramChannel
 from bot.config import Settings
-from bot.db import Sessions, create_schema, make_engine, make_sessions
+from bot.db import Sessions, make_engine, make_sessions, prepare_database
 from bot.processing import Processor
 from bot.ratelimit import FloodLimiter
 from bot.sender import OutboxSender
@@ -38,11 +38,8 @@ class GridBot:
 
     async def start(self) -> None:
         """Open the database, identify the bot and start polling and sending."""
-        path = self.settings.sqlite_path()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        await prepare_database(self.settings)
         self.engine = make_engine(self.settings.database_url)
-        await create_schema(self.engine)
         self.sessions = make_sessions(self.engine)
         username = await self.channel.identify()
         self.processor = Processor(self.sessions, self.clock, Texts(self.settings.locale),

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     send_rate_private_per_s: float = Field(default=1.0, gt=0)
     polling_timeout_s: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
+    # Bring the database to the newest migration at start-up (the replicas take turns).
+    migrate_on_start: bool = True
 
     @property
     def has_token(self) -> bool:

@@ -1,5 +1,6 @@
 """Database engine and sessions (SQLite by default, PostgreSQL in production)."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ import models  # noqa: F401  (registers every table)
 from bot.config import Settings
 
 Sessions = async_sessionmaker[AsyncSession]
+log = logging.getLogger("gridbot.db")
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -41,15 +43,25 @@ async def create_schema(engine: AsyncEngine) -> None:
         await conn.run_sync(SQLModel.metadata.create_all)
 
 
-@asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[tuple[AsyncEngine, Sessions]]:
-    """Open the configured database, creating the SQLite folder and the schema if needed."""
+async def prepare_database(settings: Settings) -> None:
+    """Migrate the database to the newest schema when configured to; otherwise check it."""
+    from bot import migrate
+
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if settings.migrate_on_start:
+        await migrate.upgrade(settings.database_url)
+    elif await migrate.current(settings.database_url) != migrate.head_revision():
+        log.warning("the database is not at the newest migration: run `gridbot db upgrade`")
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[tuple[AsyncEngine, Sessions]]:
+    """Open the configured database, migrated to the newest schema when configured to."""
+    await prepare_database(settings)
     engine = make_engine(settings.database_url)
     try:
-        await create_schema(engine)
         yield engine, make_sessions(engine)
     finally:
         await engine.dispose()

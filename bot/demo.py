@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.app import GridBot
 from bot.config import Settings
-from bot.db import create_schema, make_engine, make_sessions
+from bot import migrate
+from bot.db import make_engine, make_sessions
 from bot.quiet import wait_until_quiet
 from sandbox import FakeChat, FakeTelegram, FakeUser
 from services.structure_import import import_structure, load_structure
@@ -66,8 +67,8 @@ async def play(*, database: str, keep_running: bool = False) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{path}"
+    await migrate.upgrade(url)
     engine = make_engine(url)
-    await create_schema(engine)
     async with make_sessions(engine)() as session, session.begin():
         report = await import_structure(session, load_structure(SAMPLE.read_text("utf-8"),
                                                                 source=SAMPLE.name))

@@ -43,7 +43,8 @@ class World:
             "bot_token": TOKEN, "telegram_api_base": self.fake.base_url,
             "database_url": self.database_url, "polling_timeout_s": 5,
             "send_rate_global_per_s": 1000.0, "send_rate_group_per_min": 1000,
-            "send_rate_private_per_s": 1000.0, **self.extra_settings,
+            "send_rate_private_per_s": 1000.0, "migrate_on_start": False,
+            **self.extra_settings,
         }
         return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 

@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from bot import migrate
 from bot.app import GridBot
 from bot.config import Settings
-from bot import migrate
 from bot.db import make_engine, make_sessions
 from bot.quiet import wait_until_quiet
 from sandbox import FakeChat, FakeTelegram, FakeUser
@@ -96,7 +96,8 @@ async def play(*, database: str, keep_running: bool = False) -> int:
         show.flush()
 
     text = "/report 3号楼2单元301楼道灯坏了，晚上老人上下楼很危险"
-    await step("居民王大爷", names[GROUP_ID], text, lambda: fake.user_sends(RESIDENT, text, chat=group))
+    await step("居民王大爷", names[GROUP_ID], text,
+               lambda: fake.user_sends(RESIDENT, text, chat=group))
     await step("居民王大爷", names[RESIDENT.id], "点“跟踪进度” → /start c1",
                lambda: fake.user_sends(RESIDENT, "/start c1"))
     await step("网格员张敏", names[WORKER.id], "点 [✅ 接单]",

@@ -1,20 +1,16 @@
 """The python-telegram-bot channel adapter: the same bot as the aiogram one, on PTB 22."""
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import (
-    Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters,
-    Update,
-)
+import telegram as tg
+from telegram import Bot, CallbackQuery, Message, Update, ext
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import (
-    ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
-)
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.aiogram_channel import ALLOWED_UPDATES, Core, display_name
@@ -23,16 +19,17 @@ from bot.sender import Delivery
 from handlers.types import Incoming, Sender
 
 log = logging.getLogger("gridbot.ptb")
-TEXT_MESSAGES = filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION)
+TEXT_MESSAGES = ext.filters.UpdateType.MESSAGE & (ext.filters.TEXT | ext.filters.CAPTION)
+Context = ext.ContextTypes.DEFAULT_TYPE
 
 
-def keyboard(rows: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None:
+def keyboard(rows: list[list[dict[str, Any]]]) -> tg.InlineKeyboardMarkup | None:
     """Build an inline keyboard from outbox button rows."""
     if not rows:
         return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b["text"], url=b["url"]) if b.get("url")
-         else InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row]
+    return tg.InlineKeyboardMarkup([
+        [tg.InlineKeyboardButton(b["text"], url=b["url"]) if b.get("url")
+         else tg.InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row]
         for row in rows
     ])
 
@@ -63,7 +60,7 @@ class PtbTransport:
             reply = payload.get("reply_to_message_id")
             message = await self.bot.send_message(
                 chat_id, payload["text"], reply_markup=markup,
-                reply_parameters=ReplyParameters(reply, allow_sending_without_reply=True)
+                reply_parameters=tg.ReplyParameters(reply, allow_sending_without_reply=True)
                 if reply else None,
             )
             return Delivery("sent", message_id=message.message_id)
@@ -110,30 +107,25 @@ def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
 
 def update_key(update: Update) -> tuple[int, int]:
     """Updates with the same (chat, user) key are handled in arrival order."""
-    if update.callback_query is not None:
-        query = update.callback_query
-        chat = query.message.chat.id if query.message else query.from_user.id
-        return chat, query.from_user.id
-    if update.message is not None:
-        message = update.message
-        return message.chat.id, message.from_user.id if message.from_user else 0
-    return 0, update.update_id
+    chat, user = update.effective_chat, update.effective_user  # a button's chat is its message's
+    if user is None:
+        return (chat.id, 0) if chat else (0, update.update_id)
+    return chat.id if chat else user.id, user.id
 
 
 class PtbChannel:
-    """Runs the bot on python-telegram-bot: long polling with per-person ordering, webhook
-    feeding, and the transport."""
+    """Runs the bot on PTB: long polling with per-person ordering, webhook feeding, transport."""
 
     name = "ptb"
 
     def __init__(self, token: str, api_base: str, *, polling_timeout: int = 25) -> None:
         base = api_base.rstrip("/")
         # PTB appends the token to base_url: f"{base}/bot" + token + "/" + method.
-        self.application = (ApplicationBuilder().token(token).base_url(f"{base}/bot")
+        self.application = (ext.ApplicationBuilder().token(token).base_url(f"{base}/bot")
                              .base_file_url(f"{base}/file/bot").updater(None).job_queue(None)
                              .build())
-        self.application.add_handler(MessageHandler(TEXT_MESSAGES, self._on_message))
-        self.application.add_handler(CallbackQueryHandler(self._on_callback))
+        self.application.add_handler(ext.MessageHandler(TEXT_MESSAGES, self._on_message))
+        self.application.add_handler(ext.CallbackQueryHandler(self._on_callback))
         self.application.add_error_handler(self._on_error)
         self.bot = self.application.bot
         self.transport = PtbTransport(self.bot)
@@ -155,12 +147,12 @@ class PtbChannel:
         self.username, self.bot_id = me.username or "", me.id
         return self.username
 
-    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_message(self, update: Update, context: Context) -> None:
         assert self._core is not None and update.message is not None
         await self._core(incoming_from_message(update.message, update.update_id, self.bot_id,
                                                self.username))
 
-    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_callback(self, update: Update, context: Context) -> None:
         assert self._core is not None and update.callback_query is not None
         query = update.callback_query
         effects = await self._core(incoming_from_callback(query, update.update_id))
@@ -171,7 +163,7 @@ class PtbChannel:
         except BadRequest as exc:  # too old: the press was redelivered after a restart
             log.info("callback answer refused: %s", exc.message)
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_error(self, update: object, context: Context) -> None:
         """PTB swallows handler errors; keep them so the update is retried, not confirmed."""
         if isinstance(update, Update) and context.error is not None:
             self._failures[update.update_id] = context.error
@@ -221,10 +213,8 @@ class PtbChannel:
                 if updates and not fresh:
                     # Only updates still in flight came back: wait for one to finish.
                     tracker.changed.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(tracker.changed.wait(), 1.0)
-                    except TimeoutError:
-                        pass
         finally:
             await runner.cancel()
 

@@ -1,4 +1,4 @@
-"""`gridbot import-structure FILE`: load or update the sub-district's structure in one transaction."""
+"""`gridbot import-structure FILE`: load or update the structure in one transaction."""
 
 import sys
 from pathlib import Path

@@ -2,6 +2,7 @@
 and the place to put its replies."""
 
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.texts import Texts
 from handlers.types import Button, CallbackAnswer, Effects, Incoming, Outgoing
 from models import Person
+from services import conversation
 from services.clock import Clock
 
 
@@ -33,7 +35,9 @@ class Context:
         self.effects.messages.append(Outgoing(chat_id=chat_id, text=text, buttons=buttons,
                                               case_id=case_id, reply_to_message_id=reply_to))
 
-    def reply(self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), **kw: int | None) -> None:
+    def reply(
+        self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), **kw: int | None
+    ) -> None:
         """Queue a message to the chat the update came from."""
         self.send(self.incoming.chat_id, text, buttons, **kw)
 
@@ -49,6 +53,16 @@ class Context:
     def answer(self, text: str = "", *, alert: bool = False) -> None:
         """Answer the button press (an alert for refusals, a toast otherwise)."""
         self.effects.answer = CallbackAnswer(text=text, alert=alert)
+
+    async def wait(self, step: str, data: dict[str, Any]) -> None:
+        """Remember that the bot now waits for `step` from this person in this chat."""
+        await conversation.wait_for(self.session, clock=self.clock, chat_id=self.incoming.chat_id,
+                                    user_id=self.incoming.sender.id, step=step, data=data)
+
+    async def stop_waiting(self) -> None:
+        """Forget any question pending for this person in this chat."""
+        await conversation.forget(self.session, chat_id=self.incoming.chat_id,
+                                  user_id=self.incoming.sender.id)
 
     def deep_link(self, payload: str) -> str:
         """Return a link that opens the private chat with the bot and passes `payload`."""

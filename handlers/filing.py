@@ -5,7 +5,12 @@ from typing import Any
 
 from handlers import notify
 from handlers.cards import (
-    address, assign_buttons, case_card, kind_name, track_button, worker_buttons,
+    address,
+    assign_buttons,
+    case_card,
+    kind_name,
+    track_button,
+    worker_buttons,
 )
 from handlers.context import Context
 from models import Building, Case, CaseKind, Person, Role, Urgency

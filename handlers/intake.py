@@ -24,7 +24,7 @@ from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Urgency
-from services import conversation, directory
+from services import directory
 from services.intake import CONFIDENT, parse_address, parse_report
 
 KINDS = list(CaseKind)
@@ -36,7 +36,7 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
     """Read a new report (of a known kind, for /sos) and move it on."""
     text = text.strip()
     if not text:
-        await _wait(ctx, STEP_TEXT, {})
+        await ctx.wait(STEP_TEXT, {})
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
@@ -61,17 +61,12 @@ async def advance(ctx: Context, draft: dict[str, Any]) -> None:
     if draft.get("building_id") is None and not draft.get("public_area"):
         if not await _locate_building(ctx, draft):
             return
-    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id, user_id=ctx.incoming.sender.id)
+    await ctx.stop_waiting()
     await filing.file_report(ctx, draft)
 
 
-async def _wait(ctx: Context, step: str, draft: dict[str, Any]) -> None:
-    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
-                                user_id=ctx.incoming.sender.id, step=step, data=draft)
-
-
 async def _ask_kind(ctx: Context, draft: dict[str, Any]) -> None:
-    await _wait(ctx, STEP_KIND, draft)
+    await ctx.wait(STEP_KIND, draft)
     guess = CaseKind(draft["kind"])
     yes = button(ctx, "btn.yes_kind", Act.PICK_KIND, 0, KINDS.index(guess))
     others = [Button(ctx.texts(f"kind.{k}"), data=Payload(Act.PICK_KIND, 0, KINDS.index(k)).pack())
@@ -105,7 +100,7 @@ async def _locate_community(ctx: Context, draft: dict[str, Any]) -> bool:
         draft["community_id"] = None  # never delay an emergency: the admins take it
         draft["public_area"] = True
         return True
-    await _wait(ctx, STEP_COMMUNITY, draft)
+    await ctx.wait(STEP_COMMUNITY, draft)
     rows = tuple((Button(c.name, data=Payload(Act.PICK_COMMUNITY, 0, c.id or 0).pack()),)
                  for c in communities[:20])
     ctx.reply(ctx.texts("intake.ask_community"), rows)
@@ -127,13 +122,14 @@ async def _locate_building(ctx: Context, draft: dict[str, Any]) -> bool:
         draft["public_area"] = True
         return True
     draft["asked_building"] = True
-    await _wait(ctx, STEP_BUILDING, draft)
+    await ctx.wait(STEP_BUILDING, draft)
     ctx.reply(ctx.texts("intake.ask_building"), await _building_rows(ctx, community_id))
     return False
 
 
 async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[Button, ...], ...]:
-    buildings = await directory.community_buildings(ctx.session, community_id) if community_id else []
+    buildings = (await directory.community_buildings(ctx.session, community_id)
+                 if community_id else [])
     labels = [Button(ctx.texts("address.building", building=b.number),
                      data=Payload(Act.PICK_BUILDING, 0, b.id or 0).pack()) for b in buildings[:40]]
     rows = [tuple(labels[i:i + 4]) for i in range(0, len(labels), 4)]
@@ -179,7 +175,8 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
         if payload.arg == 0:
             draft["public_area"] = True
         else:
-            building = await directory.building_in(ctx.session, payload.arg, draft.get("community_id"))
+            building = await directory.building_in(ctx.session, payload.arg,
+                                                   draft.get("community_id"))
             if building is None:
                 ctx.answer(ctx.texts("button.invalid"), alert=True)
                 return
@@ -189,6 +186,6 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
 
 async def on_cancel(ctx: Context) -> None:
     """Drop the report being written."""
-    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id, user_id=ctx.incoming.sender.id)
+    await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("intake.cancelled"))

@@ -11,11 +11,11 @@ stateDiagram-v2
 """
 
 from handlers import notify
-from handlers.cards import button, case_card, stars, star_buttons, worker_buttons
+from handlers.cards import button, case_card, star_buttons, stars, worker_buttons
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from models import CaseAction, Person
-from services import cases, conversation
+from services import cases
 from services.errors import DomainError
 from services.lifecycle import allowed
 
@@ -37,9 +37,7 @@ async def on_not_solved(ctx: Context, payload: Payload) -> None:
         raise DomainError("case.not_reporter", case_id=case.id)
     if not allowed(case.status, CaseAction.REOPEN):
         raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
-    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
-                                user_id=ctx.incoming.sender.id, step=STEP_REOPEN,
-                                data={"case_id": case.id})
+    await ctx.wait(STEP_REOPEN, {"case_id": case.id})
     ctx.answer()
     ctx.edit(ctx.texts("resident.ask_reopen_words", id=case.id))
 
@@ -49,9 +47,7 @@ async def on_stars(ctx: Context, payload: Payload) -> None:
     case = await cases.rate_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
                                  actor=ctx.me, stars=payload.arg)
     ctx.answer(ctx.texts("resident.thanks_toast"))
-    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
-                                user_id=ctx.incoming.sender.id, step=STEP_COMMENT,
-                                data={"case_id": case.id})
+    await ctx.wait(STEP_COMMENT, {"case_id": case.id})
     ctx.edit(ctx.texts("resident.ask_comment", id=case.id, stars=stars(case.rating)),
              ((button(ctx, "btn.no_comment", Act.NO_COMMENT, payload.case_id),),))
     worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
@@ -64,16 +60,14 @@ async def on_stars(ctx: Context, payload: Payload) -> None:
 
 async def on_no_comment(ctx: Context, payload: Payload) -> None:
     """Finish without a comment."""
-    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
-                              user_id=ctx.incoming.sender.id)
+    await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("resident.bye", id=payload.case_id))
 
 
 async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
     """Take the resident's words: why it is not solved, or a comment on the service."""
-    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
-                              user_id=ctx.incoming.sender.id)
+    await ctx.stop_waiting()
     words = ctx.incoming.text.strip()
     if step == STEP_COMMENT:
         case = await cases.comment_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],

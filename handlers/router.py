@@ -98,8 +98,7 @@ async def on_step(ctx: Context, step: str, data: dict) -> None:  # type: ignore[
     elif step.startswith("resident."):
         await resident.on_text(ctx, step, data)
     else:
-        await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
-                                  user_id=ctx.incoming.sender.id)
+        await ctx.stop_waiting()
 
 
 async def on_command(ctx: Context, name: str, args: str) -> None:
@@ -114,13 +113,13 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
     elif name == "help":
         ctx.reply(await _help_text(ctx))
     elif name == "report":
-        await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+        await ctx.stop_waiting()
         await intake.start_report(ctx, args)
     elif name == "sos":
-        await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+        await ctx.stop_waiting()
         await intake.start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
     elif name == "cancel":
-        await conversation.forget(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+        await ctx.stop_waiting()
         ctx.reply(ctx.texts("cancel.done"))
     elif name == "my":
         await views.my_cases(ctx)

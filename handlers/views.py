@@ -1,8 +1,14 @@
-"""Looking at cases: /my for residents, /tasks for workers, /case N and its card for those allowed."""
+"""Looking at cases: /my for residents, /tasks for workers, /case N for those allowed."""
 
 from handlers import notify
 from handlers.cards import (
-    address, assign_buttons, case_card, confirm_buttons, kind_name, local, status_name,
+    address,
+    assign_buttons,
+    case_card,
+    confirm_buttons,
+    kind_name,
+    local,
+    status_name,
     worker_buttons,
 )
 from handlers.context import Context

@@ -7,7 +7,7 @@ from handlers.filing import hand_over, send_assign_card
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseAction, Person
-from services import cases, conversation
+from services import cases
 from services.errors import DomainError
 from services.lifecycle import allowed
 
@@ -80,9 +80,7 @@ async def _ask(ctx: Context, payload: Payload, action: CaseAction, step: str, ke
         raise DomainError("case.not_yours", case_id=case.id)
     if not allowed(case.status, action):
         raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
-    await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=ctx.incoming.chat_id,
-                                user_id=ctx.incoming.sender.id, step=step,
-                                data={"case_id": case.id})
+    await ctx.wait(step, {"case_id": case.id})
     ctx.answer()
     ctx.reply(ctx.texts(key, id=case.id), buttons)
 
@@ -108,8 +106,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
     """Take the typed reason or note the bot asked for."""
     text = ctx.incoming.text.strip()
     if step == STEP_RETURN:
-        await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
-                                  user_id=ctx.incoming.sender.id)
+        await ctx.stop_waiting()
         case, managers = await cases.return_case(ctx.session, clock=ctx.clock,
                                                  case_id=data["case_id"], actor=ctx.me,
                                                  reason=text)
@@ -123,8 +120,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
 
 async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
     """Mark the case handled and ask the resident to confirm."""
-    await conversation.forget(ctx.session, chat_id=ctx.incoming.chat_id,
-                              user_id=ctx.incoming.sender.id)
+    await ctx.stop_waiting()
     case = await cases.resolve_case(ctx.session, clock=ctx.clock, case_id=case_id, actor=ctx.me,
                                     note=note)
     ctx.reply(ctx.texts("worker.resolved", id=case.id))

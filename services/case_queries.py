@@ -68,7 +68,8 @@ async def queue_of(
 ) -> tuple[Sequence[Case], int]:
     """Return one page of a worker's open cases (urgent first, then oldest) and the total."""
     where = (Case.assignee_id == person_id, Case.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
-    total = (await session.execute(select(func.count()).select_from(Case).where(*where))).scalar_one()
+    counted = await session.execute(select(func.count()).select_from(Case).where(*where))
+    total = counted.scalar_one()
     urgent_first = sql_case((Case.urgency == Urgency.URGENT, 0), else_=1)
     result = await session.execute(
         select(Case).where(*where).order_by(urgent_first, Case.created_at, Case.id)

@@ -1,4 +1,4 @@
-"""Use cases of the closed loop: report, accept, transfer, return, resolve, confirm, reopen, rate."""
+"""Use cases of the closed loop: report, accept, transfer, return, resolve, confirm, rate."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Building, Case, Community, GroupChat, Grid, Person, Role, StaffRole
+from models import Building, Case, Community, Grid, GroupChat, Person, Role, StaffRole
 from services.lifecycle import OPEN_STATUSES
 
 
@@ -90,7 +90,7 @@ async def open_case_counts(session: AsyncSession, person_ids: Sequence[int]) -> 
             Case.assignee_id.in_(person_ids), Case.status.in_(OPEN_STATUSES)  # type: ignore[union-attr]
         ).group_by(Case.assignee_id)
     )
-    counts = {pid: 0 for pid in person_ids}
+    counts = dict.fromkeys(person_ids, 0)
     counts.update({pid: n for pid, n in result.all() if pid is not None})
     return counts
 

@@ -58,7 +58,9 @@ def allowed(status: str, action: CaseAction) -> bool:
     return CaseStatus(status) in TRANSITIONS[action].sources
 
 
-async def start_case(session: AsyncSession, case: Case, *, actor_id: int | None, at: datetime) -> None:
+async def start_case(
+    session: AsyncSession, case: Case, *, actor_id: int | None, at: datetime
+) -> None:
     """Store a new case and its first event."""
     case.status = S.NEW
     case.created_at = case.updated_at = at

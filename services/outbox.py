@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import OutboxMessage
 
 MAX_ATTEMPTS = 8
-O = OutboxMessage
+Row = OutboxMessage
 
 
 def enqueue(
@@ -26,7 +26,7 @@ def enqueue(
 
 
 def _pending() -> tuple[Any, ...]:
-    return (O.sent_at.is_(None), O.failed_at.is_(None))  # type: ignore[union-attr]
+    return (Row.sent_at.is_(None), Row.failed_at.is_(None))  # type: ignore[union-attr]
 
 
 async def lease_batch(
@@ -34,10 +34,10 @@ async def lease_batch(
 ) -> list[OutboxMessage]:
     """Lease due messages for sending, keeping each chat's messages in order across replicas."""
     due = (
-        select(O).where(*_pending(),
-                        or_(O.available_at.is_(None), O.available_at <= now),  # type: ignore[union-attr]
-                        or_(O.lease_until.is_(None), O.lease_until < now))  # type: ignore[union-attr]
-        .order_by(O.id).limit(limit).with_for_update(skip_locked=True)  # type: ignore[arg-type]
+        select(Row).where(*_pending(),
+                        or_(Row.available_at.is_(None), Row.available_at <= now),  # type: ignore[union-attr]
+                        or_(Row.lease_until.is_(None), Row.lease_until < now))  # type: ignore[union-attr]
+        .order_by(Row.id).limit(limit).with_for_update(skip_locked=True)  # type: ignore[arg-type]
     )
     candidates = list((await session.execute(due)).scalars().all())
     if not candidates:
@@ -47,8 +47,8 @@ async def lease_batch(
     top = max(r.id or 0 for r in candidates)
     chats = {r.chat_id for r in candidates}
     queued = await session.execute(
-        select(O.id, O.chat_id).where(*_pending(), O.chat_id.in_(chats), O.id <= top)  # type: ignore[attr-defined,operator]
-        .order_by(O.id)  # type: ignore[arg-type]
+        select(Row.id, Row.chat_id).where(*_pending(), Row.chat_id.in_(chats), Row.id <= top)  # type: ignore[attr-defined,operator]
+        .order_by(Row.id)  # type: ignore[arg-type]
     )
     order: dict[int, list[int]] = defaultdict(list)
     for row_id, chat_id in queued.all():
@@ -62,7 +62,7 @@ async def lease_batch(
             leased.append(by_id[row_id])
     if leased:
         await session.execute(
-            update(O).where(O.id.in_([r.id for r in leased]))  # type: ignore[union-attr]
+            update(Row).where(Row.id.in_([r.id for r in leased]))  # type: ignore[union-attr]
             .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
         )
     return sorted(leased, key=lambda r: r.id or 0)
@@ -73,8 +73,8 @@ async def mark_sent(
 ) -> None:
     """Record a delivered message."""
     await session.execute(
-        update(O).where(O.id == row_id)  # type: ignore[arg-type]
-        .values(sent_at=at, sent_message_id=message_id, attempts=O.attempts + 1, lease_until=None)
+        update(Row).where(Row.id == row_id)  # type: ignore[arg-type]
+        .values(sent_at=at, sent_message_id=message_id, attempts=Row.attempts + 1, lease_until=None)
     )
 
 
@@ -82,7 +82,7 @@ async def mark_retry(
     session: AsyncSession, *, row_id: int, at: datetime, delay_s: float, error: str
 ) -> None:
     """Put a message back to try later, or give up after too many attempts."""
-    row = await session.get(O, row_id)
+    row = await session.get(Row, row_id)
     if row is None:
         return
     row.attempts += 1
@@ -96,19 +96,19 @@ async def mark_retry(
 async def mark_failed(session: AsyncSession, *, row_id: int, at: datetime, error: str) -> None:
     """Give up on a message that can never be delivered (e.g. the user never opened a chat)."""
     await session.execute(
-        update(O).where(O.id == row_id)  # type: ignore[arg-type]
-        .values(failed_at=at, last_error=error[:300], attempts=O.attempts + 1, lease_until=None)
+        update(Row).where(Row.id == row_id)  # type: ignore[arg-type]
+        .values(failed_at=at, last_error=error[:300], attempts=Row.attempts + 1, lease_until=None)
     )
 
 
 async def release(session: AsyncSession, *, row_ids: Sequence[int]) -> None:
     """Give leased messages back unsent (an earlier one in the same chat must go first)."""
     if row_ids:
-        await session.execute(update(O).where(O.id.in_(row_ids))  # type: ignore[union-attr]
+        await session.execute(update(Row).where(Row.id.in_(row_ids))  # type: ignore[union-attr]
                               .values(lease_until=None))
 
 
 async def pending_count(session: AsyncSession) -> int:
     """Count messages not yet sent nor given up."""
-    result = await session.execute(select(func.count()).select_from(O).where(*_pending()))
+    result = await session.execute(select(func.count()).select_from(Row).where(*_pending()))
     return int(result.scalar_one())

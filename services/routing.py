@@ -36,7 +36,8 @@ async def route_case(
         community_id = building.community_id
     managers: Sequence[Person] = []
     if community_id is not None:
-        managers = await directory.people_with_role(session, Role.MANAGER, community_id=community_id)
+        managers = await directory.people_with_role(session, Role.MANAGER,
+                                                    community_id=community_id)
     assignee: Person | None = None
     if building is not None:
         workers = await directory.people_with_role(

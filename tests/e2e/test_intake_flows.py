@@ -2,7 +2,15 @@
 
 from models import CaseKind, CaseStatus
 from tests.e2e.harness import (
-    CHEN, HE, HUANG, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, ZHOU, World,
+    CHEN,
+    HE,
+    HUANG,
+    NEIGHBOUR,
+    RESIDENT,
+    YULAN_GROUP,
+    ZHANG,
+    ZHOU,
+    World,
 )
 
 

@@ -91,7 +91,8 @@ async def test_each_update_is_processed_once_even_when_delivered_again(world: Wo
     assert first is not None and again is None
     async with world.bot.sessions() as session:  # type: ignore[misc]
         total = (await session.execute(select(func.count()).select_from(Case))).scalar_one()
-        queued = (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
+        queued = (await session.execute(
+            select(func.count()).select_from(OutboxMessage))).scalar_one()
     assert total == 1 and queued == 2  # one receipt, one card
 
 

@@ -3,7 +3,7 @@
 from models.case import Case, CaseEvent
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
-from models.structure import Building, Community, GroupChat, Grid, Person, StaffRole, Street
+from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 
 __all__ = [
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",

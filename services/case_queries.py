@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import Building, Case, CaseEvent, CaseStatus, Person, Urgency
 from services import directory
@@ -30,8 +31,8 @@ async def access_to(session: AsyncSession, case: Case, viewer: Person) -> Access
     if await directory.is_manager_of(session, viewer.id, case.community_id):
         return Access(details=True, phone=False)
     was_assignee = await session.execute(
-        select(CaseEvent.id).where(CaseEvent.case_id == case.id,
-                                   CaseEvent.assignee_id == viewer.id).limit(1)
+        select(col(CaseEvent.id)).where(col(CaseEvent.case_id) == case.id,
+                                        col(CaseEvent.assignee_id) == viewer.id).limit(1)
     )
     return Access(details=was_assignee.first() is not None, phone=False)
 
@@ -39,8 +40,9 @@ async def access_to(session: AsyncSession, case: Case, viewer: Person) -> Access
 async def history(session: AsyncSession, case_id: int) -> Sequence[tuple[CaseEvent, str | None]]:
     """List a case's events in order, each with the actor's name."""
     result = await session.execute(
-        select(CaseEvent, Person.name).outerjoin(Person, Person.id == CaseEvent.actor_id)
-        .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)  # type: ignore[arg-type]
+        select(CaseEvent, col(Person.name))
+        .outerjoin(Person, col(Person.id) == col(CaseEvent.actor_id))
+        .where(col(CaseEvent.case_id) == case_id).order_by(col(CaseEvent.id))
     )
     return [(event, name) for event, name in result.all()]
 
@@ -48,8 +50,8 @@ async def history(session: AsyncSession, case_id: int) -> Sequence[tuple[CaseEve
 async def reported_by(session: AsyncSession, person_id: int, limit: int = 10) -> Sequence[Case]:
     """List a resident's latest cases, newest first."""
     result = await session.execute(
-        select(Case).where(Case.reporter_id == person_id)
-        .order_by(Case.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(Case).where(col(Case.reporter_id) == person_id)
+        .order_by(col(Case.id).desc()).limit(limit)
     )
     return result.scalars().all()
 
@@ -57,8 +59,9 @@ async def reported_by(session: AsyncSession, person_id: int, limit: int = 10) ->
 async def awaiting_confirmation(session: AsyncSession, person_id: int) -> Sequence[Case]:
     """List a resident's cases that wait for them to confirm."""
     result = await session.execute(
-        select(Case).where(Case.reporter_id == person_id, Case.status == CaseStatus.RESOLVED)
-        .order_by(Case.id)  # type: ignore[arg-type]
+        select(Case)
+        .where(col(Case.reporter_id) == person_id, col(Case.status) == CaseStatus.RESOLVED)
+        .order_by(col(Case.id))
     )
     return result.scalars().all()
 
@@ -67,12 +70,12 @@ async def queue_of(
     session: AsyncSession, person_id: int, *, offset: int = 0, limit: int = 10
 ) -> tuple[Sequence[Case], int]:
     """Return one page of a worker's open cases (urgent first, then oldest) and the total."""
-    where = (Case.assignee_id == person_id, Case.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    where = (col(Case.assignee_id) == person_id, col(Case.status).in_(OPEN_STATUSES))
     counted = await session.execute(select(func.count()).select_from(Case).where(*where))
     total = counted.scalar_one()
-    urgent_first = sql_case((Case.urgency == Urgency.URGENT, 0), else_=1)
+    urgent_first = sql_case((col(Case.urgency) == Urgency.URGENT, 0), else_=1)
     result = await session.execute(
-        select(Case).where(*where).order_by(urgent_first, Case.created_at, Case.id)
+        select(Case).where(*where).order_by(urgent_first, col(Case.created_at), col(Case.id))
         .offset(offset).limit(limit)
     )
     return result.scalars().all(), int(total)
@@ -83,7 +86,7 @@ async def people_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int,
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    result = await session.execute(select(Person).where(Person.id.in_(wanted)))  # type: ignore[union-attr]
+    result = await session.execute(select(Person).where(col(Person.id).in_(wanted)))
     return {p.id: p for p in result.scalars().all() if p.id is not None}
 
 

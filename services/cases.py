@@ -44,6 +44,7 @@ async def report_case(
     """Store a resident's report and route it to the responsible person."""
     route = await route_case(session, kind=report.kind, community_id=report.community_id,
                              building=report.building)
+    assert reporter.id is not None  # a stored person (ensure_person flushes)
     case = Case(kind=report.kind, urgency=report.urgency, text=report.text[:4000],
                 community_id=route.community_id, grid_id=route.grid_id,
                 building_id=route.building_id,

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import Building, Case, Community, Grid, GroupChat, Person, Role, StaffRole
 from services.lifecycle import OPEN_STATUSES
@@ -12,7 +13,7 @@ from services.lifecycle import OPEN_STATUSES
 
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
     """Find the person with this Telegram id."""
-    result = await session.execute(select(Person).where(Person.telegram_id == telegram_id))
+    result = await session.execute(select(Person).where(col(Person.telegram_id) == telegram_id))
     return result.scalar_one_or_none()
 
 
@@ -32,15 +33,15 @@ async def ensure_person(
 
 async def roles_of(session: AsyncSession, person_id: int) -> Sequence[StaffRole]:
     """List every role the person holds."""
-    result = await session.execute(select(StaffRole).where(StaffRole.person_id == person_id))
+    result = await session.execute(select(StaffRole).where(col(StaffRole.person_id) == person_id))
     return result.scalars().all()
 
 
 async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | None:
     """Return the community a group chat is bound to."""
     result = await session.execute(
-        select(Community).join(GroupChat, GroupChat.community_id == Community.id)
-        .where(GroupChat.chat_id == chat_id)
+        select(Community).join(GroupChat, col(GroupChat.community_id) == col(Community.id))
+        .where(col(GroupChat.chat_id) == chat_id)
     )
     return result.scalar_one_or_none()
 
@@ -49,15 +50,17 @@ async def buildings_numbered(
     session: AsyncSession, number: str, community_id: int | None = None
 ) -> Sequence[Building]:
     """Find buildings with this number (in one community, or in all of them)."""
-    query = select(Building).where(Building.number == number)
+    query = select(Building).where(col(Building.number) == number)
     if community_id is not None:
-        query = query.where(Building.community_id == community_id)
-    return (await session.execute(query.order_by(Building.id))).scalars().all()
+        query = query.where(col(Building.community_id) == community_id)
+    return (await session.execute(query.order_by(col(Building.id)))).scalars().all()
 
 
 async def community_buildings(session: AsyncSession, community_id: int) -> Sequence[Building]:
     """List a community's buildings in number order."""
-    result = await session.execute(select(Building).where(Building.community_id == community_id))
+    result = await session.execute(
+        select(Building).where(col(Building.community_id) == community_id)
+    )
     return sorted(result.scalars().all(), key=lambda b: (len(b.number), b.number))
 
 
@@ -66,18 +69,18 @@ async def people_with_role(
     grid_id: int | None = None, street_id: int | None = None, include_on_leave: bool = True,
 ) -> Sequence[Person]:
     """List the people holding a role in a scope, in a stable order."""
-    query = select(Person).join(StaffRole, StaffRole.person_id == Person.id).where(
-        StaffRole.role == role
+    query = select(Person).join(StaffRole, col(StaffRole.person_id) == col(Person.id)).where(
+        col(StaffRole.role) == role
     )
     if community_id is not None:
-        query = query.where(StaffRole.community_id == community_id)
+        query = query.where(col(StaffRole.community_id) == community_id)
     if grid_id is not None:
-        query = query.where(StaffRole.grid_id == grid_id)
+        query = query.where(col(StaffRole.grid_id) == grid_id)
     if street_id is not None:
-        query = query.where(StaffRole.street_id == street_id)
+        query = query.where(col(StaffRole.street_id) == street_id)
     if not include_on_leave:
-        query = query.where(StaffRole.on_leave.is_(False))
-    result = await session.execute(query.order_by(Person.id).distinct())
+        query = query.where(col(StaffRole.on_leave).is_(False))
+    result = await session.execute(query.order_by(col(Person.id)).distinct())
     return result.scalars().all()
 
 
@@ -86,9 +89,9 @@ async def open_case_counts(session: AsyncSession, person_ids: Sequence[int]) -> 
     if not person_ids:
         return {}
     result = await session.execute(
-        select(Case.assignee_id, func.count()).where(
-            Case.assignee_id.in_(person_ids), Case.status.in_(OPEN_STATUSES)  # type: ignore[union-attr]
-        ).group_by(Case.assignee_id)
+        select(col(Case.assignee_id), func.count()).where(
+            col(Case.assignee_id).in_(person_ids), col(Case.status).in_(OPEN_STATUSES)
+        ).group_by(col(Case.assignee_id))
     )
     counts = dict.fromkeys(person_ids, 0)
     counts.update({pid: n for pid, n in result.all() if pid is not None})
@@ -99,9 +102,11 @@ async def has_role(
     session: AsyncSession, person_id: int, role: Role, *, community_id: int | None = None
 ) -> bool:
     """Tell whether the person holds the role (in that community, when one is given)."""
-    query = select(StaffRole.id).where(StaffRole.person_id == person_id, StaffRole.role == role)
+    query = select(col(StaffRole.id)).where(
+        col(StaffRole.person_id) == person_id, col(StaffRole.role) == role
+    )
     if community_id is not None:
-        query = query.where(StaffRole.community_id == community_id)
+        query = query.where(col(StaffRole.community_id) == community_id)
     return (await session.execute(query.limit(1))).first() is not None
 
 
@@ -132,7 +137,7 @@ async def grid_and_building(
 
 async def all_communities(session: AsyncSession) -> Sequence[Community]:
     """List every community."""
-    return (await session.execute(select(Community).order_by(Community.id))).scalars().all()
+    return (await session.execute(select(Community).order_by(col(Community.id)))).scalars().all()
 
 
 async def building_in(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from models import Case, CaseAction, CaseEvent, CaseStatus
 from services.errors import DomainError
@@ -88,13 +89,15 @@ async def apply(
         changes[milestone] = at
     # The status guard makes two simultaneous presses safe on every database: one wins.
     result = await session.execute(
-        update(Case).where(Case.id == case.id, Case.status == old)  # type: ignore[arg-type]
+        update(Case).where(col(Case.id) == case.id, col(Case.status) == old)
         .values(**changes).execution_options(synchronize_session=False)
     )
+    # execute() is typed as returning Result; an UPDATE really returns a CursorResult.
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("case.changed", case_id=case.id)
     for key, value in changes.items():
         set_committed_value(case, key, value)
+    assert case.id is not None  # the update above matched it by id
     event = CaseEvent(case_id=case.id, at=at, actor_id=actor_id, action=action, from_status=old,
                       to_status=target, note=note, assignee_id=case.assignee_id)
     session.add(event)

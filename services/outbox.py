@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import OutboxMessage
 
@@ -26,7 +27,7 @@ def enqueue(
 
 
 def _pending() -> tuple[Any, ...]:
-    return (Row.sent_at.is_(None), Row.failed_at.is_(None))  # type: ignore[union-attr]
+    return (col(Row.sent_at).is_(None), col(Row.failed_at).is_(None))
 
 
 async def lease_batch(
@@ -35,9 +36,9 @@ async def lease_batch(
     """Lease due messages for sending, keeping each chat's messages in order across replicas."""
     due = (
         select(Row).where(*_pending(),
-                        or_(Row.available_at.is_(None), Row.available_at <= now),  # type: ignore[union-attr]
-                        or_(Row.lease_until.is_(None), Row.lease_until < now))  # type: ignore[union-attr]
-        .order_by(Row.id).limit(limit).with_for_update(skip_locked=True)  # type: ignore[arg-type]
+                        or_(col(Row.available_at).is_(None), col(Row.available_at) <= now),
+                        or_(col(Row.lease_until).is_(None), col(Row.lease_until) < now))
+        .order_by(col(Row.id)).limit(limit).with_for_update(skip_locked=True)
     )
     candidates = list((await session.execute(due)).scalars().all())
     if not candidates:
@@ -47,11 +48,13 @@ async def lease_batch(
     top = max(r.id or 0 for r in candidates)
     chats = {r.chat_id for r in candidates}
     queued = await session.execute(
-        select(Row.id, Row.chat_id).where(*_pending(), Row.chat_id.in_(chats), Row.id <= top)  # type: ignore[attr-defined,operator]
-        .order_by(Row.id)  # type: ignore[arg-type]
+        select(col(Row.id), col(Row.chat_id))
+        .where(*_pending(), col(Row.chat_id).in_(chats), col(Row.id) <= top)
+        .order_by(col(Row.id))
     )
     order: dict[int, list[int]] = defaultdict(list)
     for row_id, chat_id in queued.all():
+        assert row_id is not None  # a primary key read back from the database
         order[chat_id].append(row_id)
     by_id = {r.id: r for r in candidates}
     leased: list[OutboxMessage] = []
@@ -62,7 +65,7 @@ async def lease_batch(
             leased.append(by_id[row_id])
     if leased:
         await session.execute(
-            update(Row).where(Row.id.in_([r.id for r in leased]))  # type: ignore[union-attr]
+            update(Row).where(col(Row.id).in_([r.id for r in leased]))
             .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
         )
     return sorted(leased, key=lambda r: r.id or 0)
@@ -73,7 +76,7 @@ async def mark_sent(
 ) -> None:
     """Record a delivered message."""
     await session.execute(
-        update(Row).where(Row.id == row_id)  # type: ignore[arg-type]
+        update(Row).where(col(Row.id) == row_id)
         .values(sent_at=at, sent_message_id=message_id, attempts=Row.attempts + 1, lease_until=None)
     )
 
@@ -96,7 +99,7 @@ async def mark_retry(
 async def mark_failed(session: AsyncSession, *, row_id: int, at: datetime, error: str) -> None:
     """Give up on a message that can never be delivered (e.g. the user never opened a chat)."""
     await session.execute(
-        update(Row).where(Row.id == row_id)  # type: ignore[arg-type]
+        update(Row).where(col(Row.id) == row_id)
         .values(failed_at=at, last_error=error[:300], attempts=Row.attempts + 1, lease_until=None)
     )
 
@@ -104,7 +107,7 @@ async def mark_failed(session: AsyncSession, *, row_id: int, at: datetime, error
 async def release(session: AsyncSession, *, row_ids: Sequence[int]) -> None:
     """Give leased messages back unsent (an earlier one in the same chat must go first)."""
     if row_ids:
-        await session.execute(update(Row).where(Row.id.in_(row_ids))  # type: ignore[union-attr]
+        await session.execute(update(Row).where(col(Row.id).in_(row_ids))
                               .values(lease_until=None))
 
 

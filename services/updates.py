@@ -15,4 +15,5 @@ async def claim_update(session: AsyncSession, *, update_id: int, at: datetime) -
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=at)
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+    # execute() is typed as returning Result; an INSERT really returns a CursorResult.
     return bool(result.rowcount)  # type: ignore[attr-defined]

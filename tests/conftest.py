@@ -1,4 +1,4 @@
-"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Shared fixtures: a real database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
 
 import asyncio
 import os

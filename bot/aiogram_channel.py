@@ -176,6 +176,20 @@ class AiogramChannel:
         """Process one update through the dispatcher."""
         await self.dispatcher.feed_update(self.bot, update)
 
+    async def feed_json(self, data: dict[str, Any], core: Core) -> None:
+        """Process one raw update (webhook mode) with the given core."""
+        self._core = core
+        await self.feed(Update.model_validate(data, context={"bot": self.bot}))
+
+    async def set_webhook(self, url: str, secret: str, drop_pending_updates: bool) -> None:
+        """Ask Telegram to POST updates to url with the secret header."""
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                                   drop_pending_updates=drop_pending_updates)
+
+    async def delete_webhook(self) -> None:
+        """Go back to getUpdates; pending updates are kept."""
+        await self.bot.delete_webhook()
+
     async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
         """Long-poll until stopped; each update is confirmed only after it is processed."""
         self._core = core

@@ -10,13 +10,23 @@ from bot.aiogram_channel import AiogramChannel
 from bot.config import Settings
 from bot.db import Sessions, make_engine, make_sessions, prepare_database
 from bot.processing import Processor
+from bot.ptb_channel import PtbChannel
 from bot.ratelimit import FloodLimiter
 from bot.sender import OutboxSender
+from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
 from services.clock import Clock, SystemClock
 
 log = logging.getLogger("gridbot.app")
+Channel = AiogramChannel | PtbChannel
+
+
+def make_channel(settings: Settings) -> Channel:
+    """The channel adapter the settings ask for."""
+    kind = PtbChannel if settings.framework == "ptb" else AiogramChannel
+    return kind(settings.bot_token, settings.telegram_api_base,
+                polling_timeout=settings.polling_timeout_s)
 
 
 class GridBot:
@@ -29,8 +39,8 @@ class GridBot:
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine | None = None
         self.sessions: Sessions | None = None
-        self.channel = AiogramChannel(settings.bot_token, settings.telegram_api_base,
-                                      polling_timeout=settings.polling_timeout_s)
+        self.channel: Channel = make_channel(settings)
+        self.webhook: WebhookServer | None = None
         self.processor: Processor | None = None
         self.sender: OutboxSender | None = None
         self._stop = asyncio.Event()
@@ -49,11 +59,20 @@ class GridBot:
                                private_per_s=self.settings.send_rate_private_per_s)
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter)
         self._stop.clear()
-        self._tasks = [
+        s = self.settings
+        if s.webhook_url:
+            self.webhook = await serve_webhook(
+                self.handle, self.channel, secret=s.webhook_secret,
+                db_ok=engine_probe(self.engine), host=s.webhook_host, port=s.webhook_port,
+                path=s.webhook_path, public_url=s.webhook_url if s.webhook_register else None,
+                drop_pending_updates=s.webhook_drop_pending,
+                delete_on_stop=s.webhook_delete_on_stop)
+        self._tasks = [] if self.webhook else [
             asyncio.create_task(self.channel.run_polling(self.handle, self._stop), name="polling")]
         if self.sending:
             self._tasks.append(asyncio.create_task(self.sender.run(self._stop), name="outbox"))
-        log.info("gridbot started as @%s (%s)", username, self.channel.name)
+        log.info("gridbot started as @%s (%s, %s)", username, self.channel.name,
+                 "webhook" if self.webhook else "polling")
 
     async def handle(self, incoming: Incoming) -> Effects | None:
         """Process one update and wake the sender for its replies."""
@@ -70,6 +89,14 @@ class GridBot:
     async def stop(self) -> None:
         """Stop polling and sending; unprocessed updates come again on the next start."""
         self._stop.set()
+        if self.webhook is not None:  # finish the updates in flight while the database is up
+            await self.webhook.stop()
+            self.webhook = None
+        if self.sender is not None:
+            self.sender.wake()  # let the sender finish its batch instead of dying mid-transaction
+        sending = [t for t in self._tasks if t.get_name() == "outbox"]
+        if sending:
+            await asyncio.wait(sending, timeout=3.0)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

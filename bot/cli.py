@@ -11,7 +11,11 @@ from bot.config import Settings
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = Settings(**({"framework": args.framework} if args.framework else {}))
+    if settings.webhook_url and not settings.webhook_secret:
+        print("WEBHOOK_URL is set but WEBHOOK_SECRET is not: choose 1-256 characters of "
+              "A-Z, a-z, 0-9, _ and -.", file=sys.stderr)
+        return 2
     if not settings.has_token:
         print("gridbot run needs a bot token.\n"
               "  1. Talk to @BotFather in Telegram, create a bot, copy its token.\n"
@@ -97,7 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(prog="gridbot", description="网格助手 gridbot")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot (long polling) with the token from .env")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook when WEBHOOK_URL "
+                                     "is set) with the token from .env")
+    run.add_argument("--framework", choices=["aiogram", "ptb"],
+                     help="the Telegram library (default: FRAMEWORK from .env, else aiogram)")
     run.set_defaults(func=_run)
     demo = sub.add_parser("demo", help="play a full repair case against a local Telegram emulator")
     demo.add_argument("--database", default="data/demo.db", help="SQLite file for the demo")

@@ -1,6 +1,8 @@
 """Settings from the environment or `.env` (pydantic-settings)."""
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +26,16 @@ class Settings(BaseSettings):
     send_rate_private_per_s: float = Field(default=1.0, gt=0)
     polling_timeout_s: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
+    # The library that talks to Telegram; the conversations are the same on both.
+    framework: Literal["aiogram", "ptb"] = "aiogram"
+    # Webhook mode instead of long polling when webhook_url (Telegram's public HTTPS URL) is set.
+    webhook_url: str = ""
+    webhook_secret: str = ""  # 1-256 of A-Z a-z 0-9 _ -; every POST must carry it
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
+    webhook_register: bool = True  # call setWebhook on start
+    webhook_drop_pending: bool = False
+    webhook_delete_on_stop: bool = False
     # Bring the database to the newest migration at start-up (the replicas take turns).
     migrate_on_start: bool = True
 
@@ -31,6 +43,11 @@ class Settings(BaseSettings):
     def has_token(self) -> bool:
         """Tell whether a bot token is configured."""
         return bool(self.bot_token.strip())
+
+    @property
+    def webhook_path(self) -> str:
+        """The local path updates are POSTed to: the path of webhook_url."""
+        return urlparse(self.webhook_url).path or "/"
 
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file path, if the database is an SQLite file."""

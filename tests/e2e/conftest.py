@@ -8,10 +8,13 @@ from services.clock import FrozenClock
 from tests.e2e.harness import World, build_world
 
 
-@pytest.fixture
-async def world(database_url: str, clock: FrozenClock) -> AsyncIterator[World]:
-    """The emulator, the sample community and a running bot; no rejected Bot API call allowed."""
-    w = await build_world(database_url, clock)
+@pytest.fixture(params=["aiogram", "ptb"])
+async def world(
+    request: pytest.FixtureRequest, database_url: str, clock: FrozenClock
+) -> AsyncIterator[World]:
+    """The emulator, the sample community and a running bot, under each channel adapter;
+    no rejected Bot API call allowed."""
+    w = await build_world(database_url, clock, framework=request.param)
     await w.start_bot()
     try:
         yield w

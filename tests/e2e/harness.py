@@ -108,7 +108,8 @@ class World:
             return case
 
 
-async def build_world(database_url: str, clock: FrozenClock) -> World:
+async def build_world(database_url: str, clock: FrozenClock, *,
+                      framework: str = "aiogram") -> World:
     """Start the emulator, load the sample community and register who opened the bot."""
     engine = make_engine(database_url)
     await create_schema(engine)
@@ -121,4 +122,5 @@ async def build_world(database_url: str, clock: FrozenClock) -> World:
               QIAOXI_GROUP: fake.add_group(chat_id=QIAOXI_GROUP, title="桥西社区居民群")}
     for person in STAFF:
         fake.user_starts(person)
-    return World(fake=fake, database_url=database_url, clock=clock, groups=groups)
+    return World(fake=fake, database_url=database_url, clock=clock, groups=groups,
+                 extra_settings={"framework": framework})

@@ -24,7 +24,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.ordering import KeyedSerialRunner, OffsetTracker
+from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from handlers.types import Effects, Incoming, Sender
 
@@ -193,47 +193,15 @@ class AiogramChannel:
     async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
         """Long-poll until stopped; each update is confirmed only after it is processed."""
         self._core = core
-        tracker, runner = OffsetTracker(), KeyedSerialRunner()
-        try:
-            while not stop.is_set():
-                try:
-                    updates = await self.bot.get_updates(
-                        offset=tracker.offset(), timeout=self.polling_timeout,
-                        allowed_updates=ALLOWED_UPDATES, request_timeout=self.polling_timeout + 10)
-                except (TelegramNetworkError, TelegramServerError) as exc:
-                    log.warning("getUpdates failed, retrying: %s", exc)
-                    await asyncio.sleep(2)
-                    continue
-                fresh = [u for u in updates if tracker.accept(u.update_id)]
-                for update in fresh:
-                    runner.submit(update_key(update), self._job(update, tracker, stop))
-                if updates and not fresh:
-                    # Only updates still in flight came back: wait for one to finish.
-                    tracker.changed.clear()
-                    try:
-                        await asyncio.wait_for(tracker.changed.wait(), 1.0)
-                    except TimeoutError:
-                        pass
-        finally:
-            await runner.cancel()
 
-    def _job(self, update: Update, tracker: OffsetTracker,
-             stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            delay = 1.0
-            while True:
-                try:
-                    await self.feed(update)
-                    tracker.done(update.update_id)
-                    return
-                except Exception:
-                    # The database is unreachable (or worse): keep the update and try again.
-                    log.exception("update %s not processed; retrying", update.update_id)
-                    if stop.is_set():
-                        return
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30.0)
-        return run
+        async def fetch(offset: int | None) -> list[Update]:
+            return await self.bot.get_updates(
+                offset=offset, timeout=self.polling_timeout, allowed_updates=ALLOWED_UPDATES,
+                request_timeout=self.polling_timeout + 10)
+
+        await poll_in_order(fetch=fetch, update_id=lambda u: u.update_id, key=update_key,
+                            feed=self.feed, stop=stop,
+                            transient=(TelegramNetworkError, TelegramServerError))
 
     async def close(self) -> None:
         """Close the HTTP session."""

@@ -1,10 +1,15 @@
 """In order per person, concurrent across chats; and a safe getUpdates offset."""
 
 import asyncio
+import contextlib
+import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
 
 Job = Callable[[], Awaitable[None]]
+U = TypeVar("U")
+log = logging.getLogger("gridbot.polling")
 
 
 class KeyedSerialRunner:
@@ -86,3 +91,48 @@ class OffsetTracker:
     def in_flight(self) -> int:
         """Count updates taken but not yet processed."""
         return len(self._pending)
+
+
+async def poll_in_order(
+    *, fetch: Callable[[int | None], Awaitable[Sequence[U]]], update_id: Callable[[U], int],
+    key: Callable[[U], Hashable], feed: Callable[[U], Awaitable[None]], stop: asyncio.Event,
+    transient: tuple[type[BaseException], ...],
+) -> None:
+    """Long-poll with any client: per-person order, concurrency across chats, and an offset that
+    only moves past processed updates; a failing update is retried (the database may be down)."""
+    tracker, runner = OffsetTracker(), KeyedSerialRunner()
+
+    def job(update: U) -> Job:
+        async def run() -> None:
+            delay = 1.0
+            while True:
+                try:
+                    await feed(update)
+                    tracker.done(update_id(update))
+                    return
+                except Exception:
+                    log.exception("update %s not processed; retrying", update_id(update))
+                    if stop.is_set():
+                        return
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+        return run
+
+    try:
+        while not stop.is_set():
+            try:
+                updates = await fetch(tracker.offset())
+            except transient as exc:
+                log.warning("getUpdates failed, retrying: %s", exc)
+                await asyncio.sleep(2)
+                continue
+            fresh = [u for u in updates if tracker.accept(update_id(u))]
+            for update in fresh:
+                runner.submit(key(update), job(update))
+            if updates and not fresh:
+                # Only updates still in flight came back: wait for one to finish.
+                tracker.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(tracker.changed.wait(), 1.0)
+    finally:
+        await runner.cancel()

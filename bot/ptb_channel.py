@@ -1,10 +1,8 @@
 """The python-telegram-bot channel adapter: the same bot as the aiogram one, on PTB 22."""
 
 import asyncio
-import contextlib
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.aiogram_channel import ALLOWED_UPDATES, Core, display_name
-from bot.ordering import KeyedSerialRunner, OffsetTracker
+from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from handlers.types import Incoming, Sender
 
@@ -194,47 +192,18 @@ class PtbChannel:
         """Long-poll until stopped; each update is confirmed only after it is processed."""
         self._core = core
         await self._ensure_ready()
-        tracker, runner = OffsetTracker(), KeyedSerialRunner()
-        try:
-            while not stop.is_set():
-                try:
-                    updates = await self.bot.get_updates(
-                        offset=tracker.offset(), timeout=self.polling_timeout,
-                        allowed_updates=ALLOWED_UPDATES, read_timeout=10.0)
-                except BadRequest:
-                    raise
-                except NetworkError as exc:
-                    log.warning("getUpdates failed, retrying: %s", exc)
-                    await asyncio.sleep(2)
-                    continue
-                fresh = [u for u in updates if tracker.accept(u.update_id)]
-                for update in fresh:
-                    runner.submit(update_key(update), self._job(update, tracker, stop))
-                if updates and not fresh:
-                    # Only updates still in flight came back: wait for one to finish.
-                    tracker.changed.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(tracker.changed.wait(), 1.0)
-        finally:
-            await runner.cancel()
 
-    def _job(self, update: Update, tracker: OffsetTracker,
-             stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            delay = 1.0
-            while True:
-                try:
-                    await self.feed(update)
-                    tracker.done(update.update_id)
-                    return
-                except Exception:
-                    # The database is unreachable (or worse): keep the update and try again.
-                    log.exception("update %s not processed; retrying", update.update_id)
-                    if stop.is_set():
-                        return
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30.0)
-        return run
+        async def fetch(offset: int | None) -> tuple[Update, ...]:
+            try:
+                return await self.bot.get_updates(
+                    offset=offset, timeout=self.polling_timeout,
+                    allowed_updates=ALLOWED_UPDATES, read_timeout=self.polling_timeout + 10.0)
+            except BadRequest as exc:
+                # A NetworkError subclass in PTB, but it means a bug: never retry it.
+                raise RuntimeError(f"getUpdates refused: {exc}") from exc
+
+        await poll_in_order(fetch=fetch, update_id=lambda u: u.update_id, key=update_key,
+                            feed=self.feed, stop=stop, transient=(NetworkError,))
 
     async def close(self) -> None:
         """Shut the application down and close its HTTP clients."""

@@ -13,10 +13,9 @@ from bot.app import GridBot
 from bot.ptb_channel import PtbChannel, PtbTransport
 from bot.sender import Delivery
 from handlers.types import Effects, Incoming
-from models import CaseStatus
 from sandbox import FakeTelegram
 from services.clock import FrozenClock
-from tests.e2e.harness import CHEN, RESIDENT, TOKEN, ZHANG, World, build_world
+from tests.e2e.harness import RESIDENT, TOKEN, ZHANG, World, build_world
 
 
 async def start_ptb_bot(world: World) -> GridBot:
@@ -49,39 +48,6 @@ async def test_the_bot_runs_on_ptb(ptb_world: World) -> None:
     assert ptb_world.bot is not None and ptb_world.bot.channel.name == "ptb"
     assert ptb_world.bot.channel.username == "gridbot_test_bot"
     assert ptb_world.bot.channel.bot_id == ptb_world.fake.bot_id
-
-
-async def test_a_repair_goes_round_the_whole_loop_on_ptb(ptb_world: World) -> None:
-    world = ptb_world
-    await world.say(RESIDENT, "3号楼2单元楼道灯坏了，晚上看不见")
-    assert "#1" in world.last(RESIDENT.id).text and "张敏" in world.last(RESIDENT.id).text
-    card = world.last(ZHANG.id)
-    assert "3号楼2单元" in card.text and "楼道灯坏了" in card.text and "王大爷" in card.text
-
-    await world.tap(ZHANG, ZHANG.id, "接单")
-    assert "已接单" in world.last(RESIDENT.id).text
-    await world.tap(ZHANG, ZHANG.id, "已处理")
-    assert "处理结果" in world.last(ZHANG.id).text
-    await world.say(ZHANG, "已更换灯泡")
-    question = world.last(RESIDENT.id)
-    assert "已更换灯泡" in question.text and "解决了吗" in question.text
-
-    await world.tap(RESIDENT, RESIDENT.id, "解决了")
-    await world.tap(RESIDENT, RESIDENT.id, "⭐⭐⭐⭐⭐")
-    assert "★★★★★" in world.last(ZHANG.id).text
-    await world.say(RESIDENT, "小张很负责，谢谢")
-    assert "小张很负责" in world.last(ZHANG.id).text
-
-    case = await world.case(1)
-    assert (case.status, case.rating) == (CaseStatus.CLOSED, 5)
-    assert case.rating_comment == "小张很负责，谢谢"
-    assert case.resolution_note == "已更换灯泡" and case.accepted_at and case.closed_at
-
-    await world.say(CHEN, "/case 1")
-    history = world.last(CHEN.id).text
-    for step in ("提交", "派单", "接单", "已处理", "确认解决", "评价"):
-        assert step in history, f"{step} missing from the history: {history}"
-    assert world.fake.pending_updates() == 0
 
 
 async def test_a_pressed_button_is_answered_once_on_ptb(ptb_world: World) -> None:

@@ -14,7 +14,7 @@ from handlers.cards import (
 )
 from handlers.context import Context
 from models import Building, Case, CaseKind, Person, Role, Urgency
-from services import directory, residents
+from services import case_queries, directory, residents
 from services.cases import NewReport, assignable_workers, report_case
 
 
@@ -56,7 +56,7 @@ async def hand_over(
     ctx: Context, case: Case, assignee: Person | None, also: Sequence[Person] = ()
 ) -> None:
     """Send the card: a worker gets action buttons; a manager gets assignment buttons."""
-    reporter = await ctx.session.get(Person, case.reporter_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
     if assignee is not None and assignee.id is not None and await directory.has_role(
         ctx.session, assignee.id, Role.WORKER, community_id=case.community_id
     ):
@@ -73,9 +73,7 @@ async def send_assign_card(
     ctx: Context, case: Case, managers: Sequence[Person], *, header: str, footer: str | None = None
 ) -> None:
     """Give managers the case with one button per worker they can assign it to."""
-    workers = list(await assignable_workers(ctx.session, case))
-    counts = await directory.open_case_counts(ctx.session, [w.id for w in workers if w.id])
-    reporter = await ctx.session.get(Person, case.reporter_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
     text = case_card(ctx, case, reporter, phone=False, header=header, footer=footer)
-    buttons = assign_buttons(ctx, case, [(w, counts.get(w.id or 0, 0)) for w in workers])
+    buttons = assign_buttons(ctx, case, await assignable_workers(ctx.session, case))
     notify.to_people(ctx, managers, text, buttons, case_id=case.id)

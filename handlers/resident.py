@@ -14,8 +14,8 @@ from handlers import notify
 from handlers.cards import button, case_card, star_buttons, stars, worker_buttons
 from handlers.context import Context
 from handlers.payloads import Act, Payload
-from models import CaseAction, Person
-from services import cases
+from models import CaseAction
+from services import case_queries, cases
 from services.errors import DomainError
 from services.lifecycle import allowed
 
@@ -50,7 +50,7 @@ async def on_stars(ctx: Context, payload: Payload) -> None:
     await ctx.wait(STEP_COMMENT, {"case_id": case.id})
     ctx.edit(ctx.texts("resident.ask_comment", id=case.id, stars=stars(case.rating)),
              ((button(ctx, "btn.no_comment", Act.NO_COMMENT, payload.case_id),),))
-    worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+    worker = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, worker, ctx.texts("worker.rated", id=case.id, stars=stars(case.rating)),
                      case_id=case.id)
     if case.source_chat_id is not None:
@@ -73,13 +73,13 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
         case = await cases.comment_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],
                                         actor=ctx.me, comment=words)
         ctx.reply(ctx.texts("resident.comment_saved"))
-        worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+        worker = await case_queries.person(ctx.session, case.assignee_id)
         notify.to_person(ctx, worker, ctx.texts("worker.commented", id=case.id, comment=words),
                          case_id=case.id)
         return
     case = await cases.reopen_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],
                                    actor=ctx.me, words=words)
-    worker = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+    worker = await case_queries.person(ctx.session, case.assignee_id)
     ctx.reply(ctx.texts("resident.reopened", id=case.id,
                         worker=worker.name if worker else ctx.texts("receipt.community")))
     footer = ctx.texts("card.reopen_words", words=words)

@@ -14,7 +14,7 @@ from handlers.cards import (
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Person, Urgency
+from models import Case, CaseStatus, Urgency
 from services import case_queries, cases, directory
 
 PAGE = 8
@@ -62,13 +62,13 @@ async def tasks(ctx: Context, offset: int = 0, *, edit: bool = False) -> None:
 
 async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
     """Show one case to someone allowed to see it, with the buttons their role allows."""
-    case = await ctx.session.get(Case, case_id)
+    case = await case_queries.find_case(ctx.session, case_id)
     access = await case_queries.access_to(ctx.session, case, ctx.me) if case else None
     if case is None or access is None or not access.details:
         ctx.reply(ctx.texts("case.not_visible", id=case_id))
         return
-    reporter = await ctx.session.get(Person, case.reporter_id)
-    assignee = await ctx.session.get(Person, case.assignee_id) if case.assignee_id else None
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
+    assignee = await case_queries.person(ctx.session, case.assignee_id)
     footer = ctx.texts("card.assignee", name=assignee.name if assignee else "-")
     if with_history:
         events = await case_queries.history(ctx.session, case.id or 0)
@@ -90,15 +90,13 @@ async def _buttons_for_viewer(ctx: Context, case: Case) -> tuple[tuple[Button, .
     if case.status in (CaseStatus.NEW, CaseStatus.RETURNED) and await directory.is_manager_of(
         ctx.session, ctx.me.id or 0, case.community_id
     ):
-        workers = list(await cases.assignable_workers(ctx.session, case))
-        counts = await directory.open_case_counts(ctx.session, [w.id for w in workers if w.id])
-        return assign_buttons(ctx, case, [(w, counts.get(w.id or 0, 0)) for w in workers])
+        return assign_buttons(ctx, case, await cases.assignable_workers(ctx.session, case))
     return ()
 
 
 async def follow_case(ctx: Context, case_id: int) -> None:
     """Open a case from a deep link: the reporter is subscribed and asked what is pending."""
-    case = await ctx.session.get(Case, case_id)
+    case = await case_queries.find_case(ctx.session, case_id)
     if case is None or case.reporter_id != ctx.me.id:
         public = case is not None and case.kind != "dispute"
         ctx.reply(ctx.texts("follow.public", id=case_id, status=status_name(ctx, case.status))

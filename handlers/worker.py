@@ -6,8 +6,8 @@ from handlers.context import Context
 from handlers.filing import hand_over, send_assign_card
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import CaseAction, Person
-from services import cases
+from models import Case, CaseAction, Person
+from services import case_queries, cases
 from services.errors import DomainError
 from services.lifecycle import allowed
 
@@ -16,7 +16,7 @@ STEP_RETURN, STEP_NOTE = "worker.return_reason", "worker.resolve_note"
 
 async def _card_text(ctx: Context, case_id: int, footer_key: str, **params: object) -> str:
     case = await cases.load_case(ctx.session, case_id)
-    reporter = await ctx.session.get(Person, case.reporter_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
     return case_card(ctx, case, reporter, phone=case.assignee_id == ctx.me.id,
                      footer=ctx.texts(footer_key, **params))
 
@@ -28,7 +28,7 @@ async def on_accept(ctx: Context, payload: Payload) -> None:
     ctx.answer(ctx.texts("worker.accepted_toast", id=case.id))
     ctx.edit(await _card_text(ctx, payload.case_id, "card.footer_accepted"),
              worker_buttons(ctx, case))
-    reporter = await ctx.session.get(Person, case.reporter_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
     line = ctx.texts("resident.accepted", id=case.id, worker=ctx.me.name)
     notify.to_reporter(ctx, case, reporter, (line, ()), (line, ()))
 
@@ -53,22 +53,22 @@ async def on_transfer_to(ctx: Context, payload: Payload) -> None:
     case, target = await cases.transfer_case(ctx.session, clock=ctx.clock,
                                              case_id=payload.case_id, actor=ctx.me,
                                              to_person_id=payload.arg)
-    ctx.answer()
-    ctx.edit(ctx.texts("worker.transferred", id=case.id, name=target.name))
-    await hand_over(ctx, case, target)
-    reporter = await ctx.session.get(Person, case.reporter_id)
-    line = ctx.texts("resident.transferred", id=case.id, worker=target.name)
-    notify.to_reporter(ctx, case, reporter, (line, ()))
+    await _handed_to(ctx, case, target, "worker.transferred")
 
 
 async def on_assign_to(ctx: Context, payload: Payload) -> None:
     """Let a manager assign the case to a worker (派单)."""
     case, target = await cases.assign_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
                                            actor=ctx.me, to_person_id=payload.arg)
+    await _handed_to(ctx, case, target, "manager.assigned")
+
+
+async def _handed_to(ctx: Context, case: Case, target: Person, done_key: str) -> None:
+    """Confirm to the presser, give the new assignee the card, and tell the resident."""
     ctx.answer()
-    ctx.edit(ctx.texts("manager.assigned", id=case.id, name=target.name))
+    ctx.edit(ctx.texts(done_key, id=case.id, name=target.name))
     await hand_over(ctx, case, target)
-    reporter = await ctx.session.get(Person, case.reporter_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
     line = ctx.texts("resident.transferred", id=case.id, worker=target.name)
     notify.to_reporter(ctx, case, reporter, (line, ()))
 
@@ -124,7 +124,7 @@ async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
     case = await cases.resolve_case(ctx.session, clock=ctx.clock, case_id=case_id, actor=ctx.me,
                                     note=note)
     ctx.reply(ctx.texts("worker.resolved", id=case.id))
-    reporter = await ctx.session.get(Person, case.reporter_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
     buttons = confirm_buttons(ctx, case_id)
     private = ctx.texts("resident.ask_confirm", id=case.id,
                         note=note or ctx.texts("resident.no_note"))

@@ -90,6 +90,16 @@ async def people_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int,
     return {p.id: p for p in result.scalars().all() if p.id is not None}
 
 
+async def find_case(session: AsyncSession, case_id: int) -> Case | None:
+    """Fetch a case, or None."""
+    return await session.get(Case, case_id)
+
+
+async def person(session: AsyncSession, person_id: int | None) -> Person | None:
+    """Fetch a person (the reporter or assignee of a case), or None."""
+    return await session.get(Person, person_id) if person_id is not None else None
+
+
 async def building_of(session: AsyncSession, case: Case) -> Building | None:
     """Return the case's building, if known."""
     return await session.get(Building, case.building_id) if case.building_id else None

@@ -142,8 +142,8 @@ async def managers_for(session: AsyncSession, case: Case) -> Sequence[Person]:
     return await directory.admins(session)
 
 
-async def assignable_workers(session: AsyncSession, case: Case) -> Sequence[Person]:
-    """List the workers a manager can assign a case to, least loaded first."""
+async def assignable_workers(session: AsyncSession, case: Case) -> list[tuple[Person, int]]:
+    """List the workers a manager can assign a case to, with their open-case counts."""
     if case.community_id is None:
         people = await directory.people_with_role(session, Role.WORKER, include_on_leave=False)
     else:
@@ -151,7 +151,8 @@ async def assignable_workers(session: AsyncSession, case: Case) -> Sequence[Pers
                                                   community_id=case.community_id,
                                                   include_on_leave=False)
     counts = await directory.open_case_counts(session, [p.id for p in people if p.id])
-    return sorted(people, key=lambda p: (counts.get(p.id or 0, 0), p.id))
+    ranked = sorted(people, key=lambda p: (counts.get(p.id or 0, 0), p.id))
+    return [(p, counts.get(p.id or 0, 0)) for p in ranked]
 
 
 async def assign_case(
@@ -160,8 +161,8 @@ async def assign_case(
     """Let a manager assign (派单) a case to a worker."""
     case = await load_case(session, case_id)
     await _require_manager(session, case, actor)
-    target = next((p for p in await assignable_workers(session, case) if p.id == to_person_id),
-                  None)
+    target = next((p for p, _open in await assignable_workers(session, case)
+                   if p.id == to_person_id), None)
     if target is None:
         raise DomainError("case.bad_target", case_id=case.id)
     await apply(session, case, CaseAction.ASSIGN, actor_id=actor.id, at=clock.now(),

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.app import GridBot
 from bot.ptb_channel import PtbChannel, PtbTransport
 from bot.sender import Delivery
 from handlers.types import Effects, Incoming
@@ -18,24 +17,11 @@ from services.clock import FrozenClock
 from tests.e2e.harness import RESIDENT, TOKEN, ZHANG, World, build_world
 
 
-async def start_ptb_bot(world: World) -> GridBot:
-    """Start the bot with the PTB channel (the `framework` setting, or a swap until it exists)."""
-    world.extra_settings["framework"] = "ptb"
-    bot = GridBot(world.settings(), clock=world.clock)
-    if not isinstance(bot.channel, PtbChannel):
-        await bot.channel.close()
-        bot.channel = PtbChannel(TOKEN, world.fake.base_url,  # type: ignore[assignment]
-                                 polling_timeout=5)
-    world.bot = bot
-    await bot.start()
-    return bot
-
-
 @pytest.fixture
 async def ptb_world(database_url: str, clock: FrozenClock) -> AsyncIterator[World]:
     """The emulator, the sample community and the bot running on PTB."""
-    w = await build_world(database_url, clock)
-    await start_ptb_bot(w)
+    w = await build_world(database_url, clock, framework="ptb")
+    await w.start_bot()
     try:
         yield w
         assert w.fake.rejections == [], f"the bot made invalid Bot API calls: {w.fake.rejections}"

@@ -95,6 +95,12 @@ def confirm_buttons(ctx: Context, case_id: int) -> Rows:
              button(ctx, "btn.not_solved", Act.NOT_SOLVED, case_id)),)
 
 
+def confirm_question(ctx: Context, case: Case) -> str:
+    """Ask the resident whether the handled case is solved, quoting the worker's note."""
+    return ctx.texts("resident.ask_confirm", id=case.id,
+                     note=case.resolution_note or ctx.texts("resident.no_note"))
+
+
 def star_buttons(ctx: Context, case_id: int) -> Rows:
     """Big rating buttons, one per row, best first."""
     stars = tuple((Button(ctx.texts("btn.stars", stars="⭐" * n),

@@ -6,6 +6,7 @@ from handlers.cards import (
     assign_buttons,
     case_card,
     confirm_buttons,
+    confirm_question,
     kind_name,
     local,
     status_name,
@@ -104,6 +105,5 @@ async def follow_case(ctx: Context, case_id: int) -> None:
         return
     ctx.reply(ctx.texts("follow.subscribed", id=case.id, status=status_name(ctx, case.status)))
     if case.status == CaseStatus.RESOLVED:
-        note = case.resolution_note or ctx.texts("resident.no_note")
-        notify.to_person(ctx, ctx.me, ctx.texts("resident.ask_confirm", id=case.id, note=note),
+        notify.to_person(ctx, ctx.me, confirm_question(ctx, case),
                          confirm_buttons(ctx, case.id or 0), case_id=case.id)

@@ -1,7 +1,7 @@
 """Grid workers and managers working a case: accept, transfer, return, resolve, assign."""
 
 from handlers import notify
-from handlers.cards import button, case_card, confirm_buttons, worker_buttons
+from handlers.cards import button, case_card, confirm_buttons, confirm_question, worker_buttons
 from handlers.context import Context
 from handlers.filing import hand_over, send_assign_card
 from handlers.payloads import Act, Payload
@@ -126,7 +126,6 @@ async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
     ctx.reply(ctx.texts("worker.resolved", id=case.id))
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     buttons = confirm_buttons(ctx, case_id)
-    private = ctx.texts("resident.ask_confirm", id=case.id,
-                        note=note or ctx.texts("resident.no_note"))
+    private = confirm_question(ctx, case)
     public = ctx.texts("resident.ask_confirm_public", id=case.id)
     notify.to_reporter(ctx, case, reporter, (private, buttons), (public, buttons))

@@ -4,11 +4,13 @@ import asyncio
 import logging
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.aiogram_channel import AiogramChannel
 from bot.config import Settings
 from bot.db import Sessions, make_engine, make_sessions, prepare_database
+from bot.leader import Leadership
 from bot.processing import Processor
 from bot.ptb_channel import PtbChannel
 from bot.ratelimit import FloodLimiter
@@ -16,6 +18,7 @@ from bot.sender import OutboxSender
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
+from scheduler.setup import build_scheduler
 from services.clock import Clock, SystemClock
 
 log = logging.getLogger("gridbot.app")
@@ -43,6 +46,8 @@ class GridBot:
         self.webhook: WebhookServer | None = None
         self.processor: Processor | None = None
         self.sender: OutboxSender | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.leadership: Leadership | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -57,7 +62,13 @@ class GridBot:
         limiter = FloodLimiter(global_per_s=self.settings.send_rate_global_per_s,
                                group_per_min=self.settings.send_rate_group_per_min,
                                private_per_s=self.settings.send_rate_private_per_s)
-        self.sender = OutboxSender(self.sessions, self.channel.transport, limiter)
+        self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
+                                   lease_s=self.settings.outbox_lease_s)
+        self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
+                                         tz=ZoneInfo(self.settings.timezone))
+        self.scheduler.start(paused=True)
+        self.leadership = Leadership(self.engine, poll_s=self.settings.leader_poll_s,
+                                     on_gain=self._lead, on_loss=self._follow)
         self._stop.clear()
         s = self.settings
         if s.webhook_url:
@@ -66,13 +77,23 @@ class GridBot:
                 db_ok=engine_probe(self.engine), host=s.webhook_host, port=s.webhook_port,
                 path=s.webhook_path, public_url=s.webhook_url if s.webhook_register else None,
                 drop_pending_updates=s.webhook_drop_pending,
-                delete_on_stop=s.webhook_delete_on_stop)
+                delete_on_stop=s.webhook_delete_on_stop,
+                status=lambda: {"leader": self.leadership.is_leader if self.leadership else False})
         self._tasks = [] if self.webhook else [
             asyncio.create_task(self.channel.run_polling(self.handle, self._stop), name="polling")]
         if self.sending:
             self._tasks.append(asyncio.create_task(self.sender.run(self._stop), name="outbox"))
+        self._tasks.append(asyncio.create_task(self.leadership.run(self._stop), name="leader"))
         log.info("gridbot started as @%s (%s, %s)", username, self.channel.name,
                  "webhook" if self.webhook else "polling")
+
+    async def _lead(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.resume()
+
+    async def _follow(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
 
     async def handle(self, incoming: Incoming) -> Effects | None:
         """Process one update and wake the sender for its replies."""
@@ -101,6 +122,8 @@ class GridBot:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.channel.close()
         if self.engine is not None:
             await self.engine.dispose()

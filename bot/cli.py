@@ -3,11 +3,11 @@
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 
 from bot.config import Settings
+from bot.logs import configure
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -124,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=Settings().log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
     return int(args.func(args) or 0)
 
 

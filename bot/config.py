@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     webhook_delete_on_stop: bool = False
     # Bring the database to the newest migration at start-up (the replicas take turns).
     migrate_on_start: bool = True
+    # Several replicas: how often a replica tries to become the scheduler leader (a dead leader
+    # is replaced within about this time), and how long it holds a batch of outgoing messages.
+    leader_poll_s: float = Field(default=15.0, gt=0)
+    outbox_lease_s: float = Field(default=30.0, gt=0)
+    # "text" for people, "json" for log collectors: one object per line, with update and case ids.
+    log_format: Literal["text", "json"] = "text"
 
     @property
     def has_token(self) -> bool:

@@ -57,7 +57,10 @@ class Processor:
                 # The savepoint undid the attempt; the polite refusal is in ctx.effects.
                 log.info("refused", extra={"update_id": incoming.update_id, "key": refusal.key})
             self._queue(session, ctx.effects, now)
-            return ctx.effects
+        cases = sorted({m.case_id for m in ctx.effects.messages if m.case_id is not None})
+        case_id = cases[0] if len(cases) == 1 else (cases or None)
+        log.info("update processed", extra={"update_id": incoming.update_id, "case_id": case_id})
+        return ctx.effects
 
     async def _apologise(self, incoming: Incoming) -> Effects | None:
         """Record a failing update as processed and say sorry, so it cannot loop forever."""

@@ -44,9 +44,10 @@ class OutboxSender:
     """Drains the outbox: per chat in order, across chats concurrently, within flood limits."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], transport: Transport,
-                 limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5) -> None:
+                 limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5,
+                 lease_s: float = 30.0) -> None:
         self.sessions, self.transport, self.limiter = sessions, transport, limiter
-        self.batch, self.idle_poll_s = batch, idle_poll_s
+        self.batch, self.idle_poll_s, self.lease_s = batch, idle_poll_s, lease_s
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
         self.sent = 0
@@ -74,23 +75,18 @@ class OutboxSender:
         """Send one leased batch; return how many messages were handled."""
         async with self.sessions() as session, session.begin():
             rows = await outbox.lease_batch(session, now=wall_clock(), owner=self.owner,
-                                            limit=self.batch)
+                                            limit=self.batch, lease_s=self.lease_s)
         if not rows:
             return 0
         by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_chat[row.chat_id].append(row)
-        results = await asyncio.gather(*(self._send_chat(chat, msgs)
-                                         for chat, msgs in by_chat.items()))
-        async with self.sessions() as session, session.begin():
-            for outcomes in results:
-                await self._record(session, outcomes)
+        await asyncio.gather(*(self._send_chat(chat, msgs) for chat, msgs in by_chat.items()))
         return len(rows)
 
-    async def _send_chat(
-        self, chat_id: int, rows: Sequence[OutboxMessage]
-    ) -> list[tuple[OutboxMessage, Delivery | None]]:
-        outcomes: list[tuple[OutboxMessage, Delivery | None]] = []
+    async def _send_chat(self, chat_id: int, rows: Sequence[OutboxMessage]) -> None:
+        # Each delivery is recorded as soon as Telegram answers: a crash can then repeat at most
+        # the message that was on the wire, never a whole batch.
         for index, row in enumerate(rows):
             await self.limiter.acquire(chat_id)
             try:
@@ -98,14 +94,14 @@ class OutboxSender:
             except Exception as exc:  # a bug or an unexpected answer: retry later, keep order
                 log.exception("delivery crashed", extra={"outbox_id": row.id})
                 delivery = Delivery("retry", retry_after=5.0, error=repr(exc))
-            outcomes.append((row, delivery))
-            if delivery.status == "retry":
+            held_back = rows[index + 1:] if delivery.status == "retry" else []
+            async with self.sessions() as session, session.begin():
+                # Later messages of this chat wait for a message that must be retried.
+                await self._record(session, [(row, delivery)] + [(r, None) for r in held_back])
+            if held_back or delivery.status == "retry":
                 if delivery.retry_after:
                     self.limiter.pause(chat_id, delivery.retry_after)
-                # Later messages of this chat wait for this one.
-                outcomes.extend((later, None) for later in rows[index + 1:])
-                break
-        return outcomes
+                return
 
     async def _record(
         self, session: AsyncSession, outcomes: list[tuple[OutboxMessage, Delivery | None]]

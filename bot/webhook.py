@@ -17,6 +17,7 @@ from handlers.types import Effects, Incoming
 log = logging.getLogger("gridbot.webhook")
 Core = Callable[[Incoming], Awaitable[Effects | None]]
 DbProbe = Callable[[], Awaitable[bool]]
+Status = Callable[[], dict[str, Any]]  # extra fields for /healthz, e.g. {"leader": true}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 
@@ -86,7 +87,7 @@ class KeyedLocks:
 
 
 def build_webhook_app(core: Core, channel: WebhookChannel, *, path: str, secret: str,
-                      db_ok: DbProbe) -> web.Application:
+                      db_ok: DbProbe, status: Status | None = None) -> web.Application:
     """The aiohttp application: POST path takes updates, GET /healthz reports the database."""
     expected = secret.encode()
     locks = KeyedLocks()
@@ -113,9 +114,11 @@ def build_webhook_app(core: Core, channel: WebhookChannel, *, path: str, secret:
         return web.Response(status=200)
 
     async def healthz(request: web.Request) -> web.Response:
+        extra = status() if status else {}
         if await db_ok():
-            return web.json_response({"status": "ok", "database": "ok"})
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+            return web.json_response({"status": "ok", "database": "ok", **extra})
+        return web.json_response({"status": "error", "database": "unreachable", **extra},
+                                 status=503)
 
     app = web.Application()
     app.router.add_post(path, receive)
@@ -153,12 +156,13 @@ class WebhookServer:
 async def serve_webhook(core: Core, channel: WebhookChannel, *, secret: str, db_ok: DbProbe,
                         host: str = "127.0.0.1", port: int = 8080, path: str = "/webhook",
                         public_url: str | None = None, drop_pending_updates: bool = False,
-                        delete_on_stop: bool = False) -> WebhookServer:
+                        delete_on_stop: bool = False,
+                        status: Status | None = None) -> WebhookServer:
     """Serve the webhook on host:port (0: any free port); with public_url, call setWebhook."""
     if not SECRET_PATTERN.fullmatch(secret):
         raise ValueError("the webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     runner = web.AppRunner(build_webhook_app(core, channel, path=path, secret=secret,
-                                             db_ok=db_ok))
+                                             db_ok=db_ok, status=status))
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -1,0 +1,1 @@
+"""APScheduler inside the bot process; jobs run only on the scheduler leader."""

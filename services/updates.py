@@ -2,9 +2,11 @@
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import ProcessedUpdate
 
@@ -17,3 +19,10 @@ async def claim_update(session: AsyncSession, *, update_id: int, at: datetime) -
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"]))
     # execute() is typed as returning Result; an INSERT really returns a CursorResult.
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_processed_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete processed-update records older than the cutoff; return how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult at runtime

@@ -1,0 +1,34 @@
+"""Logging set-up: readable text for people, or one JSON object per line for log collectors."""
+
+import json
+import logging
+from datetime import UTC, datetime
+
+# Context fields that log calls pass with `extra=`; they become top-level JSON keys.
+FIELDS = ("update_id", "case_id", "outbox_id", "key", "error", "removed", "chat_id")
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object: ts, level, logger, msg and any context fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record."""
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "msg": record.getMessage(),
+        }
+        entry.update({key: getattr(record, key) for key in FIELDS
+                      if getattr(record, key, None) is not None})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(level: str, fmt: str) -> None:
+    """Send logs to stderr in the chosen format."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

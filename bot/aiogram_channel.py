@@ -10,6 +10,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -201,7 +202,8 @@ class AiogramChannel:
 
         await poll_in_order(fetch=fetch, update_id=lambda u: u.update_id, key=update_key,
                             feed=self.feed, stop=stop,
-                            transient=(TelegramNetworkError, TelegramServerError))
+                            transient=(TelegramNetworkError, TelegramServerError),
+                            conflict=(TelegramConflictError,))
 
     async def close(self) -> None:
         """Close the HTTP session."""

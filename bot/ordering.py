@@ -10,6 +10,7 @@ from typing import TypeVar
 Job = Callable[[], Awaitable[None]]
 U = TypeVar("U")
 log = logging.getLogger("gridbot.polling")
+CONFLICT_RETRY_S = 10.0  # 409: another poller or a webhook; it will not clear up in a hurry
 
 
 class KeyedSerialRunner:
@@ -96,7 +97,7 @@ class OffsetTracker:
 async def poll_in_order(
     *, fetch: Callable[[int | None], Awaitable[Sequence[U]]], update_id: Callable[[U], int],
     key: Callable[[U], Hashable], feed: Callable[[U], Awaitable[None]], stop: asyncio.Event,
-    transient: tuple[type[BaseException], ...],
+    transient: tuple[type[BaseException], ...], conflict: tuple[type[BaseException], ...] = (),
 ) -> None:
     """Long-poll with any client: per-person order, concurrency across chats, and an offset that
     only moves past processed updates; a failing update is retried (the database may be down)."""
@@ -122,6 +123,12 @@ async def poll_in_order(
         while not stop.is_set():
             try:
                 updates = await fetch(tracker.offset())
+            except conflict as exc:
+                # Another process polls, or a webhook is set: nothing arrives until that changes.
+                log.error("getUpdates refused (409 Conflict), retrying in %s s: %s",
+                          CONFLICT_RETRY_S, exc)
+                await asyncio.sleep(CONFLICT_RETRY_S)
+                continue
             except transient as exc:
                 log.warning("getUpdates failed, retrying: %s", exc)
                 await asyncio.sleep(2)
@@ -134,5 +141,8 @@ async def poll_in_order(
                 tracker.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tracker.changed.wait(), 1.0)
+    except Exception:
+        log.exception("polling stopped")  # never die silently: the process would answer no one
+        raise
     finally:
         await runner.cancel()

@@ -8,7 +8,7 @@ from typing import Any
 
 import telegram as tg
 from telegram import Bot, CallbackQuery, Message, Update, ext
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.aiogram_channel import ALLOWED_UPDATES, Core, display_name
@@ -203,7 +203,8 @@ class PtbChannel:
                 raise RuntimeError(f"getUpdates refused: {exc}") from exc
 
         await poll_in_order(fetch=fetch, update_id=lambda u: u.update_id, key=update_key,
-                            feed=self.feed, stop=stop, transient=(NetworkError,))
+                            feed=self.feed, stop=stop, transient=(NetworkError,),
+                            conflict=(Conflict,))
 
     async def close(self) -> None:
         """Shut the application down and close its HTTP clients."""

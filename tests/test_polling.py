@@ -1,0 +1,62 @@
+"""The polling loop: in order per person, never silently dead, and logs that keep the token out."""
+
+import asyncio
+import logging
+
+import pytest
+
+from bot import ordering
+from bot.logs import configure
+
+
+class Conflict(Exception):
+    """Stands for the client's 409 error."""
+
+
+async def test_polling_keeps_going_after_telegram_answers_409(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(ordering, "CONFLICT_RETRY_S", 0.01)
+    answers: list[object] = [Conflict("webhook is set"), [1, 2]]
+    handled: list[int] = []
+    stop = asyncio.Event()
+
+    async def fetch(offset: int | None) -> list[int]:
+        if len(handled) == 2:
+            stop.set()
+        await asyncio.sleep(0.01)  # a long poll that comes back empty
+        answer = answers.pop(0) if answers else []
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    async def feed(update: int) -> None:
+        handled.append(update)
+
+    with caplog.at_level(logging.ERROR, logger="gridbot.polling"):
+        await asyncio.wait_for(ordering.poll_in_order(
+            fetch=fetch, update_id=lambda u: u, key=lambda u: u, feed=feed, stop=stop,
+            transient=(OSError,), conflict=(Conflict,)), 5)
+    assert "409 Conflict" in caplog.text
+    assert handled == [1, 2]
+
+
+async def test_an_unexpected_polling_error_is_logged_not_swallowed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def fetch(offset: int | None) -> list[int]:
+        raise RuntimeError("bug")
+
+    async def feed(update: int) -> None:
+        return None
+
+    with caplog.at_level(logging.ERROR, logger="gridbot.polling"), pytest.raises(RuntimeError):
+        await ordering.poll_in_order(fetch=fetch, update_id=lambda u: u, key=lambda u: u,
+                                     feed=feed, stop=asyncio.Event(), transient=(OSError,))
+    assert "polling stopped" in caplog.text
+
+
+def test_request_urls_with_the_token_are_not_logged() -> None:
+    configure("INFO", "json")
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert logging.getLogger("gridbot.processing").isEnabledFor(logging.INFO)

@@ -28,8 +28,8 @@ from services import directory
 from services.intake import CONFIDENT, parse_address, parse_report
 
 KINDS = list(CaseKind)
-STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING = (
-    "intake.text", "intake.kind", "intake.community", "intake.building")
+STEP_TEXT, STEP_KIND = "intake.text", "intake.kind"
+STEP_COMMUNITY, STEP_BUILDING = "intake.community", "intake.building"
 
 
 async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None) -> None:

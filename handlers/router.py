@@ -1,16 +1,13 @@
 """The one entry point: turn an Incoming into the right conversation step."""
 
-from collections.abc import Awaitable, Callable
-
 from handlers import intake, resident, views, worker
 from handlers.context import Context
+from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Role
 from services import conversation, directory
 from services.errors import DomainError
-
-ButtonHandler = Callable[[Context, Payload], Awaitable[None]]
 
 BUTTONS: dict[Act, ButtonHandler] = {
     Act.ACCEPT: worker.on_accept,
@@ -25,6 +22,13 @@ BUTTONS: dict[Act, ButtonHandler] = {
     Act.STARS: resident.on_stars,
     Act.NO_COMMENT: resident.on_no_comment,
 }
+# Features beyond the core closed loop; each brings its commands, buttons and steps.
+FEATURES: tuple[Feature, ...] = ()
+FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
+    act: handler for feature in FEATURES for act, handler in feature.buttons.items()
+}
+FEATURE_COMMANDS = {name: handler for f in FEATURES for name, handler in f.commands.items()}
+PRIVATE_ONLY_FEATURE = {name for feature in FEATURES for name in feature.private_commands}
 INTAKE_PICKS = {Act.PICK_BUILDING, Act.PICK_COMMUNITY, Act.PICK_KIND}
 PRIVATE_ONLY = {"my", "tasks", "case"}
 
@@ -69,6 +73,8 @@ async def on_button(ctx: Context) -> None:
     elif payload.act == Act.PAGE:
         ctx.answer()
         await views.tasks(ctx, max(payload.arg, 0), edit=True)
+    elif payload.act in FEATURE_BUTTONS:
+        await FEATURE_BUTTONS[payload.act](ctx, payload)
     else:
         await BUTTONS[payload.act](ctx, payload)
 
@@ -97,6 +103,8 @@ async def on_step(ctx: Context, step: str, data: dict) -> None:  # type: ignore[
         await worker.on_text(ctx, step, data)
     elif step.startswith("resident."):
         await resident.on_text(ctx, step, data)
+    elif (feature := _feature_of_step(step)) is not None and feature.on_step is not None:
+        await feature.on_step(ctx, step, data)
     else:
         await ctx.stop_waiting()
 
@@ -104,7 +112,7 @@ async def on_step(ctx: Context, step: str, data: dict) -> None:  # type: ignore[
 async def on_command(ctx: Context, name: str, args: str) -> None:
     """Run a slash command."""
     inc = ctx.incoming
-    if name in PRIVATE_ONLY and not inc.is_private:
+    if (name in PRIVATE_ONLY or name in PRIVATE_ONLY_FEATURE) and not inc.is_private:
         ctx.reply(ctx.texts("group.use_private"),
                   ((Button(ctx.texts("btn.open_private"), url=ctx.deep_link("help")),),))
         return
@@ -131,6 +139,8 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
             ctx.reply(ctx.texts("case.usage"))
             return
         await views.show_case(ctx, int(number), with_history=True)
+    elif name in FEATURE_COMMANDS:
+        await FEATURE_COMMANDS[name](ctx, args)
     else:
         ctx.reply(ctx.texts("command.unknown"))
 
@@ -149,7 +159,15 @@ async def _help_text(ctx: Context) -> str:
         parts.append(ctx.texts("help.worker"))
     if roles & {Role.MANAGER, Role.ADMIN}:
         parts.append(ctx.texts("help.manager"))
+    for feature in FEATURES:
+        if feature.help is not None:
+            parts.extend(await feature.help(ctx, {str(role) for role in roles}))
     return "\n\n".join(parts)
+
+
+def _feature_of_step(step: str) -> Feature | None:
+    prefix = step.split(".", 1)[0]
+    return next((f for f in FEATURES if prefix in f.step_prefixes), None)
 
 
 def _strip_mention(text: str, bot_username: str) -> str:

@@ -11,9 +11,18 @@ DEFAULT_LOCALE = "zh"
 
 @cache
 def _catalogue(locale: str) -> dict[str, str]:
-    source = resources.files("handlers").joinpath("locales", f"{locale}.yaml").read_text("utf-8")
-    data = yaml.safe_load(source)
-    return {str(k): str(v) for k, v in data.items()}
+    """Merge every file of handlers/locales/<locale>/ (one per feature); a key lives in one."""
+    folder = resources.files("handlers").joinpath("locales", locale)
+    merged: dict[str, str] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text("utf-8")) or {}
+        for key, value in data.items():
+            if str(key) in merged:
+                raise ValueError(f"message {key!r} is defined twice ({locale}/{entry.name})")
+            merged[str(key)] = str(value)
+    return merged
 
 
 def available_locales() -> tuple[str, ...]:

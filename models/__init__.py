@@ -1,5 +1,6 @@
 """All tables; importing this module registers every one of them with SQLModel's metadata."""
 
+from models.audit import DataAccess
 from models.case import Case, CaseEvent
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
@@ -7,6 +8,6 @@ from models.structure import Building, Community, Grid, GroupChat, Person, Staff
 
 __all__ = [
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
-    "ConversationState", "GroupChat", "Grid", "MediatorTier", "OutboxMessage", "Person",
-    "ProcessedUpdate", "Role", "StaffRole", "Street", "Urgency",
+    "ConversationState", "DataAccess", "GroupChat", "Grid", "MediatorTier", "OutboxMessage",
+    "Person", "ProcessedUpdate", "Role", "StaffRole", "Street", "Urgency",
 ]

@@ -16,14 +16,16 @@ class CaseKind(StrEnum):
 class CaseStatus(StrEnum):
     """Where a case is in its closed loop."""
 
-    NEW = "new"
+    NEW = "new"  # for a wish: waiting for review
+    PUBLISHED = "published"  # a wish approved and open for volunteers to claim
     ASSIGNED = "assigned"
     ACCEPTED = "accepted"
     RESOLVED = "resolved"  # handled by the worker, awaiting the resident's confirmation
     REOPENED = "reopened"
     RETURNED = "returned"  # sent back to the manager by the worker
     CLOSED = "closed"
-    CANCELLED = "cancelled"
+    REFERRED = "referred"  # handed outside the community (police, court, property management)
+    CANCELLED = "cancelled"  # withdrawn, or a wish declined at review
 
 
 class CaseAction(StrEnum):
@@ -39,6 +41,19 @@ class CaseAction(StrEnum):
     REOPEN = "reopen"
     RATE = "rate"
     CANCEL = "cancel"
+    # Micro-wishes: review, then volunteers claim and may give back.
+    APPROVE = "approve"
+    DECLINE = "decline"
+    CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    # Disputes: a mediation session, a move to the next tier, a referral outside, a follow-up
+    # that finds the agreement broken.
+    SCHEDULE = "schedule"
+    ESCALATE = "escalate"
+    REFER = "refer"
+    RELAPSE = "relapse"
+    # The scheduler: a resolved case nobody confirmed in time is closed, recorded as such.
+    AUTO_CLOSE = "auto_close"
 
 
 class Urgency(StrEnum):

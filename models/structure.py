@@ -72,6 +72,12 @@ class Person(SQLModel, table=True):
     # Set when the person opened a private chat with the bot: only then may the bot write to them.
     private_chat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Registered by a worker or manager for someone without a smartphone (they have no Telegram).
+    registered_by_id: int | None = Field(default=None, foreign_key="person.id")
+    # Special-care household (重点人群): e.g. ["elderly_alone", "disabled", "low_income"].
+    care: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Wants community notices (社区通知) privately, not only in the group chat.
+    notices_opt_in: bool = Field(default=False)
 
 
 class StaffRole(SQLModel, table=True):

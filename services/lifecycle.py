@@ -15,7 +15,8 @@ from services.errors import DomainError
 
 S = CaseStatus
 
-OPEN_STATUSES: tuple[str, ...] = (S.NEW, S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.RETURNED)
+OPEN_STATUSES: tuple[str, ...] = (
+    S.NEW, S.PUBLISHED, S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.RETURNED)
 WORKING_STATUSES: tuple[str, ...] = (S.ASSIGNED, S.ACCEPTED, S.REOPENED)
 
 
@@ -40,14 +41,26 @@ TRANSITIONS: dict[CaseAction, Transition] = {
     CaseAction.CONFIRM: _t({S.RESOLVED}, S.CLOSED),
     CaseAction.REOPEN: _t({S.RESOLVED}, S.REOPENED),
     CaseAction.RATE: _t({S.CLOSED}, S.CLOSED),
-    CaseAction.CANCEL: _t({S.NEW, S.ASSIGNED, S.ACCEPTED, S.RETURNED, S.REOPENED}, S.CANCELLED),
+    CaseAction.CANCEL: _t(
+        {S.NEW, S.PUBLISHED, S.ASSIGNED, S.ACCEPTED, S.RETURNED, S.REOPENED}, S.CANCELLED),
+    CaseAction.APPROVE: _t({S.NEW}, S.PUBLISHED),
+    CaseAction.DECLINE: _t({S.NEW}, S.CANCELLED),
+    CaseAction.CLAIM: _t({S.PUBLISHED}, S.ACCEPTED),
+    CaseAction.UNCLAIM: _t({S.ACCEPTED, S.REOPENED}, S.PUBLISHED),
+    CaseAction.SCHEDULE: _t({S.ACCEPTED, S.REOPENED}, S.ACCEPTED),
+    CaseAction.ESCALATE: _t({S.NEW, S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.RETURNED}, S.ASSIGNED),
+    CaseAction.REFER: _t({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.RETURNED}, S.REFERRED),
+    CaseAction.RELAPSE: _t({S.CLOSED}, S.REOPENED),
+    CaseAction.AUTO_CLOSE: _t({S.RESOLVED}, S.CLOSED),
 }
 
 # Timestamps that record the first time a case reached a milestone.
 _MILESTONES: dict[CaseStatus, str] = {
+    S.PUBLISHED: "published_at",
     S.ACCEPTED: "accepted_at",
     S.RESOLVED: "resolved_at",
     S.CLOSED: "closed_at",
+    S.REFERRED: "closed_at",
     S.CANCELLED: "closed_at",
 }
 

@@ -1,0 +1,44 @@
+"""The personal-data audit trail: record each view, and list them for managers."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import Case, DataAccess, Person
+
+
+async def record_view(
+    session: AsyncSession, *, viewer_id: int, at: datetime, what: str,
+    subject_id: int | None = None, case_id: int | None = None,
+) -> None:
+    """Record that `viewer_id` saw personal data (of `subject_id`, or in case `case_id`)."""
+    session.add(DataAccess(at=at, viewer_id=viewer_id, subject_id=subject_id, case_id=case_id,
+                           what=what))
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One recorded view, as a manager reads it."""
+
+    at: datetime
+    viewer_id: int
+    subject_id: int | None
+    case_id: int | None
+    what: str
+
+
+async def views_in_community(
+    session: AsyncSession, community_id: int, *, since: datetime, limit: int = 50,
+) -> list[View]:
+    """The latest views of personal data in one community's cases or residents, newest first."""
+    in_case = col(DataAccess.case_id).in_(
+        select(Case.id).where(col(Case.community_id) == community_id))
+    of_resident = col(DataAccess.subject_id).in_(
+        select(Person.id).where(col(Person.community_id) == community_id))
+    rows = await session.execute(
+        select(DataAccess).where(col(DataAccess.at) >= since, in_case | of_resident)
+        .order_by(col(DataAccess.at).desc(), col(DataAccess.id).desc()).limit(limit))
+    return [View(r.at, r.viewer_id, r.subject_id, r.case_id, r.what) for r in rows.scalars()]

@@ -35,9 +35,9 @@ async def views_in_community(
 ) -> list[View]:
     """The latest views of personal data in one community's cases or residents, newest first."""
     in_case = col(DataAccess.case_id).in_(
-        select(Case.id).where(col(Case.community_id) == community_id))
+        select(col(Case.id)).where(col(Case.community_id) == community_id))
     of_resident = col(DataAccess.subject_id).in_(
-        select(Person.id).where(col(Person.community_id) == community_id))
+        select(col(Person.id)).where(col(Person.community_id) == community_id))
     rows = await session.execute(
         select(DataAccess).where(col(DataAccess.at) >= since, in_case | of_resident)
         .order_by(col(DataAccess.at).desc(), col(DataAccess.id).desc()).limit(limit))

@@ -1,0 +1,158 @@
+"""The three rates governments judge a community by, computed from the cases themselves.
+
+Definitions (stated once, also in the README):
+- 响应率 response rate: of the cases whose acceptance fell due in the period, the share accepted
+  within the deadline (a wish counts from its publication, and "accepted" means claimed).
+  A case not accepted yet whose deadline has not passed is not counted yet; cancelled cases are
+  not counted.
+- 解决率 resolution rate: of the cases whose resolution fell due in the period, the share closed
+  as solved (confirmed by the resident, or closed when nobody confirmed in time). Referred or
+  still open cases count as not solved; cancelled cases are not counted.
+- 满意率 satisfaction rate: of the cases closed in the period that the resident rated, the share
+  rated 4 or 5 stars. A case closed by timeout has no rating and does not count.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import Case, CaseStatus
+from services.deadlines import DeadlinePolicy
+
+SATISFIED_FROM = 4  # stars
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What the rates need to know about one case."""
+
+    id: int
+    kind: str
+    urgency: str
+    status: str
+    community_id: int | None
+    grid_id: int | None
+    assignee_id: int | None
+    created_at: datetime
+    published_at: datetime | None
+    accepted_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+
+
+@dataclass(slots=True)
+class Rates:
+    """Counts behind the three rates for one period and one scope (community, grid, ...)."""
+
+    reported: int = 0  # new cases in the period
+    closed: int = 0  # closed as solved in the period
+    response_due: int = 0
+    responded: int = 0
+    resolution_due: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    overdue: list[int] = field(default_factory=list)  # cases that missed a deadline in the period
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def response_rate(self) -> float | None:
+        """Share accepted in time, or None when nothing fell due."""
+        return self._share(self.responded, self.response_due)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        """Share closed as solved among those due, or None when nothing fell due."""
+        return self._share(self.resolved, self.resolution_due)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """Share of 4-5 star ratings, or None when nothing was rated."""
+        return self._share(self.satisfied, self.rated)
+
+    def add(self, other: "Rates") -> None:
+        """Add another scope's counts to these."""
+        for name in ("reported", "closed", "response_due", "responded", "resolution_due",
+                     "resolved", "rated", "satisfied"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.overdue.extend(other.overdue)
+
+
+def _inside(moment: datetime | None, start: datetime, end: datetime) -> bool:
+    return moment is not None and start <= moment < end
+
+
+def count(
+    facts: Iterable[CaseFacts], policy: DeadlinePolicy, *, start: datetime, end: datetime,
+    now: datetime,
+) -> Rates:
+    """Compute the rates for cases in [start, end), as known at `now`."""
+    rates = Rates()
+    for case in facts:
+        if case.status == CaseStatus.CANCELLED and case.accepted_at is None:
+            continue
+        if _inside(case.published_at if case.kind == "wish" else case.created_at, start, end):
+            rates.reported += 1
+        solved = case.status == CaseStatus.CLOSED and case.closed_at is not None
+        if solved and _inside(case.closed_at, start, end):
+            rates.closed += 1
+            if case.rating is not None:
+                rates.rated += 1
+                rates.satisfied += case.rating >= SATISFIED_FROM
+        due = policy.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
+                         published_at=case.published_at, accepted_at=case.accepted_at)
+        missed = False
+        if _inside(due.accept, start, end) and case.status != CaseStatus.CANCELLED:
+            assert due.accept is not None
+            in_time = case.accepted_at is not None and case.accepted_at <= due.accept
+            if in_time or due.accept <= now:
+                rates.response_due += 1
+                rates.responded += in_time
+                missed = not in_time
+        if _inside(due.resolve, start, end) and case.status != CaseStatus.CANCELLED:
+            assert due.resolve is not None
+            in_time = solved and case.closed_at is not None and case.closed_at <= due.resolve
+            if solved or due.resolve <= now:
+                rates.resolution_due += 1
+                rates.resolved += solved
+                missed = missed or not in_time
+        if missed:
+            rates.overdue.append(case.id)
+    return rates
+
+
+def by(
+    facts: Iterable[CaseFacts], key: str, policy: DeadlinePolicy, *, start: datetime,
+    end: datetime, now: datetime,
+) -> dict[int | None, Rates]:
+    """The rates per community, grid or assignee (`key` names the CaseFacts field)."""
+    groups: dict[int | None, list[CaseFacts]] = defaultdict(list)
+    for case in facts:
+        groups[getattr(case, key)].append(case)
+    return {k: count(v, policy, start=start, end=end, now=now) for k, v in groups.items()}
+
+
+async def facts_for_period(
+    session: AsyncSession, policy: DeadlinePolicy, *, start: datetime, end: datetime,
+    community_ids: list[int] | None = None,
+) -> list[CaseFacts]:
+    """Load the facts of every case that may count in [start, end) (in the communities given)."""
+    lookback = start - policy.longest_resolve
+    columns = [col(getattr(Case, name)) for name in CaseFacts.__slots__]
+    query = select(*columns).where(
+        col(Case.created_at) < end,
+        or_(col(Case.created_at) >= lookback, col(Case.closed_at) >= start,
+            col(Case.accepted_at) >= lookback),
+    )
+    if community_ids is not None:
+        query = query.where(col(Case.community_id).in_(community_ids))
+    rows = await session.execute(query)
+    return [CaseFacts(*row) for row in rows.all()]

@@ -30,10 +30,13 @@ async def balance(session: AsyncSession, person_id: int) -> int:
     return int(result.scalar_one())
 
 
-async def _lock_person(session: AsyncSession, person_id: int) -> None:
-    """Serialise changes to one person's points (a no-op on SQLite, which has one writer)."""
-    await session.execute(
-        select(col(Person.id)).where(col(Person.id) == person_id).with_for_update())
+async def lock_person(session: AsyncSession, person_id: int) -> None:
+    """Serialise changes to one person's points (a no-op on SQLite, which has one writer).
+
+    FOR NO KEY UPDATE: rows that merely reference the person (a redemption, a case event) take
+    KEY SHARE locks, which this does not wait for, so no deadlock; two of these still queue."""
+    await session.execute(select(col(Person.id)).where(col(Person.id) == person_id)
+                          .with_for_update(key_share=True))
 
 
 async def add_entry(
@@ -42,7 +45,7 @@ async def add_entry(
     redemption_id: int | None = None,
 ) -> int:
     """Append one ledger entry and return the new balance; refuse to go below zero."""
-    await _lock_person(session, person_id)
+    await lock_person(session, person_id)
     current = await balance(session, person_id)
     if current + delta < 0:
         raise DomainError("points.not_enough", balance=current, cost=-delta)
@@ -124,11 +127,12 @@ async def redeem(
 ) -> tuple[Redemption, ShopItem, int]:
     """Exchange points for an item: debit at once, reserve one from stock, await hand-over."""
     assert actor.id is not None
+    await lock_person(session, actor.id)  # first, so the balance read below is the real one
     item = await session.get(ShopItem, item_id)
     if item is None or not await directory.has_role(session, actor.id, Role.VOLUNTEER,
                                                     community_id=item.community_id):
         raise DomainError("points.no_item")
-    if item.cost > await balance(session, actor.id):  # early, friendly; re-checked under lock
+    if item.cost > await balance(session, actor.id):  # before touching the stock
         raise DomainError("points.not_enough", balance=await balance(session, actor.id),
                           cost=item.cost)
     taken = await session.execute(

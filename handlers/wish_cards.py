@@ -2,12 +2,12 @@
 with the resident's contact, and who hears what about a wish."""
 
 from handlers import notify
-from handlers.cards import Rows, address, button, local
+from handlers.cards import Rows, address, button
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, Community, Person, WishDetails
-from services import case_queries
+from models import Case, CaseStatus, Community, Person, WishDetails
+from services import case_queries, wishes
 
 POINT_CHOICES = (5, 10, 20, 30, 50)
 
@@ -105,6 +105,25 @@ async def tell_resident(
         ctx.send(case.source_chat_id, public[0], public[1], case_id=case.id)
 
 
-def when(ctx: Context, case: Case) -> str:
-    """When the wish was published (or made)."""
-    return local(ctx, case.published_at or case.created_at)
+
+async def viewer_buttons(ctx: Context, case: Case) -> Rows:
+    """The wish buttons for whoever opens the case with /case N (never the repair ones)."""
+    cid, me = case.id or 0, ctx.me.id or 0
+    case, details = await wishes.load_wish(ctx.session, cid)
+    if case.assignee_id == me and case.status in (CaseStatus.ACCEPTED, CaseStatus.REOPENED):
+        return claimer_buttons(ctx, cid)
+    if me in (case.reporter_id, details.posted_by_id) and case.status == CaseStatus.RESOLVED:
+        return confirm_buttons(ctx, cid)
+    if case.status == CaseStatus.NEW and await wishes.can_review(ctx.session, me, case):
+        return review_buttons(ctx, case, details)
+    return ()
+
+
+async def follow_up(ctx: Context, case: Case) -> None:
+    """After a deep link: a resident whose wish is fulfilled is asked to confirm, privately."""
+    if case.status != CaseStatus.RESOLVED:
+        return
+    volunteer = await case_queries.person(ctx.session, case.assignee_id)
+    text = ctx.texts("wish.ask_confirm", id=case.id, name=volunteer.name if volunteer else "-",
+                     note=case.resolution_note or "-")
+    notify.to_person(ctx, ctx.me, text, confirm_buttons(ctx, case.id or 0), case_id=case.id)

@@ -397,3 +397,9 @@ async def register_resident(
     return await residents.register_on_behalf(session, registered_by=actor, name=name,
                                               phone=phone, building=found[0], unit=unit,
                                               room=room)
+
+
+async def is_wish(session: AsyncSession, case_id: int) -> bool:
+    """Tell whether the case is a wish (whose steps have their own buttons and rules)."""
+    case = await session.get(Case, case_id)
+    return case is not None and case.kind == CaseKind.WISH

@@ -50,3 +50,28 @@ async def test_help_shows_each_role_its_wish_commands(world: World) -> None:
     assert "/item" in world.last(CHEN.id).text and "/redemptions" in world.last(CHEN.id).text
     await world.say(RESIDENT, "/help")
     assert "/wish" in world.last(RESIDENT.id).text and "/item" not in world.last(RESIDENT.id).text
+
+
+async def test_repair_buttons_never_move_a_wish_and_case_views_offer_the_wish_ones(
+    world: World,
+) -> None:
+    await _volunteers_ready(world)
+    await world.say(RESIDENT, "/wish 想要一副老花镜，3号楼")
+    await world.say(CHEN, "/case 1")
+    assert "通过并发布" in world.last(CHEN.id).button_texts[0]  # review, not 派单
+    await world.tap(CHEN, CHEN.id, "通过并发布")
+    await world.tap(SUN, SUN.id, "认领")
+    await world.say(SUN, "/case 1")
+    assert world.last(SUN.id).button_texts == ["✅ 已完成", "↩️ 不认领了"]
+    mine = world.last(SUN.id).message_id
+    for data in ("t:1", "r:1", "d:1", "tt:1:940001"):  # 转派, 退回, 已处理 on a wish
+        answer = await world.press(SUN, SUN.id, mine, data)
+        assert answer.get("show_alert") and "微心愿" in answer["text"], (data, answer)
+    await world.tap(SUN, SUN.id, "已完成")
+    await world.say(SUN, "送到了")
+    answer = await world.press(RESIDENT, RESIDENT.id, world.last(RESIDENT.id).message_id, "y:1")
+    assert answer.get("show_alert") and (await world.case(1)).status == CaseStatus.RESOLVED
+    await world.say(RESIDENT, "/start c1")
+    assert "心愿实现了" in world.last(RESIDENT.id).button_texts[0]
+    await world.tap(RESIDENT, RESIDENT.id, "心愿实现了")
+    assert "获得 10 积分" in world.last(SUN.id).text

@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Redemption, Role
-from services import case_queries, directory, points, wishes
+from services import case_queries, directory, points, wish_people
 from services.errors import DomainError
 
 STEP_REFUND = "wish.refund_reason"
@@ -32,7 +32,7 @@ async def on_points(ctx: Context, _args: str) -> None:
 
 async def on_rank(ctx: Context, _args: str) -> None:
     """Show the community's top volunteers this month (names and points only)."""
-    community_id = await wishes.home_community(ctx.session, ctx.me)
+    community_id = await wish_people.home_community(ctx.session, ctx.me)
     if community_id is None:
         ctx.reply(ctx.texts("wish.no_community"))
         return
@@ -50,7 +50,7 @@ async def on_rank(ctx: Context, _args: str) -> None:
 
 async def on_shop(ctx: Context, _args: str) -> None:
     """List the community's items, each with a button to redeem it."""
-    community_id = await wishes.home_community(ctx.session, ctx.me)
+    community_id = await wish_people.home_community(ctx.session, ctx.me)
     items = await points.shop(ctx.session, community_id) if community_id else []
     balance = await points.balance(ctx.session, ctx.me.id or 0)
     if not items:
@@ -150,7 +150,7 @@ async def on_volunteers_group(ctx: Context, _args: str) -> None:
     if ctx.incoming.is_private:
         ctx.reply(ctx.texts("points.group_only"))
         return
-    community_id = await wishes.bind_volunteer_group(ctx.session, actor=ctx.me,
+    community_id = await wish_people.bind_volunteer_group(ctx.session, actor=ctx.me,
                                                      chat_id=ctx.incoming.chat_id)
     names = {c.id: c.name for c in await directory.all_communities(ctx.session)}
     ctx.reply(ctx.texts("points.group_bound", community=names.get(community_id, "-")))

@@ -25,7 +25,7 @@ from handlers.wish_cards import (
     tell_resident,
 )
 from models import Building, Case, CaseKind, Person, Urgency, WishDetails
-from services import case_queries, directory, residents, wishes
+from services import case_queries, directory, residents, wish_people, wishes
 from services.cases import NewReport
 
 STEP_PUBLIC, STEP_DECLINE = "wish.public_text", "wish.decline_reason"
@@ -148,10 +148,10 @@ async def publish(ctx: Context, case: Case, details: WishDetails,
     many volunteers were reached."""
     text = await public_card(ctx, case, details, header)
     buttons = claim_button(ctx, case.id or 0)
-    reachable = [p for p in await wishes.volunteers(ctx.session, case.community_id)
+    reachable = [p for p in await wish_people.volunteers(ctx.session, case.community_id)
                  if notify.can_reach_privately(p) and p.id != case.assignee_id]
     notify.to_people(ctx, reachable, text, buttons, case_id=case.id)
-    for chat_id in await wishes.volunteer_groups(ctx.session, case.community_id):
+    for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
         ctx.send(chat_id, text, buttons, case_id=case.id)
     return len(reachable)
 

@@ -26,7 +26,7 @@ from handlers.wish_cards import (
 )
 from handlers.wish_review import publish
 from models import Case
-from services import case_queries, wishes
+from services import case_queries, wish_people, wishes
 from services.errors import DomainError
 
 STEP_DONE, STEP_THANKS = "wish.done_note", "wish.thanks"
@@ -34,7 +34,7 @@ PAGE = 6
 
 
 async def _badge(ctx: Context, person_id: int | None) -> str:
-    party = person_id is not None and await wishes.is_party_member(ctx.session, person_id)
+    party = person_id is not None and await wish_people.is_party_member(ctx.session, person_id)
     return ctx.texts("wish.party_badge") if party else ""
 
 
@@ -57,7 +57,7 @@ async def on_claim(ctx: Context, payload: Payload) -> None:
         notify.to_person(ctx, ctx.me, card, buttons, case_id=case.id)
     line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name,
                      badge=await _badge(ctx, ctx.me.id))
-    for chat_id in await wishes.volunteer_groups(ctx.session, case.community_id):
+    for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
         ctx.send(chat_id, line, case_id=case.id)
     await tell_resident(ctx, case, details,
                         (ctx.texts("wish.claimed_resident", id=case.id, name=ctx.me.name), ()),
@@ -151,7 +151,7 @@ def _line(ctx: Context, case: Case, text: str, points: int) -> str:
 
 async def open_list(ctx: Context, offset: int = 0, *, edit: bool = False) -> None:
     """Show one page of the open wishes in the person's community, with a claim button each."""
-    community_id = await wishes.home_community(ctx.session, ctx.me)
+    community_id = await wish_people.home_community(ctx.session, ctx.me)
     if community_id is None:
         ctx.reply(ctx.texts("wish.no_community"))
         return

@@ -23,7 +23,7 @@ from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Role
-from services import conversation, wishes
+from services import conversation, wish_people
 from services.intake import parse_report
 
 STEP_TEXT, STEP_PICK = "wish.text", "wish.pick_resident"
@@ -34,11 +34,11 @@ NO_PHONE = {"无", "没有", "-", "no", "none"}
 async def on_wish(ctx: Context, args: str) -> None:
     """Start a wish: a worker chooses the resident it is for; a resident just writes it."""
     await ctx.stop_waiting()
-    community_id = await wishes.is_staff_of(ctx.session, ctx.me) if ctx.incoming.is_private \
+    community_id = await wish_people.is_staff_of(ctx.session, ctx.me) if ctx.incoming.is_private \
         else None
     if community_id is not None:
         await ctx.wait(STEP_PICK, {"text": args.strip()})
-        people = await wishes.registered_residents(ctx.session, community_id)
+        people = await wish_people.registered_residents(ctx.session, community_id)
         rows = [(Button(p.name, data=Payload(Act.WISH_FOR, 0, p.id or 0).pack()),)
                 for p in people]
         rows.append((button(ctx, "btn.wish_new_resident", Act.WISH_FOR, 0, 0),))
@@ -74,7 +74,7 @@ async def on_for(ctx: Context, payload: Payload) -> None:
         await ctx.wait(STEP_NAME, data)
         ctx.edit(ctx.texts("wish.ask_name"))
         return
-    resident = await wishes.resident_for_wish(ctx.session, person_id=payload.arg, actor=ctx.me)
+    resident = await wish_people.resident_for_wish(ctx.session, person_id=payload.arg, actor=ctx.me)
     ctx.answer()
     ctx.edit(ctx.texts("wish.for_resident", name=resident.name))
     await _text_or_file(ctx, {**data, "resident_id": resident.id})
@@ -86,7 +86,7 @@ async def _text_or_file(ctx: Context, data: dict[str, Any]) -> None:
         ctx.reply(ctx.texts("wish.ask_text_for"))
         return
     await ctx.stop_waiting()
-    resident = await wishes.resident_for_wish(ctx.session, person_id=data["resident_id"],
+    resident = await wish_people.resident_for_wish(ctx.session, person_id=data["resident_id"],
                                               actor=ctx.me)
     await wish_review.file_for_resident(ctx, resident, data["text"])
 
@@ -119,7 +119,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
 
 
 async def _registered(ctx: Context, data: dict[str, Any], where: str) -> None:
-    resident = await wishes.register_resident(ctx.session, actor=ctx.me, name=data["name"],
+    resident = await wish_people.register_resident(ctx.session, actor=ctx.me, name=data["name"],
                                               phone=data.get("phone"), where=where)
     ctx.reply(ctx.texts("wish.resident_registered", name=resident.name))
     await _text_or_file(ctx, {**data, "resident_id": resident.id})

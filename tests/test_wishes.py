@@ -8,7 +8,7 @@ from sqlmodel import col
 
 from bot.db import Sessions
 from models import CaseAction, CaseEvent, CaseKind, CaseStatus, Person, PointsEntry, Urgency
-from services import points, wishes
+from services import points, wish_people, wishes
 from services.cases import NewReport
 from services.clock import FrozenClock
 from services.errors import DomainError
@@ -148,16 +148,16 @@ async def test_a_worker_registers_a_resident_and_posts_a_wish_they_confirm_for_t
         await load_sample(s)
         zhang = await person(s, ZHANG)
         with pytest.raises(DomainError):
-            await wishes.register_resident(s, actor=zhang, name="赵奶奶", phone=None,
+            await wish_people.register_resident(s, actor=zhang, name="赵奶奶", phone=None,
                                            where="12号楼")  # another community's building
-        grandma = await wishes.register_resident(s, actor=zhang, name="赵奶奶",
+        grandma = await wish_people.register_resident(s, actor=zhang, name="赵奶奶",
                                                  phone="13700000000", where="3号楼1单元101")
         assert (grandma.telegram_id, grandma.registered_by_id, grandma.room) == (
             None, zhang.id, "101")
-        assert [p.name for p in await wishes.registered_residents(
+        assert [p.name for p in await wish_people.registered_residents(
             s, grandma.community_id or 0)] == ["赵奶奶"]
         with pytest.raises(DomainError):
-            await wishes.resident_for_wish(s, person_id=grandma.id or 0,
+            await wish_people.resident_for_wish(s, person_id=grandma.id or 0,
                                            actor=await person(s, 940004))  # qiaoxi worker
         where = await building(s, "3")
         report = NewReport(text="想学用手机挂号", kind=CaseKind.WISH, urgency=Urgency.NORMAL,

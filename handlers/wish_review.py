@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers import notify
-from handlers.cards import track_button
+from handlers.cards import Rows, track_button
 from handlers.context import Context
 from handlers.payloads import Payload
 from handlers.wish_cards import (
@@ -74,16 +74,14 @@ async def send_for_review(
     ctx: Context, case: Case, details: WishDetails, reviewers: Sequence[Person]
 ) -> None:
     """Give the reviewers the wish with its proposed public wording and points."""
-    reporter = await case_queries.person(ctx.session, case.reporter_id)
-    poster = await case_queries.person(ctx.session, details.posted_by_id)
-    text = review_card(ctx, case, details, reporter, poster)
-    notify.to_people(ctx, reviewers, text, review_buttons(ctx, case, details), case_id=case.id)
+    text, buttons = await _review(ctx, case, details)
+    notify.to_people(ctx, reviewers, text, buttons, case_id=case.id)
 
 
-async def _refresh_review(ctx: Context, case: Case, details: WishDetails) -> None:
+async def _review(ctx: Context, case: Case, details: WishDetails) -> tuple[str, Rows]:
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     poster = await case_queries.person(ctx.session, details.posted_by_id)
-    ctx.edit(review_card(ctx, case, details, reporter, poster), review_buttons(ctx, case, details))
+    return review_card(ctx, case, details, reporter, poster), review_buttons(ctx, case, details)
 
 
 async def on_points(ctx: Context, payload: Payload) -> None:
@@ -91,7 +89,7 @@ async def on_points(ctx: Context, payload: Payload) -> None:
     case, details = await wishes.set_points(ctx.session, case_id=payload.case_id, actor=ctx.me,
                                             value=payload.arg)
     ctx.answer(ctx.texts("wish.points_set", points=details.points))
-    await _refresh_review(ctx, case, details)
+    ctx.edit(*await _review(ctx, case, details))
 
 
 async def on_edit(ctx: Context, payload: Payload) -> None:
@@ -117,10 +115,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
     if step == STEP_PUBLIC:
         case, details = await wishes.set_public_text(ctx.session, case_id=data["case_id"],
                                                      actor=ctx.me, text=text)
-        reporter = await case_queries.person(ctx.session, case.reporter_id)
-        poster = await case_queries.person(ctx.session, details.posted_by_id)
-        ctx.reply(review_card(ctx, case, details, reporter, poster),
-                  review_buttons(ctx, case, details))
+        ctx.reply(*await _review(ctx, case, details))
         return
     case, details = await wishes.decline_wish(ctx.session, clock=ctx.clock,
                                               case_id=data["case_id"], actor=ctx.me, reason=text)
@@ -143,13 +138,13 @@ async def on_approve(ctx: Context, payload: Payload) -> None:
 
 
 async def publish(ctx: Context, case: Case, details: WishDetails,
-                  header: str = "wish.public_header") -> int:
-    """Send the public card to each reachable volunteer and each volunteers' group; return how
-    many volunteers were reached."""
+                  header: str = "wish.public_header", skip: int | None = None) -> int:
+    """Send the public card to each reachable volunteer (but `skip`) and each volunteers' group;
+    return how many volunteers were reached."""
     text = await public_card(ctx, case, details, header)
     buttons = claim_button(ctx, case.id or 0)
     reachable = [p for p in await wish_people.volunteers(ctx.session, case.community_id)
-                 if notify.can_reach_privately(p) and p.id != case.assignee_id]
+                 if notify.can_reach_privately(p) and p.id != skip]
     notify.to_people(ctx, reachable, text, buttons, case_id=case.id)
     for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
         ctx.send(chat_id, text, buttons, case_id=case.id)

@@ -55,12 +55,13 @@ async def on_claim(ctx: Context, payload: Payload) -> None:
     else:
         ctx.answer(ctx.texts("wish.claimed_toast_group", id=case.id))
         notify.to_person(ctx, ctx.me, card, buttons, case_id=case.id)
-    line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name,
-                     badge=await _badge(ctx, ctx.me.id))
+    badge = await _badge(ctx, ctx.me.id)
+    line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name, badge=badge)
     for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
         ctx.send(chat_id, line, case_id=case.id)
     await tell_resident(ctx, case, details,
-                        (ctx.texts("wish.claimed_resident", id=case.id, name=ctx.me.name), ()),
+                        (ctx.texts("wish.claimed_resident", id=case.id, name=ctx.me.name,
+                                   badge=badge), ()),
                         (ctx.texts("wish.claimed_group", id=case.id), ()))
 
 
@@ -70,7 +71,7 @@ async def on_unclaim(ctx: Context, payload: Payload) -> None:
                                               case_id=payload.case_id, actor=ctx.me)
     ctx.answer()
     ctx.edit(ctx.texts("wish.unclaimed", id=case.id))
-    await publish(ctx, case, details, header="wish.public_again")
+    await publish(ctx, case, details, header="wish.public_again", skip=ctx.me.id)
 
 
 async def on_done(ctx: Context, payload: Payload) -> None:

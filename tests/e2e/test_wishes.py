@@ -73,7 +73,7 @@ async def test_a_wish_goes_from_review_to_claim_to_thanks_and_earns_points(world
     mine = world.last(SUN.id)
     assert "王大爷" in mine.text and "301" in mine.text and "已完成" in mine.button_texts[0]
     assert "孙志愿者（党员先锋）" in world.last(VOLUNTEER_GROUP).text
-    assert "孙志愿者" in world.last(RESIDENT.id).text
+    assert "孙志愿者（党员先锋）" in world.last(RESIDENT.id).text
     late = await world.tap(LI, LI.id, "认领")
     assert late.get("show_alert") and "已被认领" in late["text"]
     views = await _rows(world, DataAccess, col(DataAccess.case_id) == 1)
@@ -124,6 +124,7 @@ async def test_a_volunteer_gives_a_wish_back_and_another_claims_it(world: World)
     case = await world.case(1)
     assert case.status == CaseStatus.PUBLISHED and case.assignee_id is None
     assert "又可以认领了" in world.last(LI.id).text
+    assert not any("又可以认领了" in t for t in world.texts(SUN.id))  # not to the one who gave it
     await world.tap(LI, LI.id, "认领")
     assert "王大爷" in world.last(LI.id).text
     case = await world.case(1)

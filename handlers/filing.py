@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from handlers import notify
+from handlers import notify, wish_review
 from handlers.cards import (
     address,
     assign_buttons,
@@ -20,6 +20,10 @@ from services.cases import NewReport, assignable_workers, report_case
 
 async def file_report(ctx: Context, draft: dict[str, Any]) -> None:
     """Store the drafted report as a case and tell everyone who needs to know."""
+    # Micro-wishes (issue 4) are reviewed before volunteers see them, never dispatched here.
+    if draft["kind"] == CaseKind.WISH:
+        await wish_review.file_wish(ctx, draft)
+        return
     building: Building | None = None
     if draft.get("building_id"):
         building = await directory.building_in(ctx.session, draft["building_id"], None)

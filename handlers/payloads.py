@@ -26,6 +26,22 @@ class Act(StrEnum):
     PICK_COMMUNITY = "c"  # intake: community id `arg`
     PICK_KIND = "k"  # intake: kind index `arg`
     CANCEL = "x"  # intake: stop
+    # Micro-wishes and points (handlers/wish_*.py, handlers/points.py).
+    WISH_FOR = "wf"  # worker: post a wish for resident `arg` (0 = register a new one)
+    WISH_APPROVE = "wa"  # reviewer: publish the wish
+    WISH_EDIT = "we"  # reviewer: rewrite the public wording
+    WISH_POINTS = "wt"  # reviewer: the wish is worth `arg` points
+    WISH_DECLINE = "wx"  # reviewer: decline (asks for a reason)
+    WISH_CLAIM = "wc"  # volunteer: 认领
+    WISH_UNCLAIM = "wu"  # claimer: give the wish back
+    WISH_DONE = "wd"  # claimer: fulfilled (asks for a note)
+    WISH_CONFIRM = "wy"  # resident (or the worker for them): fulfilled, credit the points
+    WISH_NOT_YET = "wo"  # resident: not fulfilled yet
+    WISH_NO_THANKS = "wk"  # resident: no thanks message
+    WISH_PAGE = "wp"  # volunteer: /wishes page starting at `arg`
+    WISH_REDEEM = "wb"  # volunteer: exchange points for item `arg`
+    WISH_HANDED = "wh"  # manager: redemption `arg` handed over
+    WISH_REFUND = "wz"  # manager: cancel redemption `arg` (asks for a reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,13 @@
 """The one entry point: turn an Incoming into the right conversation step."""
 
-from handlers import intake, resident, views, worker
+from handlers import intake, resident, views, wishes, worker
 from handlers.context import Context
 from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Role
 from services import conversation, directory
+from services import wishes as wishes_service
 from services.errors import DomainError
 
 BUTTONS: dict[Act, ButtonHandler] = {
@@ -23,7 +24,7 @@ BUTTONS: dict[Act, ButtonHandler] = {
     Act.NO_COMMENT: resident.on_no_comment,
 }
 # Features beyond the core closed loop; each brings its commands, buttons and steps.
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (wishes.FEATURE,)
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()
 }
@@ -76,6 +77,9 @@ async def on_button(ctx: Context) -> None:
     elif payload.act in FEATURE_BUTTONS:
         await FEATURE_BUTTONS[payload.act](ctx, payload)
     else:
+        # A wish moves only through its own buttons (issue 4): no 接单/转派/解决了 on a wish.
+        if payload.case_id and await wishes_service.is_wish(ctx.session, payload.case_id):
+            raise DomainError("wish.use_wish_buttons", case_id=payload.case_id)
         await BUTTONS[payload.act](ctx, payload)
 
 

@@ -1,6 +1,6 @@
 """Looking at cases: /my for residents, /tasks for workers, /case N for those allowed."""
 
-from handlers import notify
+from handlers import notify, wish_cards
 from handlers.cards import (
     address,
     assign_buttons,
@@ -15,7 +15,7 @@ from handlers.cards import (
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Urgency
+from models import Case, CaseKind, CaseStatus, Urgency
 from services import case_queries, cases, directory
 
 PAGE = 8
@@ -84,6 +84,8 @@ async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
 
 
 async def _buttons_for_viewer(ctx: Context, case: Case) -> tuple[tuple[Button, ...], ...]:
+    if case.kind == CaseKind.WISH:  # micro-wishes have their own buttons (issue 4)
+        return await wish_cards.viewer_buttons(ctx, case)
     if case.assignee_id == ctx.me.id:
         return worker_buttons(ctx, case)
     if case.reporter_id == ctx.me.id and case.status == CaseStatus.RESOLVED:
@@ -104,6 +106,9 @@ async def follow_case(ctx: Context, case_id: int) -> None:
                   if public and case else ctx.texts("case.not_visible", id=case_id))
         return
     ctx.reply(ctx.texts("follow.subscribed", id=case.id, status=status_name(ctx, case.status)))
+    if case.kind == CaseKind.WISH:  # micro-wishes have their own buttons (issue 4)
+        await wish_cards.follow_up(ctx, case)
+        return
     if case.status == CaseStatus.RESOLVED:
         notify.to_person(ctx, ctx.me, confirm_question(ctx, case),
                          confirm_buttons(ctx, case.id or 0), case_id=case.id)

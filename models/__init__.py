@@ -5,9 +5,11 @@ from models.case import Case, CaseEvent
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
+from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishDetails
 
 __all__ = [
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "GroupChat", "Grid", "MediatorTier", "OutboxMessage",
-    "Person", "ProcessedUpdate", "Role", "StaffRole", "Street", "Urgency",
+    "Person", "PointsEntry", "ProcessedUpdate", "Redemption", "Role", "ShopItem", "StaffRole",
+    "Street", "Urgency", "VolunteerGroup", "WishDetails",
 ]

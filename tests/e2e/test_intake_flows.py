@@ -82,7 +82,8 @@ async def test_a_dispute_in_a_group_gets_a_neutral_receipt(world: World) -> None
 async def test_a_wish_is_recognised_and_routed(world: World) -> None:
     await world.say(RESIDENT, "/report 我是独居老人，想要一副老花镜，看报纸看不清了，4号楼")
     case = await world.case(1)
-    assert case.kind == CaseKind.WISH and case.status == CaseStatus.ASSIGNED
+    # A wish waits for review (issue 4) instead of being dispatched like a repair.
+    assert case.kind == CaseKind.WISH and case.status == CaseStatus.NEW
     assert "微心愿" in world.last(ZHANG.id).text
 
 

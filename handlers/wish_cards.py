@@ -1,0 +1,129 @@
+"""How wishes look on screen: the review card, the public card volunteers see, the claimer's card
+with the resident's contact, and who hears what about a wish."""
+
+from handlers import notify
+from handlers.cards import Rows, address, button
+from handlers.context import Context
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from models import Case, CaseStatus, Community, Person, WishDetails
+from services import case_queries, wishes
+
+POINT_CHOICES = (5, 10, 20, 30, 50)
+
+
+async def area(ctx: Context, case: Case) -> str:
+    """The public place of a wish: community and building, never the flat."""
+    community = await ctx.session.get(Community, case.community_id) if case.community_id else None
+    return ctx.texts("wish.area", community=community.name if community else "-",
+                     building=address(ctx, case, public=True))
+
+
+def review_card(ctx: Context, case: Case, details: WishDetails, reporter: Person | None,
+                poster: Person | None) -> str:
+    """The card a grid worker or manager reviews a wish on (staff may see the flat)."""
+    lines = [
+        ctx.texts("wish.review_header", id=case.id),
+        ctx.texts("card.address", address=address(ctx, case, public=False)),
+        ctx.texts("wish.review_words", text=case.text),
+        ctx.texts("card.reporter", name=reporter.name if reporter else "-"),
+        ctx.texts("wish.posted_by", name=poster.name) if poster else None,
+        ctx.texts("wish.review_public", text=details.public_text or "-"),
+        ctx.texts("wish.points_line", points=details.points),
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def review_buttons(ctx: Context, case: Case, details: WishDetails) -> Rows:
+    """Approve, rewrite, set points, or decline."""
+    cid = case.id or 0
+    marks = tuple(Button(ctx.texts("btn.wish_points", points=n, mark="✓" if n == details.points
+                                   else ""), data=Payload(Act.WISH_POINTS, cid, n).pack())
+                  for n in POINT_CHOICES)
+    return ((button(ctx, "btn.wish_approve", Act.WISH_APPROVE, cid),),
+            (button(ctx, "btn.wish_edit", Act.WISH_EDIT, cid),), marks,
+            (button(ctx, "btn.wish_decline", Act.WISH_DECLINE, cid),))
+
+
+async def public_card(
+    ctx: Context, case: Case, details: WishDetails, header: str = "wish.public_header"
+) -> str:
+    """What volunteers (and their group) see: the public wording, the area, the points."""
+    return "\n".join((ctx.texts(header, id=case.id), details.public_text or "",
+                      await area(ctx, case), ctx.texts("wish.points_line", points=details.points)))
+
+
+def claim_button(ctx: Context, case_id: int) -> Rows:
+    """The one big 认领 button."""
+    return ((button(ctx, "btn.wish_claim", Act.WISH_CLAIM, case_id),),)
+
+
+def claimer_buttons(ctx: Context, case_id: int) -> Rows:
+    """What the claimer can do: mark it fulfilled, or give it back."""
+    return ((button(ctx, "btn.wish_done", Act.WISH_DONE, case_id),),
+            (button(ctx, "btn.wish_unclaim", Act.WISH_UNCLAIM, case_id),))
+
+
+def confirm_buttons(ctx: Context, case_id: int) -> Rows:
+    """Ask the resident: has the wish come true?"""
+    return ((button(ctx, "btn.wish_confirm", Act.WISH_CONFIRM, case_id),),
+            (button(ctx, "btn.wish_not_yet", Act.WISH_NOT_YET, case_id),))
+
+
+async def contact_card(ctx: Context, case: Case, details: WishDetails, resident: Person | None,
+                       poster: Person | None) -> str:
+    """The claimer's card: how to reach the resident (personal data: the view is recorded)."""
+    lines = [
+        ctx.texts("wish.claimed_header", id=case.id),
+        details.public_text or "",
+        ctx.texts("wish.contact_name", name=resident.name if resident else "-"),
+        ctx.texts("card.phone", phone=resident.phone) if resident and resident.phone else None,
+        ctx.texts("card.address", address=(await area(ctx, case)) + " "
+                  + address(ctx, case, public=False)),
+        ctx.texts("wish.contact_poster", name=poster.name, phone=poster.phone or "-")
+        if poster else None,
+        ctx.texts("wish.claimed_hint"),
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+async def tell_resident(
+    ctx: Context, case: Case, details: WishDetails, private: tuple[str, Rows],
+    public: tuple[str, Rows] | None = None,
+) -> None:
+    """Tell the resident privately; for a resident without Telegram, the worker who posted the
+    wish; else a line without personal details in the group the wish came from."""
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
+    if notify.can_reach_privately(reporter):
+        notify.to_person(ctx, reporter, private[0], private[1], case_id=case.id)
+        return
+    poster = await case_queries.person(ctx.session, details.posted_by_id)
+    if poster is not None and poster.telegram_id is not None:
+        text = ctx.texts("wish.on_behalf_of", name=reporter.name if reporter else "-")
+        notify.to_person(ctx, poster, text + "\n" + private[0], private[1], case_id=case.id)
+    elif public is not None and case.source_chat_id is not None:
+        ctx.send(case.source_chat_id, public[0], public[1], case_id=case.id)
+
+
+
+async def viewer_buttons(ctx: Context, case: Case) -> Rows:
+    """The wish buttons for whoever opens the case with /case N (never the repair ones)."""
+    cid, me = case.id or 0, ctx.me.id or 0
+    case, details = await wishes.load_wish(ctx.session, cid)
+    if case.assignee_id == me and case.status in (CaseStatus.ACCEPTED, CaseStatus.REOPENED):
+        return claimer_buttons(ctx, cid)
+    if me in (case.reporter_id, details.posted_by_id) and case.status == CaseStatus.RESOLVED:
+        return confirm_buttons(ctx, cid)
+    if case.status == CaseStatus.NEW and await wishes.can_review(ctx.session, me, case):
+        return review_buttons(ctx, case, details)
+    return ()
+
+
+async def follow_up(ctx: Context, case: Case) -> None:
+    """After a deep link: a resident whose wish is fulfilled is asked to confirm, privately."""
+    if case.status != CaseStatus.RESOLVED:
+        return
+    volunteer = await case_queries.person(ctx.session, case.assignee_id)
+    text = ctx.texts("wish.ask_confirm", id=case.id, name=volunteer.name if volunteer else "-",
+                     note=case.resolution_note or "-")
+    notify.to_person(ctx, ctx.me, text, confirm_buttons(ctx, case.id or 0), case_id=case.id)

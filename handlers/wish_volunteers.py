@@ -1,0 +1,184 @@
+"""Volunteers and wishes: list open wishes, claim (认领), give back, fulfil; the resident (or the
+worker for them) confirms, the volunteer earns the points and hears the thanks.
+
+```mermaid
+stateDiagram-v2
+    Published --> Accepted: 认领 (one volunteer wins; the others see 已被认领)
+    Accepted --> Published: 不认领了 (the card goes out again)
+    Accepted --> Resolved: 已完成 + note
+    Resolved --> Closed: 心愿实现了 (points credited) → optional thanks
+    Resolved --> Reopened: 还没有 (back to the same volunteer)
+```
+"""
+
+from typing import Any
+
+from handlers import notify
+from handlers.cards import button, local
+from handlers.context import Context
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from handlers.wish_cards import (
+    claimer_buttons,
+    confirm_buttons,
+    contact_card,
+    tell_resident,
+)
+from handlers.wish_review import publish
+from models import Case
+from services import case_queries, wish_people, wishes
+from services.errors import DomainError
+
+STEP_DONE, STEP_THANKS = "wish.done_note", "wish.thanks"
+PAGE = 6
+
+
+async def _badge(ctx: Context, person_id: int | None) -> str:
+    party = person_id is not None and await wish_people.is_party_member(ctx.session, person_id)
+    return ctx.texts("wish.party_badge") if party else ""
+
+
+async def on_claim(ctx: Context, payload: Payload) -> None:
+    """Claim the wish; the winner gets the resident's contact privately, the rest a polite no."""
+    case, details = await wishes.claim_wish(ctx.session, clock=ctx.clock, case_id=payload.case_id,
+                                            actor=ctx.me)
+    if not ctx.incoming.is_private and not notify.can_reach_privately(ctx.me):
+        # The contact can only go to a private chat; undo the claim (the savepoint rolls back).
+        raise DomainError("wish.open_private", case_id=case.id)
+    resident, poster = await wishes.contacts_for_claimer(ctx.session, clock=ctx.clock, case=case,
+                                                         details=details, claimer=ctx.me)
+    card = await contact_card(ctx, case, details, resident, poster)
+    buttons = claimer_buttons(ctx, case.id or 0)
+    if ctx.incoming.is_private:
+        ctx.answer(ctx.texts("wish.claimed_toast", id=case.id))
+        ctx.edit(card, buttons)
+    else:
+        ctx.answer(ctx.texts("wish.claimed_toast_group", id=case.id))
+        notify.to_person(ctx, ctx.me, card, buttons, case_id=case.id)
+    badge = await _badge(ctx, ctx.me.id)
+    line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name, badge=badge)
+    for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
+        ctx.send(chat_id, line, case_id=case.id)
+    await tell_resident(ctx, case, details,
+                        (ctx.texts("wish.claimed_resident", id=case.id, name=ctx.me.name,
+                                   badge=badge), ()),
+                        (ctx.texts("wish.claimed_group", id=case.id), ()))
+
+
+async def on_unclaim(ctx: Context, payload: Payload) -> None:
+    """Give the wish back: it is open again and the volunteers hear of it."""
+    case, details = await wishes.unclaim_wish(ctx.session, clock=ctx.clock,
+                                              case_id=payload.case_id, actor=ctx.me)
+    ctx.answer()
+    ctx.edit(ctx.texts("wish.unclaimed", id=case.id))
+    await publish(ctx, case, details, header="wish.public_again", skip=ctx.me.id)
+
+
+async def on_done(ctx: Context, payload: Payload) -> None:
+    """Ask the claimer how the wish was fulfilled."""
+    case, _details = await wishes.load_wish(ctx.session, payload.case_id)
+    if case.assignee_id != ctx.me.id:
+        raise DomainError("wish.not_claimer", case_id=case.id)
+    await ctx.wait(STEP_DONE, {"case_id": case.id})
+    ctx.answer()
+    ctx.reply(ctx.texts("wish.ask_done", id=case.id))
+
+
+async def _fulfilled(ctx: Context, case_id: int, note: str) -> None:
+    case, details = await wishes.fulfil_wish(ctx.session, clock=ctx.clock, case_id=case_id,
+                                             actor=ctx.me, note=note)
+    ctx.reply(ctx.texts("wish.done_saved", id=case.id))
+    buttons = confirm_buttons(ctx, case.id or 0)
+    await tell_resident(ctx, case, details,
+                        (ctx.texts("wish.ask_confirm", id=case.id, name=ctx.me.name, note=note),
+                         buttons),
+                        (ctx.texts("wish.ask_confirm_group", id=case.id), buttons))
+
+
+async def on_confirm(ctx: Context, payload: Payload) -> None:
+    """Confirm the wish came true: credit the volunteer and offer to send thanks."""
+    case, details, balance = await wishes.confirm_wish(ctx.session, clock=ctx.clock,
+                                                       case_id=payload.case_id, actor=ctx.me)
+    ctx.answer()
+    await ctx.wait(STEP_THANKS, {"case_id": case.id})
+    ctx.edit(ctx.texts("wish.ask_thanks", id=case.id),
+             ((button(ctx, "btn.no_comment", Act.WISH_NO_THANKS, case.id or 0),),))
+    volunteer = await case_queries.person(ctx.session, case.assignee_id)
+    notify.to_person(ctx, volunteer, ctx.texts("wish.credited", id=case.id, points=details.points,
+                                               balance=balance), case_id=case.id)
+    if case.source_chat_id is not None and volunteer is not None:
+        ctx.send(case.source_chat_id, ctx.texts("wish.closed_group", id=case.id,
+                                                name=volunteer.name), case_id=case.id)
+
+
+async def on_not_yet(ctx: Context, payload: Payload) -> None:
+    """Say the wish has not come true yet: the same volunteer is asked again."""
+    case, _details = await wishes.reopen_wish(ctx.session, clock=ctx.clock,
+                                              case_id=payload.case_id, actor=ctx.me)
+    ctx.answer()
+    ctx.edit(ctx.texts("wish.reopened", id=case.id))
+    volunteer = await case_queries.person(ctx.session, case.assignee_id)
+    notify.to_person(ctx, volunteer, ctx.texts("wish.reopened_volunteer", id=case.id),
+                     claimer_buttons(ctx, case.id or 0), case_id=case.id)
+
+
+async def on_no_thanks(ctx: Context, payload: Payload) -> None:
+    """Finish without a thanks message."""
+    await ctx.stop_waiting()
+    ctx.answer()
+    ctx.edit(ctx.texts("wish.bye", id=payload.case_id))
+
+
+async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    """Take the claimer's note or the resident's thanks."""
+    await ctx.stop_waiting()
+    words = ctx.incoming.text.strip()
+    if step == STEP_DONE:
+        await _fulfilled(ctx, data["case_id"], words)
+        return
+    case, _details = await wishes.thank(ctx.session, clock=ctx.clock, case_id=data["case_id"],
+                                        actor=ctx.me, words=words)
+    ctx.reply(ctx.texts("wish.thanks_sent"))
+    volunteer = await case_queries.person(ctx.session, case.assignee_id)
+    notify.to_person(ctx, volunteer, ctx.texts("wish.thanks_received", id=case.id, words=words),
+                     case_id=case.id)
+
+
+def _line(ctx: Context, case: Case, text: str, points: int) -> str:
+    short = text if len(text) <= 60 else text[:60] + "…"
+    return ctx.texts("wish.list_line", id=case.id, text=short, points=points,
+                     time=local(ctx, case.published_at))
+
+
+async def open_list(ctx: Context, offset: int = 0, *, edit: bool = False) -> None:
+    """Show one page of the open wishes in the person's community, with a claim button each."""
+    community_id = await wish_people.home_community(ctx.session, ctx.me)
+    if community_id is None:
+        ctx.reply(ctx.texts("wish.no_community"))
+        return
+    page, total = await wishes.open_wishes(ctx.session, community_id, offset=offset, limit=PAGE)
+    if total == 0:
+        (ctx.edit if edit else ctx.reply)(ctx.texts("wish.list_none"))
+        return
+    pages = (total + PAGE - 1) // PAGE
+    lines = [ctx.texts("wish.list_header", total=total, page=offset // PAGE + 1, pages=pages)]
+    lines += [_line(ctx, c, d.public_text or "", d.points) for c, d in page]
+    rows: list[tuple[Button, ...]] = [
+        (Button(ctx.texts("btn.wish_claim_n", id=c.id),
+                data=Payload(Act.WISH_CLAIM, c.id or 0).pack()),) for c, _d in page]
+    nav = []
+    if offset > 0:
+        nav.append(Button(ctx.texts("btn.prev"),
+                          data=Payload(Act.WISH_PAGE, 0, max(offset - PAGE, 0)).pack()))
+    if offset + PAGE < total:
+        nav.append(Button(ctx.texts("btn.next"),
+                          data=Payload(Act.WISH_PAGE, 0, offset + PAGE).pack()))
+    if nav:
+        rows.append(tuple(nav))
+    (ctx.edit if edit else ctx.reply)("\n".join(lines), tuple(rows))
+
+
+async def on_page(ctx: Context, payload: Payload) -> None:
+    """Turn the /wishes page."""
+    ctx.answer()
+    await open_list(ctx, max(payload.arg, 0), edit=True)

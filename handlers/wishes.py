@@ -1,0 +1,171 @@
+"""Micro-wishes (微心愿): `/wish` for residents, and for grid workers posting on behalf of a
+resident without Telegram; the feature's commands, buttons and steps in one place.
+
+```mermaid
+stateDiagram-v2
+    [*] --> Intake: resident /wish text (or free text recognised as a wish)
+    [*] --> PickResident: worker /wish
+    PickResident --> Name: 登记新居民
+    Name --> Phone
+    Phone --> Address
+    Address --> Text
+    PickResident --> Text: a registered resident
+    Text --> Review: the wish is filed for review (handlers/wish_review.py)
+```
+"""
+
+from typing import Any
+
+from handlers import intake, points, wish_review, wish_volunteers
+from handlers.cards import button
+from handlers.context import Context
+from handlers.feature import Feature
+from handlers.payloads import Act, Payload
+from handlers.types import Button
+from models import CaseKind, Role
+from services import conversation, wish_people
+from services.intake import parse_report
+
+STEP_TEXT, STEP_PICK = "wish.text", "wish.pick_resident"
+STEP_NAME, STEP_PHONE, STEP_ADDRESS = "wish.name", "wish.phone", "wish.address"
+NO_PHONE = {"无", "没有", "-", "no", "none"}
+
+
+async def on_wish(ctx: Context, args: str) -> None:
+    """Start a wish: a worker chooses the resident it is for; a resident just writes it."""
+    await ctx.stop_waiting()
+    community_id = await wish_people.is_staff_of(ctx.session, ctx.me) if ctx.incoming.is_private \
+        else None
+    if community_id is not None:
+        await ctx.wait(STEP_PICK, {"text": args.strip()})
+        people = await wish_people.registered_residents(ctx.session, community_id)
+        rows = [(Button(p.name, data=Payload(Act.WISH_FOR, 0, p.id or 0).pack()),)
+                for p in people]
+        rows.append((button(ctx, "btn.wish_new_resident", Act.WISH_FOR, 0, 0),))
+        ctx.reply(ctx.texts("wish.ask_resident"), tuple(rows))
+        return
+    if not args.strip():
+        await ctx.wait(STEP_TEXT, {})
+        ctx.reply(ctx.texts("wish.ask_text"))
+        return
+    await _as_resident(ctx, args)
+
+
+async def _as_resident(ctx: Context, text: str) -> None:
+    """Hand the resident's wish to the intake, which asks for a missing building and files it."""
+    parsed = parse_report(text)
+    await intake.advance(ctx, {
+        "text": text.strip(), "kind": CaseKind.WISH.value, "urgency": parsed.urgency.value,
+        "building": parsed.building, "unit": parsed.unit, "room": parsed.room,
+        "message_id": ctx.incoming.message_id, "kind_ok": True,
+    })
+
+
+async def on_for(ctx: Context, payload: Payload) -> None:
+    """Take the worker's choice: a registered resident, or register a new one."""
+    waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
+                                         user_id=ctx.incoming.sender.id)
+    if waiting is None or waiting.step != STEP_PICK:
+        ctx.answer(ctx.texts("button.invalid"), alert=True)
+        return
+    data = dict(waiting.data)
+    if payload.arg == 0:
+        ctx.answer()
+        await ctx.wait(STEP_NAME, data)
+        ctx.edit(ctx.texts("wish.ask_name"))
+        return
+    resident = await wish_people.resident_for_wish(ctx.session, person_id=payload.arg, actor=ctx.me)
+    ctx.answer()
+    ctx.edit(ctx.texts("wish.for_resident", name=resident.name))
+    await _text_or_file(ctx, {**data, "resident_id": resident.id})
+
+
+async def _text_or_file(ctx: Context, data: dict[str, Any]) -> None:
+    if not data.get("text"):
+        await ctx.wait(STEP_TEXT, data)
+        ctx.reply(ctx.texts("wish.ask_text_for"))
+        return
+    await ctx.stop_waiting()
+    resident = await wish_people.resident_for_wish(ctx.session, person_id=data["resident_id"],
+                                              actor=ctx.me)
+    await wish_review.file_for_resident(ctx, resident, data["text"])
+
+
+async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    """Continue a wish conversation (this module's steps, or the review and volunteer ones)."""
+    text = ctx.incoming.text.strip()
+    if step in (wish_review.STEP_PUBLIC, wish_review.STEP_DECLINE):
+        await wish_review.on_text(ctx, step, data)
+    elif step in (wish_volunteers.STEP_DONE, wish_volunteers.STEP_THANKS):
+        await wish_volunteers.on_text(ctx, step, data)
+    elif step == points.STEP_REFUND:
+        await points.on_text(ctx, step, data)
+    elif step == STEP_TEXT and "resident_id" in data:
+        await _text_or_file(ctx, {**data, "text": text})
+    elif step == STEP_TEXT:
+        await ctx.stop_waiting()
+        await _as_resident(ctx, text)
+    elif step == STEP_PICK:
+        ctx.reply(ctx.texts("intake.use_buttons"))
+    elif step == STEP_NAME:
+        await ctx.wait(STEP_PHONE, {**data, "name": text[:100]})
+        ctx.reply(ctx.texts("wish.ask_phone"))
+    elif step == STEP_PHONE:
+        phone = None if text.lower() in NO_PHONE else text[:32]
+        await ctx.wait(STEP_ADDRESS, {**data, "phone": phone})
+        ctx.reply(ctx.texts("wish.ask_address"))
+    else:
+        await _registered(ctx, data, text)
+
+
+async def _registered(ctx: Context, data: dict[str, Any], where: str) -> None:
+    resident = await wish_people.register_resident(ctx.session, actor=ctx.me, name=data["name"],
+                                              phone=data.get("phone"), where=where)
+    ctx.reply(ctx.texts("wish.resident_registered", name=resident.name))
+    await _text_or_file(ctx, {**data, "resident_id": resident.id})
+
+
+async def on_wishes(ctx: Context, _args: str) -> None:
+    """List the open wishes of the person's community."""
+    await wish_volunteers.open_list(ctx)
+
+
+async def _help(ctx: Context, roles: set[str]) -> list[str]:
+    parts = [ctx.texts("help.wish_resident")]
+    if Role.VOLUNTEER in roles:
+        parts.append(ctx.texts("help.wish_volunteer"))
+    if roles & {Role.WORKER, Role.MANAGER}:
+        parts.append(ctx.texts("help.wish_worker"))
+    if Role.MANAGER in roles:
+        parts.append(ctx.texts("help.wish_manager"))
+    return parts
+
+
+FEATURE = Feature(
+    name="wishes",
+    commands={"wish": on_wish, "wishes": on_wishes, "points": points.on_points,
+              "rank": points.on_rank, "shop": points.on_shop, "item": points.on_item,
+              "redemptions": points.on_redemptions,
+              "volunteers_group": points.on_volunteers_group},
+    private_commands=frozenset({"wishes", "points", "shop", "item", "redemptions"}),
+    buttons={
+        Act.WISH_FOR: on_for,
+        Act.WISH_APPROVE: wish_review.on_approve,
+        Act.WISH_EDIT: wish_review.on_edit,
+        Act.WISH_POINTS: wish_review.on_points,
+        Act.WISH_DECLINE: wish_review.on_decline,
+        Act.WISH_CLAIM: wish_volunteers.on_claim,
+        Act.WISH_UNCLAIM: wish_volunteers.on_unclaim,
+        Act.WISH_DONE: wish_volunteers.on_done,
+        Act.WISH_CONFIRM: wish_volunteers.on_confirm,
+        Act.WISH_NOT_YET: wish_volunteers.on_not_yet,
+        Act.WISH_NO_THANKS: wish_volunteers.on_no_thanks,
+        Act.WISH_PAGE: wish_volunteers.on_page,
+        Act.WISH_REDEEM: points.on_redeem,
+        Act.WISH_HANDED: points.on_handed,
+        Act.WISH_REFUND: points.on_refund,
+    },
+    step_prefixes=("wish",),
+    on_step=on_text,
+    help=_help,
+)

@@ -1,0 +1,293 @@
+"""Micro-wishes (微心愿): review, publish, claim, give back, fulfil, confirm and thank.
+
+A wish is a `Case` of kind wish and moves through the one lifecycle (services/lifecycle.py):
+NEW (waiting for review) → PUBLISHED → ACCEPTED (claimed) → RESOLVED → CLOSED, or NEW → CANCELLED
+when declined. Its public wording and points live in `WishDetails`.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import (
+    Case,
+    CaseAction,
+    CaseKind,
+    CaseStatus,
+    Person,
+    Role,
+    StaffRole,
+    WishDetails,
+)
+from services import audit, directory, points, wish_people
+from services.cases import NewReport, load_case
+from services.clock import Clock
+from services.errors import DomainError
+from services.lifecycle import apply, start_case
+from services.routing import route_case
+
+DEFAULT_POINTS = 10
+MAX_POINTS = 1000
+# What is scrubbed from the proposed public wording: phone numbers and flats (the building stays,
+# since the card shows it anyway). The reviewer reads the proposal and can rewrite it.
+_PHONE = re.compile(r"(?<!\d)(?:1\d{10}|\d{3,4}-?\d{7,8})(?!\d)")
+_FLAT = re.compile(
+    r"(?<!\d)\d{1,3}\s*-\s*\d{1,2}\s*-\s*\d{3,4}(?!\d)"  # 3-2-301
+    r"|(?<!\d)\d{1,2}\s*单元\s*(?:\d{3,4}\s*[室房号]?)?"  # 2单元301
+    r"|(?<!\d)\d{3,4}\s*[室房](?!子)"  # 301室
+    r"|(?<=[楼栋幢])\s*\d{3,4}(?![\d元块岁年月日米])"  # 3号楼301
+)
+
+
+def propose_public_text(text: str) -> str:
+    """Suggest the wording volunteers see: the resident's words without phones and flats."""
+    scrubbed = _FLAT.sub("", _PHONE.sub("", text))
+    return re.sub(r"\s{2,}", " ", scrubbed).strip(" ，,。") or text[:0]
+
+
+@dataclass(frozen=True)
+class SubmittedWish:
+    """A stored wish waiting for review, and who reviews it."""
+
+    case: Case
+    details: WishDetails
+    reviewers: Sequence[Person]
+
+
+async def submit_wish(
+    session: AsyncSession, *, clock: Clock, reporter: Person, report: NewReport,
+    posted_by: Person | None = None,
+) -> SubmittedWish:
+    """Store a wish (from the resident, or posted for them by a worker) for review."""
+    route = await route_case(session, kind=CaseKind.WISH, community_id=report.community_id,
+                             building=report.building)
+    assert reporter.id is not None
+    case = Case(kind=CaseKind.WISH, urgency=report.urgency, text=report.text[:4000],
+                community_id=route.community_id, grid_id=route.grid_id,
+                building_id=route.building_id,
+                building_label=report.building.number if report.building else report.building_label,
+                unit=report.unit, room=report.room, reporter_id=reporter.id,
+                source_chat_id=report.source_chat_id, source_message_id=report.source_message_id)
+    await start_case(session, case, actor_id=posted_by.id if posted_by else reporter.id,
+                     at=clock.now())
+    assert case.id is not None
+    details = WishDetails(case_id=case.id, public_text=propose_public_text(case.text)[:1000],
+                          points=DEFAULT_POINTS, posted_by_id=posted_by.id if posted_by else None)
+    session.add(details)
+    await session.flush()
+    reviewers = [p for p in (route.assignee, *route.also_notify) if p is not None]
+    return SubmittedWish(case=case, details=details, reviewers=reviewers)
+
+
+async def load_wish(session: AsyncSession, case_id: int) -> tuple[Case, WishDetails]:
+    """Fetch a wish and its details, or refuse politely."""
+    case = await load_case(session, case_id)
+    details = await session.get(WishDetails, case_id)
+    if case.kind != CaseKind.WISH or details is None:
+        raise DomainError("wish.not_a_wish", case_id=case_id)
+    return case, details
+
+
+async def can_review(session: AsyncSession, person_id: int, case: Case) -> bool:
+    """Tell whether the person is the wish's grid worker or manages its community."""
+    if case.grid_id is not None:
+        found = await session.execute(select(col(StaffRole.id)).where(
+            col(StaffRole.person_id) == person_id, col(StaffRole.role) == Role.WORKER,
+            col(StaffRole.grid_id) == case.grid_id).limit(1))
+        if found.first() is not None:
+            return True
+    return await directory.is_manager_of(session, person_id, case.community_id)
+
+
+async def reviewable(
+    session: AsyncSession, case_id: int, actor: Person
+) -> tuple[Case, WishDetails]:
+    """Fetch a wish waiting for review, if this person may review it; else refuse."""
+    case, details = await load_wish(session, case_id)
+    if not await can_review(session, actor.id or 0, case):
+        raise DomainError("wish.not_reviewer", case_id=case_id)
+    if case.status != CaseStatus.NEW:
+        raise DomainError("case.not_allowed", case_id=case_id, status=case.status)
+    return case, details
+
+
+async def set_public_text(
+    session: AsyncSession, *, case_id: int, actor: Person, text: str
+) -> tuple[Case, WishDetails]:
+    """Let the reviewer rewrite what volunteers will see."""
+    case, details = await reviewable(session, case_id, actor)
+    text = text.strip()[:1000]
+    if not text:
+        raise DomainError("wish.empty_text", case_id=case_id)
+    details.public_text = text
+    session.add(details)
+    return case, details
+
+
+async def set_points(
+    session: AsyncSession, *, case_id: int, actor: Person, value: int
+) -> tuple[Case, WishDetails]:
+    """Let the reviewer set how many points fulfilling the wish earns."""
+    case, details = await reviewable(session, case_id, actor)
+    if not 0 <= value <= MAX_POINTS:
+        raise DomainError("wish.bad_points", case_id=case_id)
+    details.points = value
+    session.add(details)
+    return case, details
+
+
+async def approve_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
+) -> tuple[Case, WishDetails]:
+    """Publish the wish to the community's volunteers (published_at is recorded)."""
+    case, details = await reviewable(session, case_id, actor)
+    if not details.public_text:
+        raise DomainError("wish.empty_text", case_id=case_id)
+    await apply(session, case, CaseAction.APPROVE, actor_id=actor.id, at=clock.now(),
+                note=details.public_text)
+    details.reviewed_by_id = actor.id
+    session.add(details)
+    return case, details
+
+
+async def decline_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, reason: str
+) -> tuple[Case, WishDetails]:
+    """Decline the wish with a reason the resident is told."""
+    case, details = await reviewable(session, case_id, actor)
+    reason = reason.strip()[:1000]
+    if not reason:
+        raise DomainError("wish.empty_text", case_id=case_id)
+    await apply(session, case, CaseAction.DECLINE, actor_id=actor.id, at=clock.now(), note=reason)
+    details.reviewed_by_id = actor.id
+    session.add(details)
+    return case, details
+
+
+async def claim_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
+) -> tuple[Case, WishDetails]:
+    """Let a volunteer of the community claim (认领) a published wish; exactly one wins."""
+    case, details = await load_wish(session, case_id)
+    if not await wish_people.is_volunteer(session, actor.id or 0, case.community_id):
+        raise DomainError("wish.not_volunteer", case_id=case_id)
+    if case.status != CaseStatus.PUBLISHED:
+        raise DomainError("wish.taken", case_id=case_id)
+    try:
+        await apply(session, case, CaseAction.CLAIM, actor_id=actor.id, at=clock.now(),
+                    assignee_id=actor.id)
+    except DomainError as lost:  # the status was checked: someone pressed at the same moment
+        raise DomainError("wish.taken", case_id=case_id) from lost
+    return case, details
+
+
+def _require_claimer(case: Case, actor: Person) -> None:
+    if case.assignee_id != actor.id:
+        raise DomainError("wish.not_claimer", case_id=case.id)
+
+
+async def unclaim_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
+) -> tuple[Case, WishDetails]:
+    """Let the claimer give the wish back: it is open to volunteers again."""
+    case, details = await load_wish(session, case_id)
+    _require_claimer(case, actor)
+    await apply(session, case, CaseAction.UNCLAIM, actor_id=actor.id, at=clock.now(),
+                assignee_id=None)
+    return case, details
+
+
+async def fulfil_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, note: str
+) -> tuple[Case, WishDetails]:
+    """Let the claimer mark the wish fulfilled with a note; the resident confirms next."""
+    case, details = await load_wish(session, case_id)
+    _require_claimer(case, actor)
+    note = note.strip()[:1000]
+    if not note:
+        raise DomainError("wish.empty_text", case_id=case_id)
+    await apply(session, case, CaseAction.RESOLVE, actor_id=actor.id, at=clock.now(), note=note,
+                extra={"resolution_note": note})
+    return case, details
+
+
+def _may_confirm(case: Case, details: WishDetails, actor: Person) -> bool:
+    return actor.id in (case.reporter_id, details.posted_by_id)
+
+
+async def confirm_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
+) -> tuple[Case, WishDetails, int]:
+    """Confirm fulfilment (the resident, or the worker who posted it for them): the wish closes
+    and the volunteer is credited; returns the volunteer's new balance."""
+    case, details = await load_wish(session, case_id)
+    if not _may_confirm(case, details, actor):
+        raise DomainError("case.not_reporter", case_id=case_id)
+    now = clock.now()
+    await apply(session, case, CaseAction.CONFIRM, actor_id=actor.id, at=now)
+    assert case.assignee_id is not None  # a resolved wish has its claimer
+    left = await points.add_entry(session, at=now, person_id=case.assignee_id,
+                                  community_id=case.community_id, delta=details.points,
+                                  reason=points.REASON_WISH, case_id=case.id)
+    return case, details, left
+
+
+async def reopen_wish(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
+) -> tuple[Case, WishDetails]:
+    """Say the wish is not fulfilled yet: it goes back to the same volunteer."""
+    case, details = await load_wish(session, case_id)
+    if not _may_confirm(case, details, actor):
+        raise DomainError("case.not_reporter", case_id=case_id)
+    await apply(session, case, CaseAction.REOPEN, actor_id=actor.id, at=clock.now())
+    return case, details
+
+
+async def thank(
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, words: str
+) -> tuple[Case, WishDetails]:
+    """Keep the resident's thanks (once) for the volunteer, in the case history too."""
+    case, details = await load_wish(session, case_id)
+    if not _may_confirm(case, details, actor):
+        raise DomainError("case.not_reporter", case_id=case_id)
+    words = words.strip()[:1000]
+    if not words or details.thanks:
+        raise DomainError("case.not_allowed", case_id=case_id, status=case.status)
+    await apply(session, case, CaseAction.RATE, actor_id=actor.id, at=clock.now(), note=words)
+    details.thanks = words
+    session.add(details)
+    return case, details
+
+
+async def contacts_for_claimer(
+    session: AsyncSession, *, clock: Clock, case: Case, details: WishDetails, claimer: Person
+) -> tuple[Person | None, Person | None]:
+    """Give the claimer the resident (and the worker who posted for them); record the view."""
+    resident = await session.get(Person, case.reporter_id)
+    poster = await session.get(Person, details.posted_by_id) if details.posted_by_id else None
+    await audit.record_view(session, viewer_id=claimer.id or 0, at=clock.now(),
+                            what="wish_contact", subject_id=case.reporter_id, case_id=case.id)
+    return resident, poster
+
+
+async def open_wishes(
+    session: AsyncSession, community_id: int, *, offset: int = 0, limit: int = 8
+) -> tuple[list[tuple[Case, WishDetails]], int]:
+    """Return one page of a community's published wishes (oldest first) and how many there are."""
+    where = (col(Case.community_id) == community_id, col(Case.kind) == CaseKind.WISH,
+             col(Case.status) == CaseStatus.PUBLISHED)
+    total = (await session.execute(select(func.count()).select_from(Case).where(*where)))
+    result = await session.execute(
+        select(Case, WishDetails).join(WishDetails, col(WishDetails.case_id) == col(Case.id))
+        .where(*where).order_by(col(Case.published_at), col(Case.id)).offset(offset).limit(limit))
+    return [(c, d) for c, d in result.all()], int(total.scalar_one())
+
+
+async def is_wish(session: AsyncSession, case_id: int) -> bool:
+    """Tell whether the case is a wish (whose steps have their own buttons and rules)."""
+    case = await session.get(Case, case_id)
+    return case is not None and case.kind == CaseKind.WISH

@@ -178,8 +178,9 @@ async def claim_wish(
     if case.status != CaseStatus.PUBLISHED:
         raise DomainError("wish.taken", case_id=case_id)
     try:
+        # The fulfilment deadline runs from this claim, also after an earlier give-back.
         await apply(session, case, CaseAction.CLAIM, actor_id=actor.id, at=clock.now(),
-                    assignee_id=actor.id)
+                    assignee_id=actor.id, extra={"accepted_at": clock.now()})
     except DomainError as lost:  # the status was checked: someone pressed at the same moment
         raise DomainError("wish.taken", case_id=case_id) from lost
     return case, details
@@ -196,8 +197,9 @@ async def unclaim_wish(
     """Let the claimer give the wish back: it is open to volunteers again."""
     case, details = await load_wish(session, case_id)
     _require_claimer(case, actor)
+    # Open again: the claim deadline runs afresh from now, not from the first publication.
     await apply(session, case, CaseAction.UNCLAIM, actor_id=actor.id, at=clock.now(),
-                assignee_id=None)
+                assignee_id=None, extra={"published_at": clock.now()})
     return case, details
 
 

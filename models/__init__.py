@@ -2,12 +2,14 @@
 
 from models.audit import DataAccess
 from models.case import Case, CaseEvent
+from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 
 __all__ = [
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
-    "ConversationState", "DataAccess", "GroupChat", "Grid", "MediatorTier", "OutboxMessage",
-    "Person", "ProcessedUpdate", "Role", "StaffRole", "Street", "Urgency",
+    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
+    "MediatorTier", "OutboxMessage", "Person", "ProcessedUpdate", "Role", "StaffRole", "Street",
+    "Urgency",
 ]

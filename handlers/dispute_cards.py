@@ -33,8 +33,8 @@ def _yes(ctx: Context, value: bool) -> str:
 def details_text(ctx: Context, details: DisputeDetails) -> str:
     """The dispute's own facts and its mediation so far."""
     unknown = ctx.texts("dispute.unknown")
-    lines = [
-        ctx.texts("dispute.card_place", place=details.place or unknown),
+    lines: list[str | None] = [
+        ctx.texts("dispute.card_place", place=details.place) if details.place else None,
         ctx.texts("dispute.card_other", other=details.other_party or unknown),
         ctx.texts("dispute.card_since", since=details.since or unknown),
         ctx.texts("dispute.card_harm", hurt=_yes(ctx, details.injury),
@@ -53,7 +53,7 @@ def details_text(ctx: Context, details: DisputeDetails) -> str:
         lines.append(ctx.texts("dispute.card_referral",
                                target=ctx.texts(f"dispute.target.{details.referral_target}"),
                                reason=details.referral_reason or "-"))
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
 def dispute_card(

@@ -17,7 +17,7 @@ T = MediatorTier
 ORDER: tuple[MediatorTier, ...] = (T.VOLUNTEER, T.COMMUNITY, T.LEGAL)
 COMMUNITY_AMOUNT = 1000  # yuan
 LEGAL_AMOUNT = 5000
-VIOLENCE = re.compile(r"打人|动手|动刀|持刀|砍|威胁|报复|弄死|打死|打起来|打架|推搡|扇.{0,2}耳光")
+VIOLENCE = re.compile(r"打人|动手|动刀|持刀|砍|威胁|报复|弄死|打死|打起来|打架|推搡|扇.{0,4}耳光")
 _AMOUNT = re.compile(r"(\d{2,7})\s*(?:元|块)")
 _TEN_THOUSANDS = re.compile(r"(\d{1,3})\s*万")
 

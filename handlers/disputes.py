@@ -49,31 +49,34 @@ def _field(step: str) -> str:
     return step.split(".", 1)[1]
 
 
-async def begin(ctx: Context, text: str) -> None:
-    """A report read as a dispute: in a group, move it to private; in private, ask on."""
+async def begin(ctx: Context, text: str, *, message_id: int | None = None) -> None:
+    """A report read as a dispute: in a group, move it to private; in private, ask on.
+    `message_id` is the resident's own message (a button press carries the bot's)."""
     if not ctx.incoming.is_private:
-        await _move_to_private(ctx, text)
+        await _move_to_private(ctx, text, message_id or ctx.incoming.message_id)
         return
     await ctx.stop_waiting()
     draft: dict[str, Any] = {"what": text} if text.strip() else {}
     await _next(ctx, draft)
 
 
-async def _move_to_private(ctx: Context, text: str) -> None:
+async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> None:
     """Answer in the group with a neutral line only, and keep the words for the private chat."""
     inc = ctx.incoming
     await ctx.stop_waiting()
     community = await directory.community_of_chat(ctx.session, inc.chat_id)
-    draft = {"what": text, "community_id": community.id if community else None}
+    draft: dict[str, Any] = {"community_id": community.id if community else None}
+    if text.strip():
+        draft["what"] = text.strip()
     # The private chat's id is the person's Telegram id: the draft waits for them there.
     await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=inc.sender.id,
                                 user_id=inc.sender.id, step=STEP_PENDING, data=draft)
     ctx.reply(ctx.texts("dispute.group_neutral"),
               ((Button(ctx.texts("dispute.btn_private"), url=ctx.deep_link(LINK)),),))
-    if inc.message_id is not None:
+    if message_id is not None:
         ctx.effects.messages.append(Outgoing(
             chat_id=inc.chat_id, text=ctx.texts("dispute.group_delete_offer"),
-            buttons=((button(ctx, "dispute.btn_delete", Act.DELETE_ORIGINAL, inc.message_id,
+            buttons=((button(ctx, "dispute.btn_delete", Act.DELETE_ORIGINAL, message_id,
                              inc.sender.id),),),
             only_if_bot_admin=True))
 

@@ -57,7 +57,7 @@ async def advance(ctx: Context, draft: dict[str, Any]) -> None:
         await _ask_kind(ctx, draft)
         return
     if draft["kind"] == CaseKind.DISPUTE:  # disputes: private intake of their own (disputes.py)
-        await disputes.begin(ctx, draft["text"])
+        await disputes.begin(ctx, draft["text"], message_id=draft.get("message_id"))
         return
     if draft.get("community_id") is None and not await _locate_community(ctx, draft):
         return

@@ -16,8 +16,8 @@ from handlers.dispute_cards import (
 from handlers.feature import ButtonHandler
 from handlers.payloads import Act, Payload
 from models import Case, CaseAction, CaseKind, Person
-from services import case_queries, cases
-from services import disputes as service
+from services import case_queries, cases, disputes
+from services import mediation as service
 from services.errors import DomainError
 from services.lifecycle import allowed
 from services.tiers import ORDER
@@ -42,7 +42,7 @@ async def _mine(ctx: Context, case_id: int, action: CaseAction) -> Case:
 
 
 async def _card(ctx: Context, case: Case, header: str, footer: str | None = None) -> str:
-    details = await service.details_of(ctx.session, case.id or 0)
+    details = await disputes.details_of(ctx.session, case.id or 0)
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     return dispute_card(ctx, case, reporter, details, header=header, footer=footer, phone=True)
 
@@ -196,7 +196,7 @@ async def on_tier(ctx: Context, payload: Payload) -> None:
                                                case_id=payload.case_id, actor=ctx.me,
                                                tier=ORDER[payload.arg])
     ctx.answer()
-    details = await service.details_of(ctx.session, case.id or 0)
+    details = await disputes.details_of(ctx.session, case.id or 0)
     ctx.edit(ctx.texts("dispute.tier_changed", id=case.id, tier=tier_name(ctx, details.tier),
                        name=mediator.name), tier_buttons(ctx, case, details))
     await _hand_to(ctx, case, mediator, "dispute.card_tier_changed")

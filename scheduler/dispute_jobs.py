@@ -14,7 +14,7 @@ from handlers.payloads import Act, Payload
 from handlers.texts import Texts
 from handlers.types import Button, Outgoing
 from models import Person
-from services import case_queries, disputes, emergencies, outbox
+from services import case_queries, emergencies, mediation, outbox
 from services.clock import Clock
 
 log = logging.getLogger("gridbot.jobs")
@@ -61,7 +61,7 @@ async def ask_dispute_followups(
     after = timedelta(days=after_days)
     async with sessions() as session, session.begin():
         now = clock.now()
-        due = await disputes.followups_due(session, now=now, after=after)
+        due = await mediation.followups_due(session, now=now, after=after)
         for details, case in due:
             cid = case.id or 0
             buttons = ((Button(texts("dispute.btn_held"),
@@ -76,7 +76,7 @@ async def ask_dispute_followups(
                 people.append(other)
             for person in people:
                 _queue(session, person, payload, at=now, case_id=cid)
-            disputes.mark_followup_asked(details, at=now, after=after)
+            mediation.mark_followup_asked(details, at=now, after=after)
     if due:
         log.info("dispute follow-ups asked", extra={"count": len(due)})
     return len(due)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.db import Sessions
 from models import CaseStatus, MediatorTier, Person
-from services import directory
+from services import directory, mediation
 from services import disputes as service
 from services.cases import accept_case
 from services.clock import FrozenClock
@@ -100,14 +100,14 @@ async def test_only_the_mediator_the_grid_worker_and_managers_may_see_the_detail
 
 def test_a_session_time_and_place_are_read_from_one_line() -> None:
     now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-    at, place = service.parse_session("11-05 15:00 社区调解室", now=now, tz=TZ) or (None, "")
+    at, place = mediation.parse_session("11-05 15:00 社区调解室", now=now, tz=TZ) or (None, "")
     assert at == datetime(2026, 11, 5, 7, 0, tzinfo=UTC) and place == "社区调解室"
-    at, place = service.parse_session("11月6日下午3点半 居委会二楼", now=now, tz=TZ) or (None, "")
+    at, place = mediation.parse_session("11月6日下午3点半 居委会二楼", now=now, tz=TZ) or (None, "")
     assert at == datetime(2026, 11, 6, 7, 30, tzinfo=UTC) and place == "居委会二楼"
-    at, _place = service.parse_session("1-10 9:00 调解室", now=now, tz=TZ) or (None, "")
+    at, _place = mediation.parse_session("1-10 9:00 调解室", now=now, tz=TZ) or (None, "")
     assert at is not None and at.year == 2027
-    assert service.parse_session("明天下午", now=now, tz=TZ) is None
-    assert service.parse_session("11-05 15:00", now=now, tz=TZ) is None  # no place
+    assert mediation.parse_session("明天下午", now=now, tz=TZ) is None
+    assert mediation.parse_session("11-05 15:00", now=now, tz=TZ) is None  # no place
 
 
 async def test_an_agreement_is_followed_up_once_after_the_set_days(
@@ -122,24 +122,24 @@ async def test_an_agreement_is_followed_up_once_after_the_set_days(
         mediator = await _staff(s, 920001)
         case_id = filed.case.id or 0
         await accept_case(s, clock=clock, case_id=case_id, actor=mediator)
-        await service.record_agreement(s, clock=clock, case_id=case_id, actor=mediator,
+        await mediation.record_agreement(s, clock=clock, case_id=case_id, actor=mediator,
                                        text="三天内清走")
         clock.advance(days=6, hours=23)
-        assert await service.followups_due(s, now=clock.now(), after=week) == []
+        assert await mediation.followups_due(s, now=clock.now(), after=week) == []
         clock.advance(hours=1)
-        due = await service.followups_due(s, now=clock.now(), after=week)
+        due = await mediation.followups_due(s, now=clock.now(), after=week)
         assert [d.case_id for d, _case in due] == [case_id]
-        service.mark_followup_asked(due[0][0], at=clock.now(), after=week)
+        mediation.mark_followup_asked(due[0][0], at=clock.now(), after=week)
         assert due[0][0].followup_due_at == filed.details.outcome_at + week  # type: ignore[operator]
-        assert await service.followups_due(s, now=clock.now(), after=week) == []
+        assert await mediation.followups_due(s, now=clock.now(), after=week) == []
         with pytest.raises(DomainError):  # a stranger cannot answer for the parties
-            await service.answer_followup(s, clock=clock, case_id=case_id,
+            await mediation.answer_followup(s, clock=clock, case_id=case_id,
                                           actor=await person(s, 5002), held=False)
-        case, _details = await service.answer_followup(s, clock=clock, case_id=case_id,
+        case, _details = await mediation.answer_followup(s, clock=clock, case_id=case_id,
                                                        actor=resident, held=False)
         assert case.status == CaseStatus.REOPENED  # not yet confirmed: reopened directly
         with pytest.raises(DomainError):
-            await service.answer_followup(s, clock=clock, case_id=case_id, actor=resident,
+            await mediation.answer_followup(s, clock=clock, case_id=case_id, actor=resident,
                                           held=True)
 
 
@@ -152,9 +152,9 @@ async def test_a_manager_changes_the_tier_but_nobody_else_can(
                                            new=_new("3号楼对门把杂物堆在楼道里", None))
         case_id = filed.case.id or 0
         with pytest.raises(DomainError):
-            await service.change_tier(s, clock=clock, case_id=case_id,
+            await mediation.change_tier(s, clock=clock, case_id=case_id,
                                       actor=await _staff(s, 940001), tier=MediatorTier.LEGAL)
-        case, mediator = await service.change_tier(s, clock=clock, case_id=case_id,
+        case, mediator = await mediation.change_tier(s, clock=clock, case_id=case_id,
                                                    actor=await _staff(s, 910001),
                                                    tier=MediatorTier.LEGAL)
         assert mediator.telegram_id == 920003 and case.assignee_id == mediator.id

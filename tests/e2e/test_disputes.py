@@ -213,3 +213,15 @@ async def _id(world: World, user: FakeUser) -> int:
         person = found.scalar_one()
         assert person.id is not None
         return person.id
+
+
+async def test_dispute_command_in_a_group_without_words_asks_privately_what_happened(
+    world: World,
+) -> None:
+    _start_mediators(world)
+    await world.say(RESIDENT, "/dispute", chat=YULAN_GROUP)
+    assert len(world.fake.messages(YULAN_GROUP)) == 1  # not an admin: no offer to delete
+    await world.say(RESIDENT, "/start dispute")
+    assert "发生了什么" in world.last(RESIDENT.id).text
+    await world.say(RESIDENT, "5号楼楼下邻居的油烟熏得窗户都黑了")
+    assert "对方是谁" in world.last(RESIDENT.id).text

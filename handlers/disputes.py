@@ -199,19 +199,24 @@ async def on_answer(ctx: Context, payload: Payload) -> None:
                                          user_id=ctx.incoming.sender.id)
     index = payload.case_id
     if waiting is None or not 0 <= index < len(QUESTIONS) or waiting.step != QUESTIONS[index]:
-        ctx.answer(ctx.texts("button.not_for_you"), alert=True)
+        ctx.answer(ctx.texts("button.invalid"), alert=True)  # an earlier question's button
         return
-    ctx.answer()
     step, draft = waiting.step, waiting.data
     if payload.arg in (YES, NO) and step in YES_NO:
         draft[_field(step)] = payload.arg == YES
+        label = ctx.texts("dispute.btn_yes" if payload.arg == YES else "dispute.btn_no")
     elif payload.arg in SINCE_CHOICES and step == STEP_SINCE:
-        draft["since"] = ctx.texts(f"dispute.since_{payload.arg}")
+        draft["since"] = label = ctx.texts(f"dispute.since_{payload.arg}")
     elif payload.arg == SKIP and step in (STEP_PLACE, STEP_OTHER):
         draft[_field(step)] = None
+        label = ctx.texts("dispute.btn_unknown")
     else:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
+    ctx.answer()
+    # The question keeps the answer and loses its buttons, so it cannot be pressed twice.
+    ctx.edit(ctx.texts("dispute.answered", question=ctx.texts(f"dispute.ask_{_field(step)}"),
+                       answer=label))
     await _next(ctx, draft)
 
 

@@ -1,14 +1,16 @@
 """Emergency alerts: who is alerted, the first 我来处理 wins, and repeats come from the database
 (a restart neither loses nor doubles one; two instances never send the same one)."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.db import Sessions
 from handlers.texts import Texts
-from models import CaseKind, CaseStatus, EmergencyAlert, OutboxMessage
+from models import CaseAction, CaseEvent, CaseKind, CaseStatus, EmergencyAlert, OutboxMessage
 from scheduler.dispute_jobs import repeat_emergency_alerts
 from services import directory, emergencies
 from services.clock import FrozenClock
@@ -101,3 +103,29 @@ async def test_two_instances_never_take_the_same_due_alert(
         assert len(mine) == 1
         async with sessions() as second, second.begin():
             assert await emergencies.due_repeats(second, now=clock.now(), every=every) == []
+
+
+async def test_two_simultaneous_presses_let_exactly_one_take_the_emergency(
+    sessions: Sessions, clock: FrozenClock
+) -> None:
+    case_id = await _emergency(sessions, clock)
+
+    async def press(telegram_id: int) -> str:
+        try:
+            async with sessions() as s, s.begin():
+                actor = await directory.person_by_telegram(s, telegram_id)
+                assert actor is not None
+                await emergencies.acknowledge(s, clock=clock, case_id=case_id, actor=actor)
+            return "ok"
+        except DomainError as refusal:
+            return refusal.key
+        except Exception as exc:  # SQLite may refuse the second writer outright
+            return type(exc).__name__
+
+    outcomes = await asyncio.gather(press(940001), press(910001))
+    assert outcomes.count("ok") == 1, outcomes
+    async with sessions() as s:
+        accepts = (await s.execute(select(CaseEvent).where(
+            col(CaseEvent.case_id) == case_id, col(CaseEvent.action) == CaseAction.ACCEPT))).all()
+        alert = await emergencies.alert_of(s, case_id)
+    assert len(accepts) == 1 and alert is not None and alert.acknowledged_by_id is not None

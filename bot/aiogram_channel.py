@@ -51,10 +51,24 @@ class AiogramTransport:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
+    async def _may_delete(self, chat_id: int) -> bool:
+        """Tell whether the bot is an administrator allowed to delete messages in the chat."""
+        bot_id = int(self.bot.token.split(":", 1)[0])
+        member = await self.bot.get_chat_member(chat_id, bot_id)
+        return member.status == "creator" or (
+            member.status == "administrator" and bool(getattr(member, "can_delete_messages", 0)))
+
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
         """Send or edit one message."""
         markup = keyboard(payload.get("buttons") or [])
         try:
+            # Disputes raised in a group: an offer shown only where the bot may delete, and the
+            # deletion itself.
+            if payload.get("only_if_bot_admin") and not await self._may_delete(chat_id):
+                return Delivery("sent")
+            if payload.get("delete_message_id"):
+                await self.bot.delete_message(chat_id, payload["delete_message_id"])
+                return Delivery("sent")
             if payload.get("edit_message_id"):
                 await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
                                                  message_id=payload["edit_message_id"],

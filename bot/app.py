@@ -64,8 +64,12 @@ class GridBot:
                                private_per_s=self.settings.send_rate_private_per_s)
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
                                    lease_s=self.settings.outbox_lease_s)
-        self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
-                                         tz=ZoneInfo(self.settings.timezone))
+        self.scheduler = build_scheduler(
+            sessions=self.sessions, clock=self.clock, tz=ZoneInfo(self.settings.timezone),
+            locale=self.settings.locale,
+            emergency_repeat_min=self.settings.emergency_repeat_min,
+            dispute_followup_days=self.settings.dispute_followup_days,
+            dispute_followup_hour=self.settings.dispute_followup_hour)
         self.scheduler.start(paused=True)
         self.leadership = Leadership(self.engine, poll_s=self.settings.leader_poll_s,
                                      on_gain=self._lead, on_loss=self._follow)

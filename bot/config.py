@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     outbox_lease_s: float = Field(default=30.0, gt=0)
     # "text" for people, "json" for log collectors: one object per line, with update and case ids.
     log_format: Literal["text", "json"] = "text"
+    # Disputes and emergencies: an emergency alert is sent again every emergency_repeat_min
+    # minutes until someone presses 我来处理; the parties of an agreement are asked whether it
+    # held dispute_followup_days later, by a daily job at dispute_followup_hour (local time).
+    emergency_repeat_min: int = Field(default=5, ge=1, le=60)
+    dispute_followup_days: int = Field(default=7, ge=1, le=90)
+    dispute_followup_hour: int = Field(default=10, ge=7, le=20)
 
     @property
     def has_token(self) -> bool:

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from handlers import notify, wish_review
+from handlers import emergency, notify, wish_review
 from handlers.cards import (
     address,
     assign_buttons,
@@ -53,6 +53,9 @@ async def file_report(ctx: Context, draft: dict[str, Any]) -> None:
         ctx.reply(ctx.texts(key, id=case.id, kind=kind_name(ctx, kind), worker=worker,
                             building=address(ctx, case, public=True)),
                   track_button(ctx, case.id), reply_to=ctx.incoming.message_id)
+    if kind == CaseKind.EMERGENCY:  # alert everyone responsible until one takes it
+        await emergency.alert(ctx, case, assignee, reported.also_notify)
+        return
     await hand_over(ctx, case, assignee, reported.also_notify)
 
 

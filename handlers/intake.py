@@ -18,7 +18,7 @@ stateDiagram-v2
 from dataclasses import replace
 from typing import Any
 
-from handlers import filing
+from handlers import disputes, filing
 from handlers.cards import button
 from handlers.context import Context
 from handlers.payloads import Act, Payload
@@ -55,6 +55,9 @@ async def advance(ctx: Context, draft: dict[str, Any]) -> None:
     """Ask the next missing thing, or file the report when nothing is missing."""
     if not draft["kind_ok"]:
         await _ask_kind(ctx, draft)
+        return
+    if draft["kind"] == CaseKind.DISPUTE:  # disputes: private intake of their own (disputes.py)
+        await disputes.begin(ctx, draft["text"], message_id=draft.get("message_id"))
         return
     if draft.get("community_id") is None and not await _locate_community(ctx, draft):
         return

@@ -42,6 +42,23 @@ class Act(StrEnum):
     WISH_REDEEM = "wb"  # volunteer: exchange points for item `arg`
     WISH_HANDED = "wh"  # manager: redemption `arg` handed over
     WISH_REFUND = "wz"  # manager: cancel redemption `arg` (asks for a reason)
+    # Disputes (handlers/disputes.py): "m…"
+    DISPUTE_ANSWER = "mq"  # resident: answer to intake question `case` (step index) = `arg`
+    DISPUTE_COMMUNITY = "mc"  # resident: the dispute is in community `arg`
+    DISPUTE_CANCEL = "mz"  # resident: stop the dispute intake
+    DELETE_ORIGINAL = "md"  # reporter in a group: delete message `case`, sent by user `arg`
+    MEDIATE_ACCEPT = "ma"  # mediator: take the dispute
+    MEDIATE_SCHEDULE = "ms"  # mediator: set a session (asks date, time, place)
+    MEDIATE_OUTCOME = "mo"  # mediator: record the outcome (shows the choices)
+    MEDIATE_AGREED = "mg"  # mediator: agreement reached (asks its text)
+    MEDIATE_PARTIAL = "mp"  # mediator: partly agreed (asks a note)
+    MEDIATE_FAILED = "mf"  # mediator: failed, escalate to the next tier
+    MEDIATE_REFER = "mr"  # mediator: refer outside to target `arg` (0 = show the targets)
+    MEDIATE_TIER = "mt"  # manager: move the dispute to tier index `arg`
+    FOLLOWUP_HELD = "mh"  # party: the agreement held
+    FOLLOWUP_BROKEN = "mb"  # party: the agreement did not hold (reopens)
+    # Emergencies (handlers/emergency.py): "e…"
+    SOS_ACK = "ea"  # alerted staff: 我来处理
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The one entry point: turn an Incoming into the right conversation step."""
 
-from handlers import intake, resident, views, wishes, worker
+from handlers import disputes, emergency, intake, resident, views, wishes, worker
 from handlers.context import Context
 from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
@@ -24,7 +24,7 @@ BUTTONS: dict[Act, ButtonHandler] = {
     Act.NO_COMMENT: resident.on_no_comment,
 }
 # Features beyond the core closed loop; each brings its commands, buttons and steps.
-FEATURES: tuple[Feature, ...] = (wishes.FEATURE,)
+FEATURES: tuple[Feature, ...] = (wishes.FEATURE, disputes.FEATURE, emergency.FEATURE)
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()
 }
@@ -152,6 +152,9 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
 async def _start(ctx: Context, args: str) -> None:
     if args.startswith("c") and args[1:].isdigit():
         await views.follow_case(ctx, int(args[1:]))
+        return
+    if args == disputes.LINK:  # continued privately from a group
+        await disputes.on_start(ctx)
         return
     ctx.reply(ctx.texts("start.welcome", name=ctx.me.name) + "\n\n" + await _help_text(ctx))
 

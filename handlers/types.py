@@ -69,6 +69,10 @@ class Outgoing:
     edit_message_id: int | None = None
     reply_to_message_id: int | None = None
     case_id: int | None = None
+    # Disputes raised in a group: delete that message instead of sending (the text is unused),
+    # or send only where the bot is an administrator (the offer to delete).
+    delete_message_id: int | None = None
+    only_if_bot_admin: bool = False
 
     def to_payload(self) -> dict[str, object]:
         """Serialise for the outbox."""
@@ -79,6 +83,8 @@ class Outgoing:
                         for row in self.buttons],
             "edit_message_id": self.edit_message_id,
             "reply_to_message_id": self.reply_to_message_id,
+            **({"delete_message_id": self.delete_message_id} if self.delete_message_id else {}),
+            **({"only_if_bot_admin": True} if self.only_if_bot_admin else {}),
         }
 
 

@@ -13,6 +13,7 @@ from handlers.cards import (
     worker_buttons,
 )
 from handlers.context import Context
+from handlers.dispute_cards import show_dispute
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Case, CaseKind, CaseStatus, Urgency
@@ -64,11 +65,20 @@ async def tasks(ctx: Context, offset: int = 0, *, edit: bool = False) -> None:
 async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
     """Show one case to someone allowed to see it, with the buttons their role allows."""
     case = await case_queries.find_case(ctx.session, case_id)
+    if case is not None and case.kind == CaseKind.DISPUTE:  # stricter access, every view audited
+        await show_dispute(ctx, case, lambda: _footer(ctx, case, with_history))
+        return
     access = await case_queries.access_to(ctx.session, case, ctx.me) if case else None
     if case is None or access is None or not access.details:
         ctx.reply(ctx.texts("case.not_visible", id=case_id))
         return
     reporter = await case_queries.person(ctx.session, case.reporter_id)
+    footer = await _footer(ctx, case, with_history)
+    text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
+    ctx.reply(text, await _buttons_for_viewer(ctx, case))
+
+
+async def _footer(ctx: Context, case: Case, with_history: bool) -> str:
     assignee = await case_queries.person(ctx.session, case.assignee_id)
     footer = ctx.texts("card.assignee", name=assignee.name if assignee else "-")
     if with_history:
@@ -79,8 +89,7 @@ async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
                              action=ctx.texts(f"action.{e.action}"),
                              note=f" · {e.note}" if e.note else "")
             for e, name in events[-15:])
-    text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
-    ctx.reply(text, await _buttons_for_viewer(ctx, case))
+    return footer
 
 
 async def _buttons_for_viewer(ctx: Context, case: Case) -> tuple[tuple[Button, ...], ...]:

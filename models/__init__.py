@@ -2,6 +2,7 @@
 
 from models.audit import DataAccess
 from models.case import Case, CaseEvent
+from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
@@ -9,7 +10,7 @@ from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishD
 
 __all__ = [
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
-    "ConversationState", "DataAccess", "GroupChat", "Grid", "MediatorTier", "OutboxMessage",
-    "Person", "PointsEntry", "ProcessedUpdate", "Redemption", "Role", "ShopItem", "StaffRole",
-    "Street", "Urgency", "VolunteerGroup", "WishDetails",
+    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
+    "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
+    "Role", "ShopItem", "StaffRole", "Street", "Urgency", "VolunteerGroup", "WishDetails",
 ]

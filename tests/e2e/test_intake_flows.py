@@ -1,6 +1,7 @@
 """Intake end to end: where reports can start, what is asked when something is missing."""
 
 from models import CaseKind, CaseStatus
+from sandbox import FakeUser
 from tests.e2e.harness import (
     CHEN,
     HE,
@@ -69,14 +70,20 @@ async def test_an_emergency_alerts_worker_and_manager_and_shows_the_numbers(worl
     assert (await world.case(1)).urgency == "urgent"
 
 
-async def test_a_dispute_in_a_group_gets_a_neutral_receipt(world: World) -> None:
+async def test_a_dispute_in_a_group_gets_only_a_neutral_line(world: World) -> None:
+    # Disputes continue privately (handlers/disputes.py; tests/e2e/test_disputes.py).
+    world.fake.user_starts(FakeUser(id=920001, first_name="刘阿姨"))  # the volunteer mediator
     await world.say(RESIDENT, "/report 楼上天天晚上十二点还在跺脚，3号楼", chat=YULAN_GROUP)
     group_text = "\n".join(world.texts(YULAN_GROUP))
-    assert "#1" in group_text
+    assert "私聊" in group_text
     for detail in ("跺脚", "3号楼", "楼上", "王"):
         assert detail not in group_text
+    await world.say(RESIDENT, "/start dispute")
+    for label in ("不清楚", "今天刚发生", "不是", "不是", "不是"):
+        await world.tap(RESIDENT, RESIDENT.id, label)
     assert (await world.case(1)).kind == CaseKind.DISPUTE
     assert "跺脚" in world.last(ZHANG.id).text
+    assert "#1" not in "\n".join(world.texts(YULAN_GROUP))
 
 
 async def test_a_wish_is_recognised_and_routed(world: World) -> None:

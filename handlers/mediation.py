@@ -1,0 +1,227 @@
+"""Mediators at work: accept, schedule a session, record the outcome (agreement, partial,
+failed → next tier, referred outside); managers change the tier; parties answer the follow-up."""
+
+from typing import Any
+
+from handlers import notify
+from handlers.cards import Rows, button, confirm_buttons, confirm_question, local
+from handlers.context import Context
+from handlers.dispute_cards import (
+    dispute_card,
+    mediator_buttons,
+    record_views,
+    tier_buttons,
+    tier_name,
+)
+from handlers.feature import ButtonHandler
+from handlers.payloads import Act, Payload
+from models import Case, CaseAction, CaseKind, Person
+from services import case_queries, cases, disputes
+from services import mediation as service
+from services.errors import DomainError
+from services.lifecycle import allowed
+from services.tiers import ORDER
+
+STEP_SCHEDULE, STEP_AGREEMENT = "dispute.session", "dispute.agreement"
+STEP_PARTIAL, STEP_REFER = "dispute.partial_note", "dispute.refer_reason"
+STEPS = (STEP_SCHEDULE, STEP_AGREEMENT, STEP_PARTIAL, STEP_REFER)
+
+
+def buttons_for(ctx: Context, case: Case) -> Rows:
+    """The mediator's buttons for the case as it is now."""
+    return mediator_buttons(ctx, case)
+
+
+async def _mine(ctx: Context, case_id: int, action: CaseAction) -> Case:
+    case = await cases.load_case(ctx.session, case_id)
+    if case.kind != CaseKind.DISPUTE or case.assignee_id != ctx.me.id:
+        raise DomainError("case.not_yours", case_id=case_id)
+    if not allowed(case.status, action):
+        raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
+    return case
+
+
+async def _card(ctx: Context, case: Case, header: str, footer: str | None = None) -> str:
+    details = await disputes.details_of(ctx.session, case.id or 0)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
+    return dispute_card(ctx, case, reporter, details, header=header, footer=footer, phone=True)
+
+
+async def _tell_reporter(ctx: Context, case: Case, text: str, buttons: Rows = ()) -> None:
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
+    notify.to_reporter(ctx, case, reporter, (text, buttons))
+
+
+async def _hand_to(ctx: Context, case: Case, mediator: Person, header: str) -> None:
+    """Give a (new) mediator the card to accept, recording that they saw it."""
+    notify.to_person(ctx, mediator, await _card(ctx, case, header), mediator_buttons(ctx, case),
+                     case_id=case.id)
+    await record_views(ctx, case, [mediator])
+
+
+async def on_accept(ctx: Context, payload: Payload) -> None:
+    """The mediator takes the dispute; the resident is told who will mediate."""
+    await _mine(ctx, payload.case_id, CaseAction.ACCEPT)
+    case = await cases.accept_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
+                                   actor=ctx.me)
+    ctx.answer(ctx.texts("dispute.accepted_toast", id=case.id))
+    ctx.edit(await _card(ctx, case, "dispute.card_new", ctx.texts("card.footer_accepted")),
+             mediator_buttons(ctx, case))
+    await _tell_reporter(ctx, case, ctx.texts("dispute.resident_accepted", id=case.id,
+                                              name=ctx.me.name))
+
+
+async def _ask(ctx: Context, payload: Payload, action: CaseAction, step: str, key: str,
+               **data: Any) -> None:
+    case = await _mine(ctx, payload.case_id, action)
+    await ctx.wait(step, {"case_id": case.id, **data})
+    ctx.answer()
+    ctx.reply(ctx.texts(key, id=case.id))
+
+
+async def on_schedule(ctx: Context, payload: Payload) -> None:
+    """Ask the date, time and place of the session."""
+    await _ask(ctx, payload, CaseAction.SCHEDULE, STEP_SCHEDULE, "dispute.ask_session")
+
+
+async def on_outcome(ctx: Context, payload: Payload) -> None:
+    """Show the possible outcomes."""
+    case = await _mine(ctx, payload.case_id, CaseAction.SCHEDULE)
+    cid = case.id or 0
+    ctx.answer()
+    ctx.reply(ctx.texts("dispute.ask_outcome", id=cid), (
+        (button(ctx, "dispute.btn_agreed", Act.MEDIATE_AGREED, cid),),
+        (button(ctx, "dispute.btn_partial", Act.MEDIATE_PARTIAL, cid),),
+        (button(ctx, "dispute.btn_failed", Act.MEDIATE_FAILED, cid),),
+        (button(ctx, "dispute.btn_refer", Act.MEDIATE_REFER, cid),)))
+
+
+async def on_agreed(ctx: Context, payload: Payload) -> None:
+    """Ask the agreement's text."""
+    await _ask(ctx, payload, CaseAction.RESOLVE, STEP_AGREEMENT, "dispute.ask_agreement")
+
+
+async def on_partial(ctx: Context, payload: Payload) -> None:
+    """Ask what was agreed and what is still open."""
+    await _ask(ctx, payload, CaseAction.SCHEDULE, STEP_PARTIAL, "dispute.ask_partial")
+
+
+async def on_failed(ctx: Context, payload: Payload) -> None:
+    """Mediation failed: the next tier's mediator gets the dispute."""
+    case, mediator, tier = await service.escalate(ctx.session, clock=ctx.clock,
+                                                  case_id=payload.case_id, actor=ctx.me,
+                                                  note=None)
+    ctx.answer()
+    ctx.edit(ctx.texts("dispute.escalated", id=case.id, tier=tier_name(ctx, tier),
+                       name=mediator.name))
+    await _hand_to(ctx, case, mediator, "dispute.card_escalated")
+    await _tell_reporter(ctx, case, ctx.texts("dispute.resident_escalated", id=case.id,
+                                              tier=tier_name(ctx, tier), name=mediator.name))
+
+
+async def on_refer(ctx: Context, payload: Payload) -> None:
+    """Show where a dispute can be referred, then ask why."""
+    if 1 <= payload.arg <= len(service.REFER_TARGETS):
+        target = service.REFER_TARGETS[payload.arg - 1]
+        await _ask(ctx, payload, CaseAction.REFER, STEP_REFER, "dispute.ask_refer_reason",
+                   target=target)
+        return
+    case = await _mine(ctx, payload.case_id, CaseAction.REFER)
+    ctx.answer()
+    ctx.reply(ctx.texts("dispute.ask_refer_target", id=case.id), tuple(
+        (button(ctx, f"dispute.target.{t}", Act.MEDIATE_REFER, case.id or 0, n),)
+        for n, t in enumerate(service.REFER_TARGETS, start=1)))
+
+
+async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    """Take the mediator's typed session, agreement, note or reason."""
+    text = ctx.incoming.text.strip()
+    case_id = int(data["case_id"])
+    if step == STEP_SCHEDULE:
+        parsed = service.parse_session(text, now=ctx.clock.now(), tz=ctx.tz)
+        if parsed is None:
+            ctx.reply(ctx.texts("dispute.session_not_understood"))
+            return
+        await ctx.stop_waiting()
+        await _scheduled(ctx, case_id, *parsed)
+        return
+    if not text:
+        return
+    await ctx.stop_waiting()
+    if step == STEP_AGREEMENT:
+        case, _details = await service.record_agreement(ctx.session, clock=ctx.clock,
+                                                        case_id=case_id, actor=ctx.me, text=text)
+        ctx.reply(ctx.texts("dispute.agreement_recorded", id=case.id))
+        await _tell_reporter(ctx, case, confirm_question(ctx, case),
+                             confirm_buttons(ctx, case_id))
+    elif step == STEP_PARTIAL:
+        case = await service.record_partial(ctx.session, clock=ctx.clock, case_id=case_id,
+                                            actor=ctx.me, note=text)
+        ctx.reply(ctx.texts("dispute.partial_recorded", id=case.id), mediator_buttons(ctx, case))
+        await _tell_reporter(ctx, case, ctx.texts("dispute.resident_partial", id=case.id))
+    else:
+        target = str(data.get("target"))
+        case = await service.refer(ctx.session, clock=ctx.clock, case_id=case_id, actor=ctx.me,
+                                   target=target, reason=text)
+        where = ctx.texts(f"dispute.target.{target}")
+        ctx.reply(ctx.texts("dispute.referred", id=case.id, target=where))
+        await _tell_reporter(ctx, case, ctx.texts("dispute.resident_referred", id=case.id,
+                                                  target=where, reason=text))
+
+
+async def _scheduled(ctx: Context, case_id: int, at: Any, place: str) -> None:
+    when = local(ctx, at)
+    case, details = await service.schedule(ctx.session, clock=ctx.clock, case_id=case_id,
+                                           actor=ctx.me, at=at, place=place,
+                                           note=f"{when} {place}")
+    ctx.reply(ctx.texts("dispute.scheduled", id=case.id, time=when, place=place),
+              mediator_buttons(ctx, case))
+    line = ctx.texts("dispute.session_notice", id=case.id, time=when, place=place,
+                     name=ctx.me.name)
+    await _tell_reporter(ctx, case, line)
+    other = await case_queries.person(ctx.session, details.other_party_id)
+    if notify.can_reach_privately(other):
+        notify.to_person(ctx, other, ctx.texts("dispute.session_invite", time=when, place=place,
+                                               name=ctx.me.name), case_id=case.id)
+    else:
+        ctx.reply(ctx.texts("dispute.other_not_reachable"))
+
+
+async def on_tier(ctx: Context, payload: Payload) -> None:
+    """A manager moves the dispute to another tier; that tier's mediator gets it."""
+    if not 0 <= payload.arg < len(ORDER):
+        ctx.answer(ctx.texts("button.invalid"), alert=True)
+        return
+    case, mediator = await service.change_tier(ctx.session, clock=ctx.clock,
+                                               case_id=payload.case_id, actor=ctx.me,
+                                               tier=ORDER[payload.arg])
+    ctx.answer()
+    details = await disputes.details_of(ctx.session, case.id or 0)
+    ctx.edit(ctx.texts("dispute.tier_changed", id=case.id, tier=tier_name(ctx, details.tier),
+                       name=mediator.name), tier_buttons(ctx, case, details))
+    await _hand_to(ctx, case, mediator, "dispute.card_tier_changed")
+
+
+async def on_followup(ctx: Context, payload: Payload) -> None:
+    """A party answers the follow-up: held, or broken (the dispute reopens to its mediator)."""
+    held = payload.act == Act.FOLLOWUP_HELD
+    case, _details = await service.answer_followup(ctx.session, clock=ctx.clock,
+                                                   case_id=payload.case_id, actor=ctx.me,
+                                                   held=held)
+    ctx.answer()
+    if held:
+        ctx.edit(ctx.texts("dispute.followup_thanks", id=case.id))
+        return
+    ctx.edit(ctx.texts("dispute.followup_reopened", id=case.id))
+    mediator = await case_queries.person(ctx.session, case.assignee_id)
+    if mediator is not None:
+        await _hand_to(ctx, case, mediator, "dispute.card_relapsed")
+
+
+BUTTONS: dict[Act, ButtonHandler] = {
+    Act.MEDIATE_ACCEPT: on_accept, Act.MEDIATE_SCHEDULE: on_schedule,
+    Act.MEDIATE_OUTCOME: on_outcome, Act.MEDIATE_AGREED: on_agreed,
+    Act.MEDIATE_PARTIAL: on_partial, Act.MEDIATE_FAILED: on_failed,
+    Act.MEDIATE_REFER: on_refer, Act.MEDIATE_TIER: on_tier,
+    Act.FOLLOWUP_HELD: on_followup, Act.FOLLOWUP_BROKEN: on_followup,
+}

@@ -26,6 +26,11 @@ class Act(StrEnum):
     PICK_COMMUNITY = "c"  # intake: community id `arg`
     PICK_KIND = "k"  # intake: kind index `arg`
     CANCEL = "x"  # intake: stop
+    # Managers' tools (prefix g).
+    EXPORT_MONTH = "gx"  # /export: community `case_id`, month `arg` (yyyymm); then the kinds
+    EXPORT_KIND = "gk"  # /export: community `case_id`, `arg` = yyyymm*100 + kind*10 + csv
+    NOTICE_SEND = "gn"  # /notice: send notice `case_id`; `arg` 1 = privately to subscribers too
+    NOTICE_DROP = "gd"  # /notice: discard the draft `case_id`
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from handlers.cards import (
     confirm_question,
     kind_name,
     local,
+    record_card_view,
     status_name,
     worker_buttons,
 )
@@ -80,6 +81,7 @@ async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
                              note=f" · {e.note}" if e.note else "")
             for e, name in events[-15:])
     text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
+    await record_card_view(ctx, case, ctx.me, phone=access.phone)
     ctx.reply(text, await _buttons_for_viewer(ctx, case))
 
 

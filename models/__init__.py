@@ -4,9 +4,11 @@ from models.audit import DataAccess
 from models.case import Case, CaseEvent
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
+from models.staff import Announcement, AnnouncementDelivery, InviteCode
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 
 __all__ = [
+    "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "GroupChat", "Grid", "MediatorTier", "OutboxMessage",
     "Person", "ProcessedUpdate", "Role", "StaffRole", "Street", "Urgency",

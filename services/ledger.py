@@ -148,11 +148,11 @@ def workbook_bytes(ledger: Ledger, label: Label) -> bytes:
             if row.kind == kind:
                 sheet.append(list(row.values))
         _layout(sheet, WIDTHS)
-        for column in ("B", "H", "I"):
-            for cell in sheet[column][1:]:
-                cell.number_format = DATE_FORMAT
-        for cell in sheet["F"][1:] + sheet["M"][1:]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for cells in sheet.iter_rows(min_row=2):
+            for index in (1, 7, 8):  # reported, accepted, closed
+                cells[index].number_format = DATE_FORMAT
+            for index in (5, 12):  # content, comment
+                cells[index].alignment = Alignment(wrap_text=True, vertical="top")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -192,7 +192,7 @@ def _layout(sheet: Worksheet, widths: Sequence[int], *, header_row: int = 1) -> 
         sheet.column_dimensions[get_column_letter(index)].width = width
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

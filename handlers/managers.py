@@ -107,6 +107,19 @@ async def register(ctx: Context, args: str) -> None:
                         care="、".join(ctx.texts(f"care.{c}") for c in care) or "-"))
 
 
+async def care(ctx: Context, args: str) -> None:
+    """Flag a registered resident's special care: /care 12 独居 残疾 (/care 12 无 clears)."""
+    words = args.split()
+    if not words or not words[0].isdigit():
+        ctx.reply(ctx.texts("care.usage"))
+        return
+    flags = [kind for kind in CARE_KINDS if ctx.texts(f"care.{kind}") in words[1:]]
+    person = await staff.set_care(ctx.session, actor=ctx.me, resident_id=int(words[0]),
+                                  care=flags)
+    ctx.reply(ctx.texts("care.saved", name=person.name,
+                        care="、".join(ctx.texts(f"care.{c}") for c in flags) or "-"))
+
+
 async def address(ctx: Context, args: str) -> None:
     """Let a resident update where they live: /address 3号楼2单元301."""
     building_no, unit, room = parse_address(args)
@@ -135,7 +148,8 @@ async def help_for(ctx: Context, roles: set[str]) -> list[str]:
 
 FEATURE = Feature(
     name="managers",
-    commands={"bind": bind, "audit": audit_trail, "register": register, "address": address},
-    private_commands=frozenset({"audit", "register", "address"}),
+    commands={"bind": bind, "audit": audit_trail, "register": register, "care": care,
+              "address": address},
+    private_commands=frozenset({"audit", "register", "care", "address"}),
     help=help_for,
 )

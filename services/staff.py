@@ -238,3 +238,21 @@ async def bind_group(
         group.community_id = community.id
         session.add(group)
     return community
+
+
+async def set_care(
+    session: AsyncSession, *, actor: Person, resident_id: int, care: list[str],
+) -> Person:
+    """Set a resident's special-care flags; staff of the resident's community may."""
+    resident = await session.get(Person, resident_id)
+    if resident is None or resident.community_id is None:
+        raise DomainError("staff.no_resident", id=resident_id)
+    assert actor.id is not None
+    roles = await directory.roles_of(session, actor.id)
+    allowed = any(r.role == Role.ADMIN or r.community_id == resident.community_id for r in roles
+                  if r.role in (Role.ADMIN, Role.MANAGER, Role.WORKER))
+    if not allowed:
+        raise DomainError("staff.not_staff")
+    resident.care = list(care)
+    session.add(resident)
+    return resident

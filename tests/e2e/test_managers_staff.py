@@ -109,6 +109,14 @@ async def test_a_worker_registers_an_elderly_resident_and_the_manager_sees_the_a
         assert granny.care == ["elderly_alone", "low_income"] and granny.room == "301"
     await world.say(RESIDENT, "/register 李爷爷")
     assert "只有网格员" in world.last(RESIDENT.id).text
+    number = re.search(r"编号 (\d+)", reply)
+    assert number is not None
+    await world.say(HUANG, f"/care {number[1]} 残疾")
+    assert "王奶奶 的重点关注：残疾" in world.last(HUANG.id).text
+    await world.say(RESIDENT, f"/care {number[1]} 低保")
+    assert "只有网格员" in world.last(RESIDENT.id).text
+    async with world.bot.sessions() as session:
+        assert (await session.get(Person, granny.id)).care == ["disabled"]  # type: ignore[union-attr]
     await world.say(RESIDENT, "3号楼2单元301楼道灯坏了")  # ZHANG's card shows the phone
     await world.say(CHEN, "/case 1")
     await world.say(CHEN, "/audit")

@@ -1,6 +1,7 @@
 """The aiogram channel adapter: Telegram updates in, outbox payloads out."""
 
 import asyncio
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -69,6 +71,8 @@ class AiogramTransport:
             if payload.get("delete_message_id"):
                 await self.bot.delete_message(chat_id, payload["delete_message_id"])
                 return Delivery("sent")
+            if payload.get("document"):
+                return await self._send_document(chat_id, payload, markup)
             if payload.get("edit_message_id"):
                 await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
                                                  message_id=payload["edit_message_id"],
@@ -92,6 +96,16 @@ class AiogramTransport:
             return Delivery("failed", error=exc.message)
         except (TelegramNetworkError, TelegramServerError) as exc:
             return Delivery("retry", retry_after=2.0, error=str(exc))
+
+    async def _send_document(self, chat_id: int, payload: dict[str, Any],
+                             markup: InlineKeyboardMarkup | None) -> Delivery:
+        """Send a file (e.g. a ledger workbook) with the text as its caption."""
+        document = payload["document"]
+        upload = BufferedInputFile(base64.b64decode(document["base64"]),
+                                   filename=document["filename"])
+        message = await self.bot.send_document(chat_id, upload, caption=payload["text"] or None,
+                                               reply_markup=markup)
+        return Delivery("sent", message_id=message.message_id)
 
 
 def display_name(first: str, last: str | None) -> str:

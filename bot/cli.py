@@ -1,4 +1,4 @@
-"""The `gridbot` command: run, demo, import-structure, parse, db."""
+"""The `gridbot` command: run, demo, import-structure, parse, db, export."""
 
 import argparse
 import asyncio
@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("text", nargs="*", help="texts; read lines from stdin when none")
     parse.set_defaults(func=_parse)
     _add_db_commands(sub)
+    from bot.export_cli import add_export_command
+    add_export_command(sub)
     return parser
 
 

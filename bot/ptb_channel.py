@@ -1,6 +1,7 @@
 """The python-telegram-bot channel adapter: the same bot as the aiogram one, on PTB 22."""
 
 import asyncio
+import base64
 import logging
 import warnings
 from datetime import timedelta
@@ -64,6 +65,8 @@ class PtbTransport:
             if payload.get("delete_message_id"):
                 await self.bot.delete_message(chat_id, payload["delete_message_id"])
                 return Delivery("sent")
+            if payload.get("document"):
+                return await self._send_document(chat_id, payload, markup)
             if payload.get("edit_message_id"):
                 await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
                                                  message_id=payload["edit_message_id"],
@@ -86,6 +89,15 @@ class PtbTransport:
             return Delivery("failed", error=exc.message)
         except NetworkError as exc:  # TimedOut, connection errors and Telegram's 5xx answers
             return Delivery("retry", retry_after=2.0, error=str(exc))
+
+    async def _send_document(self, chat_id: int, payload: dict[str, Any],
+                             markup: tg.InlineKeyboardMarkup | None) -> Delivery:
+        """Send a file (e.g. a ledger workbook) with the text as its caption."""
+        document = payload["document"]
+        message = await self.bot.send_document(
+            chat_id, base64.b64decode(document["base64"]), filename=document["filename"],
+            caption=payload["text"] or None, reply_markup=markup)
+        return Delivery("sent", message_id=message.message_id)
 
 
 def incoming_from_message(message: Message, update_id: int, bot_id: int, username: str) -> Incoming:

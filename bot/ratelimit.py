@@ -45,13 +45,45 @@ class SlidingWindow:
         self.events.append(self._now())
 
 
+class InFlightWindow:
+    """At most `limit` sends that Telegram may count within any `window` seconds.
+
+    Telegram counts a message when it arrives, somewhere between our send and its answer, so
+    a send counts from the moment it starts until `window` seconds after its answer: sends
+    delayed on the way can then never pile up with later ones into one window.
+    """
+
+    def __init__(self, limit: int, window: float, now: Callable[[], float]) -> None:
+        self.limit, self.window, self._now = limit, window, now
+        self.in_flight = 0
+        self.answered: deque[float] = deque()
+
+    def wait_time(self) -> float:
+        """Return how long until one more send fits (a guess while sends are in flight)."""
+        now = self._now()
+        while self.answered and self.answered[0] <= now - self.window:
+            self.answered.popleft()
+        if self.in_flight + len(self.answered) < self.limit:
+            return 0.0
+        return self.answered[0] + self.window - now if self.answered else 0.05
+
+    def take(self) -> None:
+        """A send starts."""
+        self.in_flight += 1
+
+    def done(self) -> None:
+        """A send was answered."""
+        self.in_flight = max(0, self.in_flight - 1)
+        self.answered.append(self._now())
+
+
 class FloodLimiter:
     """Waits before each send so that Telegram never has to answer 429."""
 
     def __init__(self, *, global_per_s: float, group_per_min: int, private_per_s: float,
                  now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
-        self._global = TokenBucket(global_per_s, global_per_s, now)
+        self._global = InFlightWindow(max(1, int(global_per_s)), 1.0, now)
         self._group_per_min, self._private_per_s = group_per_min, private_per_s
         self._chats: dict[int, TokenBucket | SlidingWindow] = {}
         self._paused_until: dict[int, float] = {}
@@ -84,3 +116,7 @@ class FloodLimiter:
                         return
                 wait = global_wait
             await asyncio.sleep(wait)
+
+    def done(self) -> None:
+        """Call after each send acquired with `acquire` was answered (or failed)."""
+        self._global.done()

@@ -94,6 +94,8 @@ class OutboxSender:
             except Exception as exc:  # a bug or an unexpected answer: retry later, keep order
                 log.exception("delivery crashed", extra={"outbox_id": row.id})
                 delivery = Delivery("retry", retry_after=5.0, error=repr(exc))
+            finally:
+                self.limiter.done()
             held_back = rows[index + 1:] if delivery.status == "retry" else []
             async with self.sessions() as session, session.begin():
                 # Later messages of this chat wait for a message that must be retried.

@@ -6,6 +6,7 @@ from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Case, CaseStatus, Person, Urgency
+from services import audit
 
 Rows = tuple[tuple[Button, ...], ...]
 CARD_TEXT_LIMIT = 1500
@@ -116,3 +117,12 @@ def track_button(ctx: Context, case_id: int) -> Rows:
 def stars(n: int | None) -> str:
     """Draw a rating."""
     return "★" * (n or 0)
+
+
+async def record_card_view(ctx: Context, case: Case, viewer: Person | None, *, phone: bool) -> None:
+    """Record in the audit trail that staff saw a resident's flat (and phone) on a card."""
+    if viewer is None or viewer.id is None or viewer.id == case.reporter_id:
+        return
+    await audit.record_view(ctx.session, viewer_id=viewer.id, at=ctx.clock.now(),
+                            what="phone" if phone else "case_details",
+                            subject_id=case.reporter_id, case_id=case.id)

@@ -9,6 +9,7 @@ from handlers.cards import (
     assign_buttons,
     case_card,
     kind_name,
+    record_card_view,
     track_button,
     worker_buttons,
 )
@@ -67,8 +68,9 @@ async def hand_over(
     if assignee is not None and assignee.id is not None and await directory.has_role(
         ctx.session, assignee.id, Role.WORKER, community_id=case.community_id
     ):
-        notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
-                         worker_buttons(ctx, case), case_id=case.id)
+        if notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
+                            worker_buttons(ctx, case), case_id=case.id):
+            await record_card_view(ctx, case, assignee, phone=True)
     elif assignee is not None:
         await send_assign_card(ctx, case, [assignee], header="card.unassigned")
     for person in also:
@@ -84,3 +86,5 @@ async def send_assign_card(
     text = case_card(ctx, case, reporter, phone=False, header=header, footer=footer)
     buttons = assign_buttons(ctx, case, await assignable_workers(ctx.session, case))
     notify.to_people(ctx, managers, text, buttons, case_id=case.id)
+    for manager in managers:
+        await record_card_view(ctx, case, manager, phone=False)

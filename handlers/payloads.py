@@ -59,6 +59,11 @@ class Act(StrEnum):
     FOLLOWUP_BROKEN = "mb"  # party: the agreement did not hold (reopens)
     # Emergencies (handlers/emergency.py): "e…"
     SOS_ACK = "ea"  # alerted staff: 我来处理
+    # Managers' tools (prefix g).
+    EXPORT_MONTH = "gx"  # /export: community `case_id`, month `arg` (yyyymm); then the kinds
+    EXPORT_KIND = "gk"  # /export: community `case_id`, `arg` = yyyymm*100 + kind*10 + csv
+    NOTICE_SEND = "gn"  # /notice: send notice `case_id`; `arg` 1 = privately to subscribers too
+    NOTICE_DROP = "gd"  # /notice: discard the draft `case_id`
 
 
 @dataclass(frozen=True, slots=True)

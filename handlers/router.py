@@ -1,6 +1,18 @@
 """The one entry point: turn an Incoming into the right conversation step."""
 
-from handlers import disputes, emergency, intake, resident, views, wishes, worker
+from handlers import (
+    announce,
+    disputes,
+    emergency,
+    intake,
+    ledger,
+    managers,
+    resident,
+    staff,
+    views,
+    wishes,
+    worker,
+)
 from handlers.context import Context
 from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
@@ -24,7 +36,10 @@ BUTTONS: dict[Act, ButtonHandler] = {
     Act.NO_COMMENT: resident.on_no_comment,
 }
 # Features beyond the core closed loop; each brings its commands, buttons and steps.
-FEATURES: tuple[Feature, ...] = (wishes.FEATURE, disputes.FEATURE, emergency.FEATURE)
+FEATURES: tuple[Feature, ...] = (
+    wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
+    managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
+)
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()
 }

@@ -1,8 +1,10 @@
 """Channel-neutral messages: what arrives (Incoming) and what goes out (Outgoing)."""
 
+import base64
 from dataclasses import dataclass, field
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +75,15 @@ class Outgoing:
     # or send only where the bot is an administrator (the offer to delete).
     delete_message_id: int | None = None
     only_if_bot_admin: bool = False
+    # A file to send (name, bytes), with `text` as its caption.
+    document: tuple[str, bytes] | None = None
 
     def to_payload(self) -> dict[str, object]:
-        """Serialise for the outbox."""
-        text = self.text if len(self.text) <= MAX_TEXT else self.text[: MAX_TEXT - 1] + "…"
-        return {
+        """Serialise for the outbox (a document's bytes travel base64-encoded in the row, so a
+        restart between queueing and sending loses nothing)."""
+        limit = MAX_CAPTION if self.document else MAX_TEXT
+        text = self.text if len(self.text) <= limit else self.text[: limit - 1] + "…"
+        payload: dict[str, object] = {
             "text": text,
             "buttons": [[{"text": b.text, "data": b.data, "url": b.url} for b in row]
                         for row in self.buttons],
@@ -86,6 +92,11 @@ class Outgoing:
             **({"delete_message_id": self.delete_message_id} if self.delete_message_id else {}),
             **({"only_if_bot_admin": True} if self.only_if_bot_admin else {}),
         }
+        if self.document is not None:
+            name, content = self.document
+            payload["document"] = {"filename": name,
+                                   "base64": base64.b64encode(content).decode("ascii")}
+        return payload
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from handlers.cards import (
     confirm_question,
     kind_name,
     local,
+    record_card_view,
     status_name,
     worker_buttons,
 )
@@ -75,6 +76,7 @@ async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     footer = await _footer(ctx, case, with_history)
     text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
+    await record_card_view(ctx, case, ctx.me, phone=access.phone)
     ctx.reply(text, await _buttons_for_viewer(ctx, case))
 
 

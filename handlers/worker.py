@@ -1,7 +1,14 @@
 """Grid workers and managers working a case: accept, transfer, return, resolve, assign."""
 
 from handlers import notify
-from handlers.cards import button, case_card, confirm_buttons, confirm_question, worker_buttons
+from handlers.cards import (
+    button,
+    case_card,
+    confirm_buttons,
+    confirm_question,
+    record_card_view,
+    worker_buttons,
+)
 from handlers.context import Context
 from handlers.filing import hand_over, send_assign_card
 from handlers.payloads import Act, Payload
@@ -17,6 +24,7 @@ STEP_RETURN, STEP_NOTE = "worker.return_reason", "worker.resolve_note"
 async def _card_text(ctx: Context, case_id: int, footer_key: str, **params: object) -> str:
     case = await cases.load_case(ctx.session, case_id)
     reporter = await case_queries.person(ctx.session, case.reporter_id)
+    await record_card_view(ctx, case, ctx.me, phone=case.assignee_id == ctx.me.id)
     return case_card(ctx, case, reporter, phone=case.assignee_id == ctx.me.id,
                      footer=ctx.texts(footer_key, **params))
 

@@ -5,10 +5,12 @@ from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
+from models.staff import Announcement, AnnouncementDelivery, InviteCode
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishDetails
 
 __all__ = [
+    "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",

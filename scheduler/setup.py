@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.texts import Texts
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
 from scheduler.jobs import prune_processed_updates
+from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
 from services.clock import Clock
 
 
@@ -30,4 +31,7 @@ def build_scheduler(
     scheduler.add_job(ask_dispute_followups, "cron", hour=dispute_followup_hour, minute=0,
                       kwargs={**base, "texts": texts, "after_days": dispute_followup_days},
                       id="ask_dispute_followups", coalesce=True, max_instances=1)
+    scheduler.add_job(report_notice_progress, "interval", seconds=PROGRESS_EVERY_S,
+                      kwargs={"sessions": sessions, "clock": clock},
+                      id="report_notice_progress", coalesce=True, max_instances=1)
     return scheduler

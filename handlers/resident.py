@@ -13,8 +13,9 @@ stateDiagram-v2
 from handlers import notify
 from handlers.cards import button, case_card, star_buttons, stars, worker_buttons
 from handlers.context import Context
+from handlers.dispute_cards import mediator_buttons
 from handlers.payloads import Act, Payload
-from models import CaseAction
+from models import CaseAction, CaseKind
 from services import case_queries, cases
 from services.errors import DomainError
 from services.lifecycle import allowed
@@ -83,6 +84,9 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
     ctx.reply(ctx.texts("resident.reopened", id=case.id,
                         worker=worker.name if worker else ctx.texts("receipt.community")))
     footer = ctx.texts("card.reopen_words", words=words)
+    # A reopened dispute goes back to its mediator, with the mediator's buttons.
+    buttons = (mediator_buttons(ctx, case) if case.kind == CaseKind.DISPUTE
+               else worker_buttons(ctx, case))
     notify.to_person(ctx, worker, case_card(ctx, case, ctx.me, phone=True, header="card.reopened",
                                             footer=footer),
-                     worker_buttons(ctx, case), case_id=case.id)
+                     buttons, case_id=case.id)

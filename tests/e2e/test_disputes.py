@@ -164,6 +164,22 @@ async def test_an_agreement_is_followed_up_and_a_broken_one_reopens(world: World
     assert details.followup_held is False and details.followup_answered_at is not None
 
 
+async def test_an_agreement_the_resident_says_did_not_work_goes_back_to_the_mediator(
+    world: World,
+) -> None:
+    await _small_quarrel(world)
+    await world.tap(LIU, LIU.id, "接手调解")
+    await world.tap(LIU, LIU.id, "记录调解结果")
+    await world.tap(LIU, LIU.id, "达成协议")
+    await world.say(LIU, "对门三天内清走杂物")
+    await world.tap(RESIDENT, RESIDENT.id, "没解决")
+    await world.say(RESIDENT, "杂物还在")
+    assert (await world.case(1)).status == CaseStatus.REOPENED
+    back = world.last(LIU.id)
+    assert "杂物还在" in back.text
+    assert back.button_texts == ["📅 安排调解", "📝 记录调解结果"]  # the mediator's, not 接单
+
+
 async def test_only_the_mediator_the_grid_worker_and_managers_see_a_dispute(world: World) -> None:
     await _small_quarrel(world)
     await world.say(NEIGHBOUR, "/case 1")

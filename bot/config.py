@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     outbox_lease_s: float = Field(default=30.0, gt=0)
     # "text" for people, "json" for log collectors: one object per line, with update and case ids.
     log_format: Literal["text", "json"] = "text"
+    # Scheduler: deadlines, reminders, the daily digest, home visits (see the README).
+    deadlines: str = ""  # overrides, e.g. "repair.accept=1h,dispute.urgent.resolve=7d"
+    digest_time: str = Field(default="08:30", pattern=r"^\d{1,2}:\d{2}$")  # local time
+    quiet_hours: str = "22:00-07:00"  # local; empty: no quiet hours
+    remind_at_fraction: float = Field(default=0.75, gt=0, lt=1)
+    confirm_remind_after: str = Field(default="1d", pattern=r"^\d+[mhd]$")
+    confirm_close_after: str = Field(default="3d", pattern=r"^\d+[mhd]$")
+    visit_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "wed"
+    outbox_keep_days: int = Field(default=30, ge=1)
 
     @property
     def has_token(self) -> bool:

@@ -17,6 +17,10 @@ class Case(SQLModel, table=True):
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         Index("ix_cases_reporter", "reporter_id", "created_at"),
         Index("ix_cases_community_status", "community_id", "status"),
+        # The scheduler's reminder queries and the digest's period queries.
+        Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_community_created", "community_id", "created_at"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,8 +5,8 @@ CONFLICT) in the same transaction as its messages, so a restart never repeats or
 replicas never both send it (the second one's insert waits for the first and then finds the row).
 
 The ladder for accepting and for resolving a case (the allowance A runs from `since`):
-- at 75% of A: remind the assignee;      at A: remind the assignee again ("it has passed");
-- at A: tell the community manager(s);    at A + 2·A (overdue by twice A): the sub-district admin(s).
+- at 75% of A: remind the assignee; at A: remind the assignee again ("it has passed");
+- at A: tell the community manager(s); at A + 2·A (overdue by twice A): the sub-district admin(s).
 A resolved case nobody confirmed gets one reminder after a day and is closed after three.
 """
 
@@ -142,11 +142,11 @@ async def _claim(
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     rows = [{"case_id": case.id, "step": step.name, "since": since, "sent_at": now}
             for case, since in sorted(found, key=lambda pair: pair[0].id or 0)]
-    statement = insert(ReminderSent).values(rows)
-    statement = statement.on_conflict_do_update(
+    values = insert(ReminderSent).values(rows)
+    statement = values.on_conflict_do_update(
         index_elements=["case_id", "step"],
-        set_={"since": statement.excluded.since, "sent_at": statement.excluded.sent_at},
-        where=col(ReminderSent.since) < statement.excluded.since,
+        set_={"since": values.excluded.since, "sent_at": values.excluded.sent_at},
+        where=col(ReminderSent.since) < values.excluded.since,
     ).returning(col(ReminderSent.case_id))
     return {int(case_id) for case_id in (await session.execute(statement)).scalars().all()}
 

@@ -1,13 +1,21 @@
 """The reminder ladder: each step fires once and only once, across restarts, in quiet hours too."""
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from bot.db import make_engine, make_sessions
-from models import Case, CaseAction, CaseEvent, CaseKind, CaseStatus, OutboxMessage, ReminderSent, Urgency
+from models import (
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    OutboxMessage,
+    ReminderSent,
+    Urgency,
+)
 from scheduler.env import JobEnv
 from scheduler.jobs import remind
 from services.cases import NewReport, accept_case, reopen_case, report_case, resolve_case

@@ -1,6 +1,7 @@
 """The aiogram channel adapter: Telegram updates in, outbox payloads out."""
 
 import asyncio
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -55,6 +57,11 @@ class AiogramTransport:
         """Send or edit one message."""
         markup = keyboard(payload.get("buttons") or [])
         try:
+            if payload.get("photo_png"):
+                photo = BufferedInputFile(base64.b64decode(payload["photo_png"]), "chart.png")
+                sent = await self.bot.send_photo(chat_id, photo, caption=payload["text"] or None,
+                                                 reply_markup=markup)
+                return Delivery("sent", message_id=sent.message_id)
             if payload.get("edit_message_id"):
                 await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
                                                  message_id=payload["edit_message_id"],

@@ -1,6 +1,7 @@
 """The python-telegram-bot channel adapter: the same bot as the aiogram one, on PTB 22."""
 
 import asyncio
+import base64
 import logging
 import warnings
 from datetime import timedelta
@@ -50,6 +51,11 @@ class PtbTransport:
         """Send or edit one message."""
         markup = keyboard(payload.get("buttons") or [])
         try:
+            if payload.get("photo_png"):
+                photo = tg.InputFile(base64.b64decode(payload["photo_png"]), filename="chart.png")
+                sent = await self.bot.send_photo(chat_id, photo, caption=payload["text"] or None,
+                                                 reply_markup=markup)
+                return Delivery("sent", message_id=sent.message_id)
             if payload.get("edit_message_id"):
                 await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
                                                  message_id=payload["edit_message_id"],

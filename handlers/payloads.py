@@ -26,6 +26,8 @@ class Act(StrEnum):
     PICK_COMMUNITY = "c"  # intake: community id `arg`
     PICK_KIND = "k"  # intake: kind index `arg`
     CANCEL = "x"  # intake: stop
+    VISIT_HOME = "vh"  # home visits: household (person id in the case slot)
+    VISIT_LOG = "vl"  # home visits: log outcome `arg` (1 visited, 2 not at home, 3 needs help)
 
 
 @dataclass(frozen=True, slots=True)

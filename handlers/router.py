@@ -1,6 +1,6 @@
 """The one entry point: turn an Incoming into the right conversation step."""
 
-from handlers import intake, resident, views, worker
+from handlers import digest, intake, resident, views, visits, worker
 from handlers.context import Context
 from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
@@ -23,7 +23,7 @@ BUTTONS: dict[Act, ButtonHandler] = {
     Act.NO_COMMENT: resident.on_no_comment,
 }
 # Features beyond the core closed loop; each brings its commands, buttons and steps.
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (digest.FEATURE, visits.FEATURE)
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()
 }

@@ -1,8 +1,10 @@
 """Channel-neutral messages: what arrives (Incoming) and what goes out (Outgoing)."""
 
+import base64
 from dataclasses import dataclass, field
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,14 @@ class Outgoing:
     edit_message_id: int | None = None
     reply_to_message_id: int | None = None
     case_id: int | None = None
+    photo: bytes | None = None  # a PNG sent with `text` as its caption
 
     def to_payload(self) -> dict[str, object]:
         """Serialise for the outbox."""
+        if self.photo is not None:
+            caption = self.text[:MAX_CAPTION]
+            return {"text": caption, "photo_png": base64.b64encode(self.photo).decode(),
+                    "buttons": [], "edit_message_id": None, "reply_to_message_id": None}
         text = self.text if len(self.text) <= MAX_TEXT else self.text[: MAX_TEXT - 1] + "…"
         return {
             "text": text,

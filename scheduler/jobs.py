@@ -6,11 +6,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.context import Context
+from handlers.digest import send_digests
 from handlers.reminders import job_context, send_reminder
+from handlers.visits import send_lists
 from scheduler.env import JobEnv
-from services import outbox
+from services import digest, outbox, visits
 from services.clock import Clock
-from services.reminders import claim_due
+from services.reminders import claim_due, claim_once
 from services.updates import forget_processed_before
 
 log = logging.getLogger("gridbot.jobs")
@@ -65,3 +67,30 @@ async def remind(env: JobEnv, *, limit: int = 500) -> int:
     if due:
         log.info("reminders queued", extra={"steps": len(due)})
     return len(due)
+
+
+async def daily_digest(env: JobEnv) -> int:
+    """Send yesterday's digest to every manager and admin, once per day; return how many."""
+    async with env.sessions() as session, session.begin():
+        now = env.clock.now()
+        day = digest.yesterday(now, env.tz).isoformat()
+        if not await claim_once(session, kind="digest", key=day, at=now):
+            return 0
+        ctx = context(env, session)
+        sent = await send_digests(ctx)
+        queue(env, ctx, urgent=True)  # it goes at the configured time, quiet hours or not
+    log.info("digest queued", extra={"recipients": sent})
+    return sent
+
+
+async def visit_lists(env: JobEnv) -> int:
+    """Give grid workers their home-visit lists in communities whose visit day is today."""
+    async with env.sessions() as session, session.begin():
+        rounds = await visits.claim_rounds(session, now=env.clock.now(), tz=env.tz,
+                                           default_weekday=env.visit_weekday)
+        ctx = context(env, session)
+        sent = sum([await send_lists(ctx, community, week) for community, week in rounds])
+        queue(env, ctx, urgent=False)
+    if sent:
+        log.info("visit lists queued", extra={"lists": sent})
+    return sent

@@ -5,16 +5,32 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from scheduler.jobs import prune_processed_updates
+from scheduler.env import JobEnv
+from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from services.clock import Clock
+
+VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
 
 
 def build_scheduler(
-    *, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo
+    *, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
+    env: JobEnv | None = None,
 ) -> AsyncIOScheduler:
     """Create the scheduler with every job; the caller starts it paused."""
+    env = env or JobEnv(sessions=sessions, clock=clock, tz=tz)
     scheduler = AsyncIOScheduler(timezone=tz)
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     scheduler.add_job(prune_processed_updates, "cron", hour=3, minute=30,
                       kwargs={"sessions": sessions, "clock": clock},
-                      id="prune_processed_updates", coalesce=True, max_instances=1)
+                      id="prune_processed_updates", **once)
+    scheduler.add_job(prune_outbox, "cron", hour=3, minute=40, kwargs={"env": env},
+                      id="prune_outbox", **once)
+    # Reminders are derived from the database, so a missed tick is simply caught up by the next.
+    scheduler.add_job(remind, "interval", minutes=1, kwargs={"env": env}, id="remind",
+                      coalesce=True, max_instances=1)
+    hour, minute = (int(part) for part in env.digest_time.split(":"))
+    scheduler.add_job(daily_digest, "cron", hour=hour, minute=minute, kwargs={"env": env},
+                      id="daily_digest", **once)
+    scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
+                      kwargs={"env": env}, id="visit_lists", **once)
     return scheduler

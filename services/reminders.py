@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Case, CaseAction, CaseKind, CaseStatus, ReminderSent
+from models import Case, CaseAction, CaseKind, CaseStatus, ReminderSent, ScheduledSend
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
 from services.errors import DomainError
@@ -132,14 +132,25 @@ def _due_at(rules: ReminderRules, step: Step, case: Case, since: datetime) -> da
     return since + (allowance.accept if step.phase == "accept" else allowance.resolve)
 
 
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def claim_once(session: AsyncSession, *, kind: str, key: str, at: datetime) -> bool:
+    """Claim a periodic send (a day's digest, a week's visit list); False if already done."""
+    statement = (_insert(session)(ScheduledSend).values(kind=kind, key=key, sent_at=at)
+                 .on_conflict_do_nothing(index_elements=["kind", "key"])
+                 .returning(col(ScheduledSend.kind)))
+    return (await session.execute(statement)).first() is not None
+
+
 async def _claim(
     session: AsyncSession, step: Step, found: Sequence[tuple[Case, datetime]], now: datetime
 ) -> set[int]:
     """Record the step for these cases; return the ids this transaction won."""
     if not found:
         return set()
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = _insert(session)
     rows = [{"case_id": case.id, "step": step.name, "since": since, "sent_at": now}
             for case, since in sorted(found, key=lambda pair: pair[0].id or 0)]
     values = insert(ReminderSent).values(rows)

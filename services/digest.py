@@ -127,7 +127,7 @@ async def _names(
                                   .where(col(Grid.id).in_([g for g in grid_ids if g])))
     people = await session.execute(select(col(Person.id), col(Person.name))
                                    .where(col(Person.id).in_([p for p in person_ids if p])))
-    return dict(grids.tuples().all()), dict(people.tuples().all())
+    return dict(grids.all()), dict(people.all())
 
 
 def overdue_clause(policy: DeadlinePolicy, now: datetime) -> object:
@@ -158,7 +158,7 @@ async def _add_oldest_overdue(
             .where(col(Case.community_id) == community_id, late)  # type: ignore[arg-type]
             .order_by(col(Case.created_at)).limit(OLDEST))
         digests[community_id].oldest_overdue = [
-            OverdueCase(case_id or 0, kind, at) for case_id, kind, at in rows.tuples().all()]
+            OverdueCase(case_id or 0, kind, at) for case_id, kind, at in rows.all()]
 
 
 async def series(

@@ -101,7 +101,7 @@ async def households(
         select(Person, col(Building.number))
         .join(Building, col(Building.id) == col(Person.building_id))
         .where(col(Building.grid_id) == grid_id).order_by(col(Building.id), col(Person.id)))
-    flagged = [(p, number) for p, number in rows.tuples().all() if p.care]
+    flagged = [(p, number) for p, number in rows.all() if p.care]
     logs = await _outcomes(session, [p.id for p, _n in flagged if p.id], week)
     return [Household(p, number, logs.get(p.id or 0)) for p, number in flagged]
 
@@ -112,7 +112,7 @@ async def _outcomes(session: AsyncSession, person_ids: list[int], week: str) -> 
     rows = await session.execute(
         select(col(VisitLog.person_id), col(VisitLog.outcome))
         .where(col(VisitLog.week) == week, col(VisitLog.person_id).in_(person_ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def log_visit(
@@ -167,7 +167,7 @@ async def missed(
         select(Person, col(Building.community_id))
         .join(Building, col(Building.id) == col(Person.building_id))
         .where(col(Building.community_id).in_(community_ids)))
-    flagged = [(p, c) for p, c in rows.tuples().all() if p.care]
+    flagged = [(p, c) for p, c in rows.all() if p.care]
     seen = await _outcomes(session, [p.id for p, _c in flagged if p.id], week)
     counts = dict.fromkeys(community_ids, 0)
     for person, community_id in flagged:

@@ -49,6 +49,7 @@ class GridBot:
         self.sender: OutboxSender | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.leadership: Leadership | None = None
+        self.jobs: JobEnv | None = None  # what the scheduled jobs run with
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -59,8 +60,9 @@ class GridBot:
         self.sessions = make_sessions(self.engine)
         username = await self.channel.identify()
         texts = Texts(self.settings.locale)
-        jobs = JobEnv.from_settings(self.settings, sessions=self.sessions, clock=self.clock,
-                                    texts=texts, bot_username=username)
+        self.jobs = jobs = JobEnv.from_settings(self.settings, sessions=self.sessions,
+                                                clock=self.clock, texts=texts,
+                                                bot_username=username)
         self.processor = Processor(self.sessions, self.clock, texts,
                                    ZoneInfo(self.settings.timezone), username,
                                    deadlines=jobs.rules.policy)

@@ -2,10 +2,9 @@
 per community; both with a 14-day chart. `/digest` sends it on demand."""
 
 from handlers import notify
-from handlers.cards import kind_name
+from handlers.cards import kind_name, when
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.reminders import when
 from handlers.texts import Texts
 from handlers.types import Outgoing
 from models import Person, Role

@@ -2,7 +2,6 @@
 reassign, the admin can open; residents are asked to confirm. Scheduled work has no incoming
 update, so it runs with a job context."""
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +13,7 @@ from handlers.cards import (
     button,
     confirm_buttons,
     kind_name,
+    when,
     worker_buttons,
 )
 from handlers.context import Context
@@ -41,12 +41,6 @@ def job_context(
     if deadlines is not None:
         ctx.deadlines = deadlines
     return ctx
-
-
-def when(ctx: Context, moment: datetime) -> str:
-    """Show a moment as local day and time ("11月22日 14:30")."""
-    local = moment.astimezone(ctx.tz)
-    return ctx.texts("due.when", month=local.month, day=local.day, time=local.strftime("%H:%M"))
 
 
 def _open(ctx: Context, case: Case) -> Rows:

@@ -4,9 +4,9 @@ week of home visits, through the real bot and the Bot API emulator."""
 from datetime import UTC, datetime
 
 from models import CaseStatus
+from sandbox import FakeUser
 from scheduler.env import JobEnv
 from scheduler.jobs import daily_digest, remind, visit_lists
-from sandbox import FakeUser
 from tests.e2e.harness import CHEN, RESIDENT, ZHANG, ZHOU, World
 
 LIN = FakeUser(id=910002, first_name="林主任")  # manager of 桥西
@@ -25,6 +25,7 @@ async def test_an_overdue_case_reminds_the_worker_and_escalates_to_the_manager(
     world: World,
 ) -> None:
     await world.say(RESIDENT, "3号楼楼道灯坏了")
+    assert "请于 11月2日 11:00 前接单" in world.last(ZHANG.id).text  # the card shows its due time
     world.clock.advance(minutes=90)
     assert await run(world, remind) == 1
     reminder = world.last(ZHANG.id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,9 @@ from services.lifecycle import apply
 
 S = CaseStatus
 ADMIN_AFTER = 2  # the admin hears when a case is overdue by this many allowances
+TICK = "reminders"  # the scheduled_send row holding the time of the last complete tick
+# Look back this far before the last tick: covers transactions that committed after it started.
+SLACK = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,10 @@ _PHASES: dict[tuple[str, bool], tuple[Any, tuple[str, ...], tuple[Any, ...]]] = 
 
 def _offsets(rules: ReminderRules, step: Step, wish: bool) -> dict[tuple[str, str], timedelta]:
     """How long after its start each (kind, urgency) reaches this step."""
+    if step.phase == "confirm":
+        after = (rules.confirm_remind_after if step.audience == "reporter"
+                 else rules.confirm_close_after)
+        return {("", ""): after}
     offsets = {}
     for (kind, urgency), allowance in rules.policy.allowances().items():
         if (kind == CaseKind.WISH) != wish:
@@ -100,28 +107,34 @@ def _offsets(rules: ReminderRules, step: Step, wish: bool) -> dict[tuple[str, st
     return offsets
 
 
-def _candidates(rules: ReminderRules, step: Step, now: datetime) -> list[tuple[Any, Any]]:
-    """(start column, WHERE clause) pairs selecting the cases that reached this step."""
+def _queries(
+    rules: ReminderRules, step: Step, now: datetime, since: datetime | None
+) -> list[tuple[Any, Any]]:
+    """(start column, WHERE clause) pairs selecting the cases that reached this step.
+
+    After the first tick, only two narrow slices can hold new work, each an index range: cases
+    whose step time fell after the previous tick (`since`), and cases changed since then (a
+    reopened case is due again at once)."""
     found = []
     for wish in (False, True):
         if step.phase == "confirm" and wish:
             continue
         start, statuses, extra = _PHASES[(step.phase, wish)]
-        if step.phase == "confirm":
-            after = (rules.confirm_remind_after if step.audience == "reporter"
-                     else rules.confirm_close_after)
-            reached: ColumnElement[bool] = col(start) <= now - after
-        else:
-            reached = or_(*(and_(col(Case.kind) == kind, col(Case.urgency) == urgency,
-                                 col(start) <= now - offset)
-                            for (kind, urgency), offset in _offsets(rules, step, wish).items()))
         kinds = col(Case.kind) == CaseKind.WISH if wish else col(Case.kind) != CaseKind.WISH
         done = exists().where(col(ReminderSent.case_id) == col(Case.id),
                               col(ReminderSent.step) == step.name,
                               col(ReminderSent.since) >= col(start))
-        clause = and_(col(Case.status).in_(statuses), kinds, col(start).is_not(None), reached,
-                      *extra, ~done)
-        found.append((start, clause))
+        common = (col(Case.status).in_(statuses), kinds, col(start).is_not(None), *extra, ~done)
+        reached = []
+        for (kind, urgency), offset in _offsets(rules, step, wish).items():
+            same = () if step.phase == "confirm" else (col(Case.kind) == kind,
+                                                       col(Case.urgency) == urgency)
+            window = (col(start) <= now - offset,
+                      *(() if since is None else (col(start) > since - offset,)))
+            found.append((start, and_(*common, *same, *window)))
+            reached.append(and_(*same, col(start) <= now - offset))
+        if since is not None:
+            found.append((start, and_(*common, col(Case.updated_at) > since, or_(*reached))))
     return found
 
 
@@ -165,22 +178,36 @@ async def _claim(
 async def claim_due(
     session: AsyncSession, *, clock: Clock, rules: ReminderRules, limit: int = 500
 ) -> list[DueReminder]:
-    """Claim every reminder step due now (at most `limit` per step and tick) and return them;
-    resolved cases past the confirmation time are closed by timeout on the way."""
+    """Claim every reminder step due now (at most `limit` per query and tick: the rest follow
+    next tick) and return them; resolved cases past the confirmation time are closed by timeout
+    on the way."""
     now = clock.now()
+    last = await session.get(ScheduledSend, (TICK, TICK))
+    since = last.sent_at - SLACK if last is not None else None
     claimed: list[DueReminder] = []
+    complete = True
     for step in rules.steps():
-        for start, clause in _candidates(rules, step, now):
+        for start, clause in _queries(rules, step, now, since):
             query = (select(Case, col(start)).where(clause).order_by(col(Case.id)).limit(limit))
-            found = [(case, since) for case, since in (await session.execute(query)).all()]
+            found = [(case, at) for case, at in (await session.execute(query)).all()]
+            complete = complete and len(found) < limit
             won = await _claim(session, step, found, now)
-            for case, since in found:
+            for case, at in found:
                 if case.id not in won:
                     continue
                 if step.audience == "close" and not await _close_by_timeout(session, case, now):
                     continue
-                claimed.append(DueReminder(case, step, since, _due_at(rules, step, case, since)))
+                claimed.append(DueReminder(case, step, at, _due_at(rules, step, case, at)))
+    if complete:  # everything up to now is done: the next tick looks only at what is newer
+        await _mark_tick(session, now)
     return claimed
+
+
+async def _mark_tick(session: AsyncSession, now: datetime) -> None:
+    values = _insert(session)(ScheduledSend).values(kind=TICK, key=TICK, sent_at=now)
+    await session.execute(values.on_conflict_do_update(
+        index_elements=["kind", "key"], set_={"sent_at": values.excluded.sent_at},
+        where=col(ScheduledSend.sent_at) < values.excluded.sent_at))
 
 
 async def _close_by_timeout(session: AsyncSession, case: Case, now: datetime) -> bool:

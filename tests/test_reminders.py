@@ -202,3 +202,17 @@ async def test_an_unclaimed_wish_reminds_the_grid_and_the_manager(sessions: Sess
     assert await remind(env) == 1
     chats = sorted(r.chat_id for r in (await outbox_rows(sessions))[before:])
     assert chats == [MANAGER, WORKER]
+
+
+async def test_a_tick_that_hits_its_limit_leaves_the_rest_for_the_next(sessions: Sessions) -> None:
+    clock = FrozenClock()
+    env = env_for(sessions, clock)
+    for _ in range(3):
+        await new_repair(sessions, clock)
+    clock.advance(minutes=90)
+    assert [await remind(env, limit=2) for _ in range(3)] == [2, 1, 0]
+    clock.advance(hours=2)  # two steps each for three cases, two per query and tick
+    assert [await remind(env, limit=2) for _ in range(3)] == [4, 2, 0]
+    async with sessions() as session:
+        count = await session.execute(select(func.count()).select_from(ReminderSent))
+        assert count.scalar_one() == 9

@@ -9,7 +9,7 @@ from handlers.texts import Texts
 from handlers.types import Outgoing
 from models import Person, Role
 from services import chart, digest, directory
-from services.digest import CommunityDigest
+from services.digest import CommunityDigest, DayPoint
 from services.metrics import Rates
 
 
@@ -67,11 +67,8 @@ def _day(ctx: Context, d: CommunityDigest) -> str:
     return ctx.texts("digest.day", month=d.day.month, day=d.day.day)
 
 
-async def chart_message(ctx: Context, chat_id: int, community_ids: list[int] | None,
-                        caption: str) -> None:
+def chart_message(ctx: Context, chat_id: int, points: list[DayPoint], caption: str) -> None:
     """Queue the 14-day chart as a photo."""
-    points = await digest.series(ctx.session, policy=ctx.deadlines, tz=ctx.tz,
-                                 now=ctx.clock.now(), community_ids=community_ids)
     texts = ctx.texts if chart.cjk_font() else Texts("en")  # no Chinese font: English labels
     labels = chart.ChartLabels(*(texts(f"digest.chart_{part}") for part in
                                  ("title", "new", "closed", "response", "resolution",
@@ -81,8 +78,11 @@ async def chart_message(ctx: Context, chat_id: int, community_ids: list[int] | N
 
 async def send_digests(ctx: Context, person: Person | None = None) -> int:
     """Queue the digest for every manager and admin (or only `person`); return how many."""
-    digests = await digest.build(ctx.session, policy=ctx.deadlines, tz=ctx.tz,
-                                 now=ctx.clock.now())
+    now = ctx.clock.now()
+    digests = await digest.build(ctx.session, policy=ctx.deadlines, tz=ctx.tz, now=now)
+    overall, each = await digest.series_by_community(ctx.session, policy=ctx.deadlines,
+                                                     tz=ctx.tz, now=now)
+    empty = [DayPoint(p.day, 0, 0, None, None, None) for p in overall]
     sent = 0
     for d in digests:
         managers = await directory.people_with_role(ctx.session, Role.MANAGER,
@@ -90,14 +90,14 @@ async def send_digests(ctx: Context, person: Person | None = None) -> int:
         for manager in managers:
             if (person is None or manager.id == person.id) and manager.telegram_id:
                 notify.to_person(ctx, manager, community_text(ctx, d))
-                await chart_message(ctx, manager.telegram_id, [d.community_id],
-                                    ctx.texts("digest.caption", name=d.name))
+                chart_message(ctx, manager.telegram_id, each.get(d.community_id, empty),
+                              ctx.texts("digest.caption", name=d.name))
                 sent += 1
     for admin in await directory.admins(ctx.session):
         if (person is None or admin.id == person.id) and admin.telegram_id:
             notify.to_person(ctx, admin, admin_text(ctx, digests))
-            await chart_message(ctx, admin.telegram_id, None,
-                                ctx.texts("digest.caption", name=ctx.texts("digest.all")))
+            chart_message(ctx, admin.telegram_id, overall,
+                          ctx.texts("digest.caption", name=ctx.texts("digest.all")))
             sent += 1
     return sent
 

@@ -23,6 +23,7 @@ class Case(SQLModel, table=True):
         Index("ix_cases_kind_status", "kind", "status"),
         Index("ix_cases_community_created", "community_id", "created_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_accepted_at", "accepted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

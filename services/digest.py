@@ -166,20 +166,51 @@ async def series(
     community_ids: list[int] | None = None,
 ) -> list[DayPoint]:
     """The last `days` local days up to yesterday: new and closed cases and the three rates."""
+    overall, _each = await series_by_community(session, policy=policy, tz=tz, now=now,
+                                               days=days, community_ids=community_ids)
+    return overall
+
+
+async def series_by_community(
+    session: AsyncSession, *, policy: DeadlinePolicy, tz: ZoneInfo, now: datetime, days: int = 14,
+    community_ids: list[int] | None = None,
+) -> tuple[list[DayPoint], dict[int | None, list[DayPoint]]]:
+    """The day series of all the communities together, and of each one, from one query."""
     last = yesterday(now, tz)
     first = last - timedelta(days=days - 1)
     start, _ = local_day_bounds(first, tz)
     _, end = local_day_bounds(last, tz)
     facts = await metrics.facts_for_period(session, policy, start=start, end=end,
                                            community_ids=community_ids)
-    points = []
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        lo, hi = local_day_bounds(day, tz)
-        r = metrics.count(facts, policy, start=lo, end=hi, now=now)
-        points.append(DayPoint(day, r.reported, r.closed, r.response_rate, r.resolution_rate,
-                               r.satisfaction_rate))
-    return points
+    # Each case counts only on the days one of its moments falls on: bucket it there once.
+    buckets: dict[tuple[int | None, date], list[metrics.CaseFacts]] = defaultdict(list)
+    scopes: set[int | None] = set()
+    for case in facts:
+        scopes.add(case.community_id)
+        for day in _days_of(case, policy, tz):
+            if first <= day <= last:
+                buckets[(case.community_id, day)].append(case)
+
+    def points(scope: set[int | None]) -> list[DayPoint]:
+        result = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            lo, hi = local_day_bounds(day, tz)
+            found = [f for key in scope for f in buckets.get((key, day), ())]
+            r = metrics.count(found, policy, start=lo, end=hi, now=now)
+            result.append(DayPoint(day, r.reported, r.closed, r.response_rate, r.resolution_rate,
+                                   r.satisfaction_rate))
+        return result
+
+    return points(scopes), {scope: points({scope}) for scope in scopes}
+
+
+def _days_of(case: metrics.CaseFacts, policy: DeadlinePolicy, tz: ZoneInfo) -> set[date]:
+    due = policy.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
+                     published_at=case.published_at, accepted_at=case.accepted_at)
+    reported = case.published_at if case.kind == CaseKind.WISH else case.created_at
+    moments = (reported, case.closed_at, due.accept, due.resolve)
+    return {moment.astimezone(tz).date() for moment in moments if moment is not None}
 
 
 def total(digests: list[CommunityDigest]) -> Rates:

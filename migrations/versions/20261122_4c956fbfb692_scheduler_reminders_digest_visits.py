@@ -67,6 +67,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index("ix_cases_closed_at", ["closed_at"], unique=False)
+        batch_op.create_index("ix_cases_accepted_at", ["accepted_at"], unique=False)
         batch_op.create_index(
             "ix_cases_community_created", ["community_id", "created_at"], unique=False
         )
@@ -85,6 +86,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_status_updated")
         batch_op.drop_index("ix_cases_status_created")
         batch_op.drop_index("ix_cases_community_created")
+        batch_op.drop_index("ix_cases_accepted_at")
         batch_op.drop_index("ix_cases_closed_at")
 
     with op.batch_alter_table("visit_log", schema=None) as batch_op:

@@ -135,6 +135,12 @@ async def test_the_chart_is_a_valid_png_of_fourteen_days(sessions: Sessions) -> 
         points = await digest.series(session, policy=DeadlinePolicy(), tz=TZ, now=clock.now())
     assert len(points) == 14 and str(points[-1].day) == "2026-11-01"
     assert (points[-1].new, points[-1].closed, points[-1].response) == (3, 3, 2 / 3)
+    async with sessions() as session:
+        _all, each = await digest.series_by_community(session, policy=DeadlinePolicy(), tz=TZ,
+                                                      now=clock.now())
+    assert sorted((p[-1].new, p[-1].closed, p[-1].satisfaction) for p in each.values()) == [
+        (1, 1, 0.0), (2, 2, 1.0)]
+    assert [p.new for p in points[:-1]] == [0] * 9 + [1, 1, 0, 0]  # E on 10-28, D on 10-29
     labels = ChartLabels("Last 14 days", "New", "Closed", "Response", "Resolution",
                          "Satisfaction")
     png = render(points, labels)

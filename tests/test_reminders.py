@@ -216,3 +216,25 @@ async def test_a_tick_that_hits_its_limit_leaves_the_rest_for_the_next(sessions:
     async with sessions() as session:
         count = await session.execute(select(func.count()).select_from(ReminderSent))
         assert count.scalar_one() == 9
+
+
+async def test_a_claimed_wish_reminds_its_volunteer_to_fulfil_it(sessions: Sessions) -> None:
+    clock = FrozenClock()
+    env = env_for(sessions, clock)
+    async with sessions() as session, session.begin():
+        await load_sample(session)
+        reporter = await person(session, RESIDENT)
+        volunteer = await person(session, 930001, "孙志愿者")
+        where = await building(session, "3")
+        wish = Case(kind=CaseKind.WISH, text="想学用智能手机", community_id=where.community_id,
+                    grid_id=where.grid_id, building_id=where.id, reporter_id=reporter.id or 0)
+        await start_case(session, wish, actor_id=reporter.id, at=clock.now())
+        await apply(session, wish, CaseAction.APPROVE, actor_id=None, at=clock.now())
+        clock.advance(days=1)
+        await apply(session, wish, CaseAction.CLAIM, actor_id=volunteer.id, at=clock.now(),
+                    assignee_id=volunteer.id)
+    clock.advance(days=5, hours=6)  # 75% of 7 days after the claim
+    before = len(await outbox_rows(sessions))
+    assert await remind(env) == 1
+    (row,) = (await outbox_rows(sessions))[before:]
+    assert row.chat_id == 930001 and "完成心愿" in row.payload["text"]

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+from sqlalchemy import delete, func, insert, select, text  # noqa: E402
+from sqlmodel import SQLModel, col  # noqa: E402
 
 from bot.db import make_engine, make_sessions  # noqa: E402
 from models import (  # noqa: E402
@@ -34,6 +34,7 @@ from models import (  # noqa: E402
     OutboxMessage,
     Person,
     ReminderSent,
+    ScheduledSend,
     StaffRole,
     Street,
     Urgency,
@@ -43,7 +44,7 @@ from scheduler.jobs import daily_digest, remind  # noqa: E402
 from services import digest  # noqa: E402
 from services.clock import FrozenClock  # noqa: E402
 from services.deadlines import DeadlinePolicy  # noqa: E402
-from services.reminders import ReminderRules  # noqa: E402
+from services.reminders import TICK, ReminderRules  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)  # 08:30 local: digest time
@@ -200,14 +201,23 @@ async def main() -> None:
     parser.add_argument("--url", default="sqlite+aiosqlite:////tmp/gridbot_bench.db")
     parser.add_argument("--total", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the cases seeded by an earlier run (only undo its sends)")
     args = parser.parse_args()
     engine = make_engine(args.url)
     sessions = make_sessions(engine)
     print(f"database: {args.url.split('@')[-1]}")
     started = time.perf_counter()
-    await reset(engine)
-    people = await seed_structure(sessions)
-    await seed_cases(sessions, args.total, args.open, people)
+    if args.keep:
+        async with engine.begin() as conn:
+            for table in ("outbox", "scheduled_send"):
+                await conn.execute(text(f"DELETE FROM {table}"))
+            await conn.execute(delete(ReminderSent).where(
+                col(ReminderSent.sent_at) > NOW - timedelta(hours=1)))
+    else:
+        await reset(engine)
+        people = await seed_structure(sessions)
+        await seed_cases(sessions, args.total, args.open, people)
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SELECT setval('cases_id_seq', (SELECT max(id) FROM cases))"))
@@ -218,10 +228,15 @@ async def main() -> None:
             Case.status != CaseStatus.CLOSED))).scalar_one()
         steps = (await session.execute(select(func.count()).select_from(ReminderSent))).scalar_one()
     print(f"  {args.total:,} cases, {open_count:,} open, {steps:,} reminder steps already sent")
+    async with sessions() as session, session.begin():  # the bot last ticked an hour ago
+        session.add(ScheduledSend(kind=TICK, key=TICK, sent_at=NOW - timedelta(hours=1)))
     env = JobEnv(sessions=sessions, clock=FrozenClock(NOW), tz=TZ)
     print("timings:")
     await timed("reminder tick (the last hour's steps)", remind(env))
     await timed("reminder tick (steady: nothing new)", remind(env))
+    async with sessions() as session, session.begin():
+        await session.execute(delete(ScheduledSend))
+    await timed("first tick ever (no previous tick: full scan)", remind(env))
     policy = DeadlinePolicy()
 
     async def build() -> int:

@@ -20,7 +20,7 @@ class Case(SQLModel, table=True):
         # The scheduler's reminder queries and the digest's period queries.
         Index("ix_cases_status_created", "status", "created_at"),
         Index("ix_cases_status_updated", "status", "updated_at"),
-        Index("ix_cases_kind_status", "kind", "status"),
+        Index("ix_cases_kind_status", "kind", "status", "accepted_at"),
         Index("ix_cases_community_created", "community_id", "created_at"),
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_accepted_at", "accepted_at"),

@@ -188,7 +188,8 @@ async def claim_due(
     complete = True
     for step in rules.steps():
         for start, clause in _queries(rules, step, now, since):
-            query = (select(Case, col(start)).where(clause).order_by(col(Case.id)).limit(limit))
+            # No ORDER BY: SQLite would walk the whole table in id order to honour it.
+            query = select(Case, col(start)).where(clause).limit(limit)
             found = [(case, at) for case, at in (await session.execute(query)).all()]
             complete = complete and len(found) < limit
             won = await _claim(session, step, found, now)

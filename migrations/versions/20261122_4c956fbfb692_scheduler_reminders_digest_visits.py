@@ -73,7 +73,9 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_cases_status_created", ["status", "created_at"], unique=False)
         batch_op.create_index("ix_cases_status_updated", ["status", "updated_at"], unique=False)
-        batch_op.create_index("ix_cases_kind_status", ["kind", "status"], unique=False)
+        batch_op.create_index(
+            "ix_cases_kind_status", ["kind", "status", "accepted_at"], unique=False
+        )
 
     # ### end Alembic commands ###
 

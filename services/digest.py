@@ -151,14 +151,21 @@ async def _add_oldest_overdue(
     session: AsyncSession, digests: dict[int | None, CommunityDigest], ids: list[int],
     policy: DeadlinePolicy, now: datetime,
 ) -> None:
+    # One small query per community and open status: each a range of the (community, status)
+    # index. SQLite would otherwise walk a community's whole history in created_at order to
+    # honour ORDER BY ... LIMIT; sorting by an expression keeps it on the small range.
     late = overdue_clause(policy, now)
     for community_id in ids:
-        rows = await session.execute(
-            select(col(Case.id), col(Case.kind), col(Case.created_at))
-            .where(col(Case.community_id) == community_id, late)  # type: ignore[arg-type]
-            .order_by(col(Case.created_at)).limit(OLDEST))
-        digests[community_id].oldest_overdue = [
-            OverdueCase(case_id or 0, kind, at) for case_id, kind, at in rows.all()]
+        found: list[OverdueCase] = []
+        for status in OPEN_STATUSES:
+            rows = await session.execute(
+                select(col(Case.id), col(Case.kind), col(Case.created_at))
+                .where(col(Case.community_id) == community_id, col(Case.status) == status,
+                       late)  # type: ignore[arg-type]
+                .order_by(func.coalesce(col(Case.created_at), col(Case.created_at)))
+                .limit(OLDEST))
+            found += [OverdueCase(case_id or 0, kind, at) for case_id, kind, at in rows.all()]
+        digests[community_id].oldest_overdue = sorted(found, key=lambda c: c.created_at)[:OLDEST]
 
 
 async def series(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import OutboxMessage
 from scheduler.jobs import prune_outbox
+from scheduler.setup import build_scheduler
 from services import outbox
 from services.clock import FrozenClock
 from services.quiet_hours import QuietHours
@@ -71,3 +72,10 @@ async def test_delivered_messages_are_deleted_after_the_keeping_time(sessions: S
         left = (await session.execute(select(OutboxMessage.payload))).scalars().all()
     assert left == [{"text": "unsent"}]
     assert timedelta(days=30) == env_for(sessions, clock).outbox_keep
+
+
+def test_the_scheduler_registers_every_job(sessions: Sessions) -> None:
+    env = env_for(sessions, FrozenClock())
+    scheduler = build_scheduler(sessions=sessions, clock=env.clock, tz=TZ, env=env)
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "prune_processed_updates", "prune_outbox", "remind", "daily_digest", "visit_lists"}

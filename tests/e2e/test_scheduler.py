@@ -68,3 +68,7 @@ async def test_a_week_of_home_visits_with_a_household_that_needs_help(world: Wor
     assert case.status == CaseStatus.ASSIGNED and case.room == "301"
     await world.say(ZHANG, "/visits")
     assert "🆘" in world.last(ZHANG.id).text
+    await world.say(CHEN, "/visitday thu")
+    assert "每周四" in world.last(CHEN.id).text
+    world.clock.current = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)  # next Wednesday: not our day
+    assert await run(world, visit_lists) == 0

@@ -121,8 +121,8 @@ async def on_log(ctx: Context, payload: Payload) -> None:
 
 async def on_care(ctx: Context, args: str) -> None:
     """Flag a household: /care 3-2-301 elderly_alone disabled (no flags: unflag)."""
-    address, *flags = args.split()
-    parts = address.split("-") if address else []
+    address, *flags = args.split() or [""]
+    parts = address.split("-")
     community_id = await _managed_community(ctx)
     if len(parts) != 3 or community_id is None:
         ctx.reply(ctx.texts("visit.care_usage"))

@@ -56,6 +56,7 @@ class JobEnv:
         rules = ReminderRules(DeadlinePolicy(s.deadlines), remind_at=s.remind_at_fraction,
                               confirm_remind_after=span(s.confirm_remind_after),
                               confirm_close_after=span(s.confirm_close_after))
+        QuietHours.parse(s.quiet_hours, ZoneInfo(s.timezone))  # a typo stops the start, loudly
         return cls(sessions=sessions, clock=clock, tz=ZoneInfo(s.timezone), texts=texts,
                    bot_username=bot_username, rules=rules, quiet_hours=s.quiet_hours,
                    digest_time=s.digest_time, visit_weekday=WEEKDAYS.index(s.visit_weekday),

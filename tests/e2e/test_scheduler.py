@@ -55,6 +55,8 @@ async def test_digest_on_demand_sends_text_and_a_chart(world: World) -> None:
 
 
 async def test_a_week_of_home_visits_with_a_household_that_needs_help(world: World) -> None:
+    await world.say(CHEN, "/care")
+    assert "用法" in world.last(CHEN.id).text
     await world.say(CHEN, "/care 3-2-301 elderly_alone")
     assert "独居老人" in world.last(CHEN.id).text
     world.clock.current = datetime(2026, 11, 4, 0, 0, tzinfo=UTC)  # Wednesday 08:00 local

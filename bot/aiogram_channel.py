@@ -71,6 +71,11 @@ class AiogramTransport:
             if payload.get("delete_message_id"):
                 await self.bot.delete_message(chat_id, payload["delete_message_id"])
                 return Delivery("sent")
+            if payload.get("photo_png"):
+                photo = BufferedInputFile(base64.b64decode(payload["photo_png"]), "chart.png")
+                sent = await self.bot.send_photo(chat_id, photo, caption=payload["text"] or None,
+                                                 reply_markup=markup)
+                return Delivery("sent", message_id=sent.message_id)
             if payload.get("document"):
                 return await self._send_document(chat_id, payload, markup)
             if payload.get("edit_message_id"):

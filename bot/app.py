@@ -18,6 +18,7 @@ from bot.sender import OutboxSender
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
+from scheduler.env import JobEnv
 from scheduler.setup import build_scheduler
 from services.clock import Clock, SystemClock
 
@@ -48,6 +49,7 @@ class GridBot:
         self.sender: OutboxSender | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.leadership: Leadership | None = None
+        self.jobs: JobEnv | None = None  # what the scheduled jobs run with
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -57,19 +59,20 @@ class GridBot:
         self.engine = make_engine(self.settings.database_url)
         self.sessions = make_sessions(self.engine)
         username = await self.channel.identify()
-        self.processor = Processor(self.sessions, self.clock, Texts(self.settings.locale),
-                                   ZoneInfo(self.settings.timezone), username)
+        texts = Texts(self.settings.locale)
+        self.jobs = jobs = JobEnv.from_settings(self.settings, sessions=self.sessions,
+                                                clock=self.clock, texts=texts,
+                                                bot_username=username)
+        self.processor = Processor(self.sessions, self.clock, texts,
+                                   ZoneInfo(self.settings.timezone), username,
+                                   deadlines=jobs.rules.policy)
         limiter = FloodLimiter(global_per_s=self.settings.send_rate_global_per_s,
                                group_per_min=self.settings.send_rate_group_per_min,
                                private_per_s=self.settings.send_rate_private_per_s)
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
                                    lease_s=self.settings.outbox_lease_s)
-        self.scheduler = build_scheduler(
-            sessions=self.sessions, clock=self.clock, tz=ZoneInfo(self.settings.timezone),
-            locale=self.settings.locale,
-            emergency_repeat_min=self.settings.emergency_repeat_min,
-            dispute_followup_days=self.settings.dispute_followup_days,
-            dispute_followup_hour=self.settings.dispute_followup_hour)
+        self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
+                                         tz=ZoneInfo(self.settings.timezone), env=jobs)
         self.scheduler.start(paused=True)
         self.leadership = Leadership(self.engine, poll_s=self.settings.leader_poll_s,
                                      on_gain=self._lead, on_loss=self._follow)

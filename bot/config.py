@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     emergency_repeat_min: int = Field(default=5, ge=1, le=60)
     dispute_followup_days: int = Field(default=7, ge=1, le=90)
     dispute_followup_hour: int = Field(default=10, ge=7, le=20)
+    # Scheduler: deadlines, reminders, the daily digest, home visits (see the README).
+    deadlines: str = ""  # overrides, e.g. "repair.accept=1h,dispute.urgent.resolve=7d"
+    digest_time: str = Field(default="08:30", pattern=r"^\d{1,2}:\d{2}$")  # local time
+    quiet_hours: str = "22:00-07:00"  # local; empty: no quiet hours
+    remind_at_fraction: float = Field(default=0.75, gt=0, lt=1)
+    confirm_remind_after: str = Field(default="1d", pattern=r"^\d+[mhd]$")
+    confirm_close_after: str = Field(default="3d", pattern=r"^\d+[mhd]$")
+    visit_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "wed"
+    outbox_keep_days: int = Field(default=30, ge=1)
 
     @property
     def has_token(self) -> bool:

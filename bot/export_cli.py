@@ -39,8 +39,8 @@ async def export_ledger(settings: Settings, args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 1
             book = await ledger.collect(session, community=community, month=month, kinds=kinds,
-                                        policy=DeadlinePolicy(), now=SystemClock().now(), tz=tz,
-                                        label=texts)
+                                        policy=DeadlinePolicy(settings.deadlines),
+                                        now=SystemClock().now(), tz=tz, label=texts)
     finally:
         await engine.dispose()
     content = (ledger.csv_bytes if fmt == "csv" else ledger.workbook_bytes)(book, texts)

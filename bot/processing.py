@@ -2,7 +2,7 @@
 all in one transaction."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from handlers.texts import Texts
 from handlers.types import CallbackAnswer, Effects, Incoming, Outgoing
 from services import outbox
 from services.clock import Clock
+from services.deadlines import DeadlinePolicy
 from services.directory import ensure_person
 from services.errors import DomainError
 from services.updates import claim_update
@@ -30,6 +31,7 @@ class Processor:
     texts: Texts
     tz: ZoneInfo
     bot_username: str
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
 
     async def process(self, incoming: Incoming) -> Effects | None:
         """Handle one update; None when it was already processed (a redelivery)."""
@@ -49,7 +51,8 @@ class Processor:
                                      name=incoming.sender.name,
                                      private_chat_at=now if incoming.is_private else None)
             ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
-                          bot_username=self.bot_username, incoming=incoming, me=me)
+                          bot_username=self.bot_username, incoming=incoming, me=me,
+                          deadlines=self.deadlines)
             try:
                 async with session.begin_nested():
                     await handle(ctx)

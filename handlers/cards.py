@@ -9,12 +9,32 @@ from models import Case, CaseStatus, Person, Urgency
 from services import audit
 
 Rows = tuple[tuple[Button, ...], ...]
+_AWAITING_ACCEPT = (CaseStatus.NEW, CaseStatus.PUBLISHED, CaseStatus.ASSIGNED,
+                    CaseStatus.RETURNED)
+_AWAITING_RESOLVE = (*_AWAITING_ACCEPT, CaseStatus.ACCEPTED, CaseStatus.REOPENED)
 CARD_TEXT_LIMIT = 1500
 
 
 def local(ctx: Context, moment: datetime | None) -> str:
     """Show a UTC timestamp in the configured local zone."""
     return moment.astimezone(ctx.tz).strftime("%m-%d %H:%M") if moment else "-"
+
+
+def when(ctx: Context, moment: datetime) -> str:
+    """Show a moment as local day and time ("11月22日 14:30")."""
+    at = moment.astimezone(ctx.tz)
+    return ctx.texts("due.when", month=at.month, day=at.day, time=at.strftime("%H:%M"))
+
+
+def due_line(ctx: Context, case: Case) -> str | None:
+    """Say by when the case must be accepted, or resolved, while that is still ahead of it."""
+    due = ctx.deadlines.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
+                            published_at=case.published_at, accepted_at=case.accepted_at)
+    if case.status in _AWAITING_ACCEPT and case.accepted_at is None and due.accept:
+        return ctx.texts("due.accept", due=when(ctx, due.accept))
+    if case.status in _AWAITING_RESOLVE and due.resolve:
+        return ctx.texts("due.resolve", due=when(ctx, due.resolve))
+    return None
 
 
 def kind_name(ctx: Context, kind: str) -> str:
@@ -61,6 +81,7 @@ def case_card(
         else None,
         ctx.texts("card.time", time=local(ctx, case.created_at),
                   status=status_name(ctx, case.status)),
+        due_line(ctx, case),
         footer,
     ]
     return "\n".join(line for line in lines if line)

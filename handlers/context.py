@@ -12,6 +12,7 @@ from handlers.types import Button, CallbackAnswer, Effects, Incoming, Outgoing
 from models import Person
 from services import conversation
 from services.clock import Clock
+from services.deadlines import DeadlinePolicy
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Context:
     incoming: Incoming
     me: Person
     effects: Effects = field(default_factory=Effects)
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
 
     def send(
         self, chat_id: int, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *,

@@ -9,7 +9,6 @@ from handlers.payloads import Act, Payload
 from handlers.types import Button, Outgoing
 from models import Community
 from services import case_queries, ledger, staff, stats
-from services.deadlines import DeadlinePolicy
 from services.errors import DomainError
 from services.stats import previous_month
 
@@ -90,7 +89,7 @@ async def _community(ctx: Context, community_id: int) -> Community:
 async def _send_ledger(ctx: Context, community: Community, month: date, kinds: tuple[str, ...],
                        fmt: str) -> None:
     book = await ledger.collect(ctx.session, community=community, month=month, kinds=kinds,
-                                policy=DeadlinePolicy(), now=ctx.clock.now(), tz=ctx.tz,
+                                policy=ctx.deadlines, now=ctx.clock.now(), tz=ctx.tz,
                                 label=ctx.texts)
     content = (ledger.csv_bytes if fmt == "csv" else ledger.workbook_bytes)(book, ctx.texts)
     caption = ctx.texts("ledger.caption", community=community.name, month=f"{month:%Y-%m}",
@@ -113,7 +112,7 @@ async def show_stats(ctx: Context, args: str) -> None:
     community = await my_community(ctx, args.strip())
     assert community.id is not None
     numbers = await stats.community_stats(ctx.session, community_id=community.id,
-                                          policy=DeadlinePolicy(), now=ctx.clock.now(),
+                                          policy=ctx.deadlines, now=ctx.clock.now(),
                                           tz=ctx.tz)
     grids = await stats.grid_names(ctx.session, community.id)
     people = await case_queries.people_by_id(ctx.session, set(numbers.open_by_assignee))

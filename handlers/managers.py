@@ -148,8 +148,8 @@ async def help_for(ctx: Context, roles: set[str]) -> list[str]:
 
 FEATURE = Feature(
     name="managers",
-    commands={"bind": bind, "audit": audit_trail, "register": register, "care": care,
+    commands={"bind": bind, "audit": audit_trail, "register": register,
               "address": address},
-    private_commands=frozenset({"audit", "register", "care", "address"}),
+    private_commands=frozenset({"audit", "register", "address"}),
     help=help_for,
 )

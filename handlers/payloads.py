@@ -64,6 +64,8 @@ class Act(StrEnum):
     EXPORT_KIND = "gk"  # /export: community `case_id`, `arg` = yyyymm*100 + kind*10 + csv
     NOTICE_SEND = "gn"  # /notice: send notice `case_id`; `arg` 1 = privately to subscribers too
     NOTICE_DROP = "gd"  # /notice: discard the draft `case_id`
+    VISIT_HOME = "vh"  # home visits: household (person id in the case slot)
+    VISIT_LOG = "vl"  # home visits: log outcome `arg` (1 visited, 2 not at home, 3 needs help)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from handlers import (
     announce,
+    digest,
     disputes,
     emergency,
     intake,
@@ -10,6 +11,7 @@ from handlers import (
     resident,
     staff,
     views,
+    visits,
     wishes,
     worker,
 )
@@ -39,6 +41,7 @@ BUTTONS: dict[Act, ButtonHandler] = {
 FEATURES: tuple[Feature, ...] = (
     wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
     managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
+    digest.FEATURE, visits.FEATURE,
 )
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()

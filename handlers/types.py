@@ -77,11 +77,12 @@ class Outgoing:
     only_if_bot_admin: bool = False
     # A file to send (name, bytes), with `text` as its caption.
     document: tuple[str, bytes] | None = None
+    photo: bytes | None = None  # a PNG (the digest's chart) sent with `text` as its caption
 
     def to_payload(self) -> dict[str, object]:
-        """Serialise for the outbox (a document's bytes travel base64-encoded in the row, so a
+        """Serialise for the outbox (a file's bytes travel base64-encoded in the row, so a
         restart between queueing and sending loses nothing)."""
-        limit = MAX_CAPTION if self.document else MAX_TEXT
+        limit = MAX_CAPTION if self.document or self.photo else MAX_TEXT
         text = self.text if len(self.text) <= limit else self.text[: limit - 1] + "…"
         payload: dict[str, object] = {
             "text": text,
@@ -96,6 +97,8 @@ class Outgoing:
             name, content = self.document
             payload["document"] = {"filename": name,
                                    "base64": base64.b64encode(content).decode("ascii")}
+        if self.photo is not None:
+            payload["photo_png"] = base64.b64encode(self.photo).decode("ascii")
         return payload
 
 

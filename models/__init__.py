@@ -5,6 +5,7 @@ from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
+from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishDetails
@@ -14,5 +15,6 @@ __all__ = [
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
-    "Role", "ShopItem", "StaffRole", "Street", "Urgency", "VolunteerGroup", "WishDetails",
+    "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",
+    "VisitDay", "VisitLog", "VolunteerGroup", "WishDetails",
 ]

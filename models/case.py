@@ -17,6 +17,13 @@ class Case(SQLModel, table=True):
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         Index("ix_cases_reporter", "reporter_id", "created_at"),
         Index("ix_cases_community_status", "community_id", "status"),
+        # The scheduler's reminder queries and the digest's period queries.
+        Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_status_updated", "status", "updated_at"),
+        Index("ix_cases_kind_status", "kind", "status", "accepted_at"),
+        Index("ix_cases_community_created", "community_id", "created_at"),
+        Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_accepted_at", "accepted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,32 +5,46 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.texts import Texts
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
-from scheduler.jobs import prune_processed_updates
+from scheduler.env import JobEnv
+from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
 from services.clock import Clock
+
+VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
 
 
 def build_scheduler(
     *, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
-    locale: str = "zh", emergency_repeat_min: int = 5, dispute_followup_days: int = 7,
-    dispute_followup_hour: int = 10,
+    env: JobEnv | None = None,
 ) -> AsyncIOScheduler:
     """Create the scheduler with every job; the caller starts it paused."""
+    env = env or JobEnv(sessions=sessions, clock=clock, tz=tz)
     scheduler = AsyncIOScheduler(timezone=tz)
-    base = {"sessions": sessions, "clock": clock}
-    scheduler.add_job(prune_processed_updates, "cron", hour=3, minute=30, kwargs=base,
-                      id="prune_processed_updates", coalesce=True, max_instances=1)
-    texts = Texts(locale)
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+    scheduler.add_job(prune_processed_updates, "cron", hour=3, minute=30,
+                      kwargs={"sessions": sessions, "clock": clock},
+                      id="prune_processed_updates", **once)
+    scheduler.add_job(prune_outbox, "cron", hour=3, minute=40, kwargs={"env": env},
+                      id="prune_outbox", **once)
+    # Reminders are derived from the database, so a missed tick is simply caught up by the next.
+    scheduler.add_job(remind, "interval", minutes=1, kwargs={"env": env}, id="remind",
+                      coalesce=True, max_instances=1)
+    hour, minute = (int(part) for part in env.digest_time.split(":"))
+    scheduler.add_job(daily_digest, "cron", hour=hour, minute=minute, kwargs={"env": env},
+                      id="daily_digest", **once)
+    scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
+                      kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.
+    base = {"sessions": sessions, "clock": clock, "texts": env.texts}
     scheduler.add_job(repeat_emergency_alerts, "interval", minutes=1,
-                      kwargs={**base, "texts": texts, "every_minutes": emergency_repeat_min},
+                      kwargs={**base, "every_minutes": env.emergency_repeat_min},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)
-    # Follow-ups once a day at a decent local hour, so quiet hours never matter.
-    scheduler.add_job(ask_dispute_followups, "cron", hour=dispute_followup_hour, minute=0,
-                      kwargs={**base, "texts": texts, "after_days": dispute_followup_days},
-                      id="ask_dispute_followups", coalesce=True, max_instances=1)
+    # Dispute follow-ups once a day at a decent local hour, so quiet hours never matter.
+    scheduler.add_job(ask_dispute_followups, "cron", hour=env.dispute_followup_hour, minute=0,
+                      kwargs={**base, "after_days": env.dispute_followup_days},
+                      id="ask_dispute_followups", **once)
+    # Notices: the manager's progress message is brought up to date every few seconds.
     scheduler.add_job(report_notice_progress, "interval", seconds=PROGRESS_EVERY_S,
                       kwargs={"sessions": sessions, "clock": clock},
                       id="report_notice_progress", coalesce=True, max_instances=1)

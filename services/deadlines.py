@@ -82,6 +82,10 @@ class DeadlinePolicy:
         """The allowance for this kind and urgency (unknown values count as 'other, normal')."""
         return self._table.get((kind, urgency)) or self._table[(CaseKind.OTHER, Urgency.NORMAL)]
 
+    def allowances(self) -> dict[tuple[str, str], Allowance]:
+        """Every (kind, urgency) and its allowance, overrides applied."""
+        return dict(self._table)
+
     @property
     def longest_resolve(self) -> timedelta:
         """The longest resolve allowance plus the accept allowance before it (for queries)."""

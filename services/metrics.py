@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Case, CaseStatus
+from models import Case, CaseKind, CaseStatus
 from services.deadlines import DeadlinePolicy
 
 SATISFIED_FROM = 4  # stars
@@ -147,12 +147,18 @@ async def facts_for_period(
     """Load the facts of every case that may count in [start, end) (in the communities given)."""
     lookback = start - policy.longest_resolve
     columns = [col(getattr(Case, name)) for name in CaseFacts.__slots__]
-    query = select(*columns).where(
-        col(Case.created_at) < end,
-        or_(col(Case.created_at) >= lookback, col(Case.closed_at) >= start,
-            col(Case.accepted_at) >= lookback),
-    )
-    if community_ids is not None:
-        query = query.where(col(Case.community_id).in_(community_ids))
-    rows = await session.execute(query)
-    return [CaseFacts(*row) for row in rows.all()]
+    # Three disjoint index ranges rather than one OR, which would read every case ever reported.
+    # An older case counts only if it closed in the period, or is a wish claimed lately (a
+    # wish's resolution runs from its claim).
+    older = col(Case.created_at) < lookback
+    branches = (col(Case.created_at) >= lookback, and_(older, col(Case.closed_at) >= start),
+                and_(older, col(Case.kind) == CaseKind.WISH, col(Case.accepted_at) >= lookback))
+    found: dict[int, CaseFacts] = {}
+    for branch in branches:
+        query = select(*columns).where(col(Case.created_at) < end, branch)
+        if community_ids is not None:
+            query = query.where(col(Case.community_id).in_(community_ids))
+        for row in (await session.execute(query)).all():
+            if row[0] not in found:
+                found[row[0]] = CaseFacts(*row)
+    return sorted(found.values(), key=lambda facts: facts.id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,10 +18,11 @@ Row = OutboxMessage
 
 def enqueue(
     session: AsyncSession, *, chat_id: int, payload: dict[str, Any], at: datetime,
-    case_id: int | None = None,
+    case_id: int | None = None, available_at: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue one message for sending (the caller's transaction commits it)."""
-    row = OutboxMessage(chat_id=chat_id, payload=payload, case_id=case_id, created_at=at)
+    """Queue one message for sending (not before `available_at`, e.g. after quiet hours)."""
+    row = OutboxMessage(chat_id=chat_id, payload=payload, case_id=case_id, created_at=at,
+                        available_at=available_at)
     session.add(row)
     return row
 
@@ -44,12 +45,15 @@ async def lease_batch(
     if not candidates:
         return []
     # A chat may only go ahead from its oldest pending message: an older one that is leased
-    # elsewhere or waiting for a retry holds the later ones back.
+    # elsewhere or waiting for a retry holds the later ones back. A message deferred on purpose
+    # (quiet hours: never tried yet, available later) does not hold back the replies after it.
     top = max(r.id or 0 for r in candidates)
     chats = {r.chat_id for r in candidates}
+    deferred = and_(col(Row.attempts) == 0, col(Row.available_at).is_not(None),
+                    col(Row.available_at) > now)
     queued = await session.execute(
         select(col(Row.id), col(Row.chat_id))
-        .where(*_pending(), col(Row.chat_id).in_(chats), col(Row.id) <= top)
+        .where(*_pending(), col(Row.chat_id).in_(chats), col(Row.id) <= top, ~deferred)
         .order_by(col(Row.id))
     )
     order: dict[int, list[int]] = defaultdict(list)
@@ -115,3 +119,10 @@ async def pending_count(session: AsyncSession) -> int:
     """Count messages not yet sent nor given up."""
     result = await session.execute(select(func.count()).select_from(Row).where(*_pending()))
     return int(result.scalar_one())
+
+
+async def forget_sent_before(session: AsyncSession, before: datetime) -> int:
+    """Delete messages delivered before `before`; return how many went."""
+    result = await session.execute(
+        delete(Row).where(col(Row.sent_at).is_not(None), col(Row.sent_at) < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]

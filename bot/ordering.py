@@ -78,9 +78,11 @@ class OffsetTracker:
         return True
 
     def done(self, update_id: int) -> None:
-        """Mark an update processed."""
+        """Mark an update processed; `changed` fires when that moves the offset."""
+        lowest = update_id == min(self._pending, default=None)
         self._pending.discard(update_id)
-        self.changed.set()
+        if lowest:
+            self.changed.set()
 
     def offset(self) -> int | None:
         """Return the getUpdates offset: everything below it is processed."""
@@ -137,7 +139,8 @@ async def poll_in_order(
             for update in fresh:
                 runner.submit(key(update), job(update))
             if updates and not fresh:
-                # Only updates still in flight came back: wait for one to finish.
+                # Only updates still in flight came back: fetching again before the oldest of
+                # them is done would only bring the same ones back.
                 tracker.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tracker.changed.wait(), 1.0)

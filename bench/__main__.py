@@ -20,16 +20,16 @@ def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--chats", type=int, default=200, help="residents' group chats (200)")
-    p.add_argument("--cases", type=int, default=400,
-                   help="full-lifecycle cases per throughput run, 8 updates each (400)")
+    p.add_argument("--cases", type=int, default=200,
+                   help="full-lifecycle cases per throughput run, 8 updates each (200)")
     p.add_argument("--latency-ms", type=float, action="append",
                    help="added to every Bot API call; repeat for several runs (0 and 20)")
     p.add_argument("--rate", type=float, default=50.0,
                    help="updates a second in the latency run (50)")
-    p.add_argument("--duration", type=float, default=30.0,
-                   help="seconds of the latency run at --rate (30)")
-    p.add_argument("--flood-cases", type=int, default=200,
-                   help="cases in the run with Telegram's flood limits on (200)")
+    p.add_argument("--duration", type=float, default=20.0,
+                   help="seconds of the latency run at --rate (20)")
+    p.add_argument("--flood-cases", type=int, default=100,
+                   help="cases in the run with Telegram's flood limits on (100)")
     p.add_argument("--seed-cases", type=int, default=100_000,
                    help="old cases in the database for the memory run (100000)")
     p.add_argument("--postgres", metavar="URL",
@@ -89,7 +89,7 @@ async def run(args: argparse.Namespace) -> Report:
         report.add_flood(await measure(spec, community, texts(args.flood_cases),
                                        workdir=workdir, database_url=args.postgres))
     if "memory" in parts:
-        cases = min(args.cases, 200)
+        cases = min(args.cases, 100)
         spec = RunSpec("gridbot", cases, seed_cases=args.seed_cases)
         report.add_memory(await measure(spec, community, texts(cases), workdir=workdir,
                                         database_url=args.postgres))

@@ -51,7 +51,9 @@ class FloodLimiter:
     def __init__(self, *, global_per_s: float, group_per_min: int, private_per_s: float,
                  now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
-        self._global = TokenBucket(global_per_s, global_per_s, now)
+        # No saved-up burst: Telegram counts a sliding second, and a full bucket plus a second's
+        # refill would put twice the rate into one (the bench saw 429s from exactly that).
+        self._global = TokenBucket(global_per_s, 1, now)
         self._group_per_min, self._private_per_s = group_per_min, private_per_s
         self._chats: dict[int, TokenBucket | SlidingWindow] = {}
         self._paused_until: dict[int, float] = {}

@@ -69,18 +69,18 @@ async def people_with_role(
     grid_id: int | None = None, street_id: int | None = None, include_on_leave: bool = True,
 ) -> Sequence[Person]:
     """List the people holding a role in a scope, in a stable order."""
-    query = select(Person).join(StaffRole, col(StaffRole.person_id) == col(Person.id)).where(
-        col(StaffRole.role) == role
-    )
+    holders = select(col(StaffRole.person_id)).where(col(StaffRole.role) == role)
     if community_id is not None:
-        query = query.where(col(StaffRole.community_id) == community_id)
+        holders = holders.where(col(StaffRole.community_id) == community_id)
     if grid_id is not None:
-        query = query.where(col(StaffRole.grid_id) == grid_id)
+        holders = holders.where(col(StaffRole.grid_id) == grid_id)
     if street_id is not None:
-        query = query.where(col(StaffRole.street_id) == street_id)
+        holders = holders.where(col(StaffRole.street_id) == street_id)
     if not include_on_leave:
-        query = query.where(col(StaffRole.on_leave).is_(False))
-    result = await session.execute(query.order_by(col(Person.id)).distinct())
+        holders = holders.where(col(StaffRole.on_leave).is_(False))
+    # IN (subquery) rather than JOIN + DISTINCT: PostgreSQL cannot compare Person's JSON columns.
+    result = await session.execute(
+        select(Person).where(col(Person.id).in_(holders)).order_by(col(Person.id)))
     return result.scalars().all()
 
 

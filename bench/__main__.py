@@ -90,9 +90,10 @@ async def run(args: argparse.Namespace) -> Report:
                                        workdir=workdir, database_url=args.postgres))
     if "memory" in parts:
         cases = min(args.cases, 100)
-        spec = RunSpec("gridbot", cases, seed_cases=args.seed_cases)
-        report.add_memory(await measure(spec, community, texts(cases), workdir=workdir,
-                                        database_url=args.postgres))
+        for framework in ("aiogram", "ptb"):  # aiogram's types alone take ~150 MB
+            spec = RunSpec("gridbot", cases, seed_cases=args.seed_cases, framework=framework)
+            report.add_memory(await measure(spec, community, texts(cases), workdir=workdir,
+                                            database_url=args.postgres))
     report.print_summary()
     return report
 

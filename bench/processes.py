@@ -10,10 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def start_gridbot(base_url: str, token: str, database_url: str, log: Path, *,
-                        flood: bool, profile: Path | None = None) -> asyncio.subprocess.Process:
+                        flood: bool, profile: Path | None = None,
+                        framework: str = "aiogram") -> asyncio.subprocess.Process:
     """`gridbot run` against the emulator; Telegram's flood limits kept only when `flood`."""
     env = {**os.environ, "BOT_TOKEN": token, "TELEGRAM_API_BASE": base_url,
-           "DATABASE_URL": database_url, "MIGRATE_ON_START": "false"}
+           "DATABASE_URL": database_url, "MIGRATE_ON_START": "false", "FRAMEWORK": framework}
     if not flood:  # the emulator does not limit: neither should the bot's own limiter
         env.update(SEND_RATE_GLOBAL_PER_S="100000", SEND_RATE_GROUP_PER_MIN="100000",
                    SEND_RATE_PRIVATE_PER_S="100000")

@@ -27,6 +27,7 @@ class RunSpec:
     seed_cases: int = 0  # old cases put in the database before the run
     profile: Path | None = None
     timeout: float = 60.0
+    framework: str = "aiogram"  # our bot's Telegram library
 
 
 @dataclass
@@ -54,7 +55,8 @@ async def measure(spec: RunSpec, community: Community, texts: list[str], *, work
     observer = Observer(fake)
     url = database_url or database.sqlite_url(workdir / f"{spec.bot}.db")
     result = RunResult(spec, Stats())
-    log = workdir / f"{spec.bot}-{int(spec.latency_ms)}ms{'-flood' if spec.flood else ''}.log"
+    log = workdir / (f"{spec.bot}-{spec.framework}-{int(spec.latency_ms)}ms"
+                     f"{'-flood' if spec.flood else ''}{'-seeded' if spec.seed_cases else ''}.log")
     try:
         if spec.bot == "gridbot":
             await database.fresh_database(url, community.yaml())
@@ -64,7 +66,7 @@ async def measure(spec: RunSpec, community: Community, texts: list[str], *, work
                 result.seed_seconds = time.perf_counter() - began
             before = await database.size_bytes(url)
             process = await start_gridbot(fake.base_url, TOKEN, url, log, flood=spec.flood,
-                                          profile=spec.profile)
+                                          profile=spec.profile, framework=spec.framework)
         else:
             process = await start_echo(fake.base_url, TOKEN, log)
         try:

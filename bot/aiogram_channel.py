@@ -1,12 +1,10 @@
 """The aiogram channel adapter: Telegram updates in, outbox payloads out."""
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -14,21 +12,17 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramConflictError,
-    TelegramForbiddenError,
     TelegramNetworkError,
-    TelegramRetryAfter,
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
-    ReplyParameters,
     Update,
 )
 
+from bot.botapi import NETWORK_ERRORS, BotApi, delivery_of, raw_keyboard
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.webhook import update_key as raw_update_key
@@ -39,50 +33,29 @@ Core = Callable[[Incoming], Awaitable[Effects | None]]
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def keyboard(rows: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None:
-    """Build an inline keyboard from outbox button rows."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=b["text"], url=b["url"]) if b.get("url")
-         else InlineKeyboardButton(text=b["text"], callback_data=b["data"]) for b in row]
-        for row in rows
-    ])
-
-
 class AiogramTransport:
-    """Sends outbox payloads with an aiogram Bot, mapping Telegram's answers to Deliveries."""
+    """Sends outbox payloads as plain JSON calls, mapping Telegram's answers to Deliveries."""
 
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        self.api = BotApi(bot)
 
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
         """Send or edit one message."""
-        markup = keyboard(payload.get("buttons") or [])
+        edited = payload.get("edit_message_id")
+        params: dict[str, Any] = {"chat_id": chat_id, "text": payload["text"]}
+        if edited:
+            params["message_id"] = edited
+        elif reply := payload.get("reply_to_message_id"):
+            params["reply_parameters"] = {"message_id": reply,
+                                          "allow_sending_without_reply": True}
+        if markup := raw_keyboard(payload.get("buttons") or []):
+            params["reply_markup"] = markup
         try:
-            if payload.get("edit_message_id"):
-                await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
-                                                 message_id=payload["edit_message_id"],
-                                                 reply_markup=markup)
-                return Delivery("sent", message_id=payload["edit_message_id"])
-            reply = payload.get("reply_to_message_id")
-            message = await self.bot.send_message(
-                chat_id, payload["text"], reply_markup=markup,
-                reply_parameters=ReplyParameters(message_id=reply,
-                                                 allow_sending_without_reply=True)
-                if reply else None,
-            )
-            return Delivery("sent", message_id=message.message_id)
-        except TelegramRetryAfter as exc:
-            return Delivery("retry", retry_after=float(exc.retry_after), error=exc.message)
-        except TelegramForbiddenError as exc:
-            return Delivery("failed", error=exc.message)
-        except TelegramBadRequest as exc:
-            if "message is not modified" in exc.message:
-                return Delivery("sent", message_id=payload.get("edit_message_id"))
-            return Delivery("failed", error=exc.message)
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            return Delivery("retry", retry_after=2.0, error=str(exc))
+            status, body = await self.api.call("editMessageText" if edited else "sendMessage",
+                                               params)
+        except NETWORK_ERRORS as exc:
+            return Delivery("retry", retry_after=2.0, error=type(exc).__name__)
+        return delivery_of(status, body, edited)
 
 
 def display_name(first: str, last: str | None) -> str:
@@ -214,21 +187,15 @@ class AiogramChannel:
         objects; building all of them each time was most of the bot's CPU under load."""
         method = GetUpdates(offset=offset, timeout=self.polling_timeout,
                             allowed_updates=ALLOWED_UPDATES)
-        http = await self.bot.session.create_session()
-        url = self.bot.session.api.api_url(self.bot.token, "getUpdates")
         try:
-            async with http.post(url, json=method.model_dump(exclude_none=True),
-                                 timeout=aiohttp.ClientTimeout(total=self.polling_timeout + 10)
-                                 ) as answer:
-                body = await answer.json(loads=json.loads, content_type=None)
-                status = answer.status
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            status, body = await self.transport.api.call(
+                "getUpdates", method.model_dump(exclude_none=True), self.polling_timeout + 10)
+        except NETWORK_ERRORS as exc:
             # The URL holds the token: name the failure, never the request.
             raise TelegramNetworkError(method, f"getUpdates: {type(exc).__name__}") from None
-        if isinstance(body, dict) and body.get("ok"):
+        if body.get("ok"):
             return list(body.get("result") or [])
-        code = body.get("error_code", status) if isinstance(body, dict) else status
-        text = str(body.get("description", "")) if isinstance(body, dict) else ""
+        code, text = int(body.get("error_code", status)), str(body.get("description", ""))
         if code == 409:
             raise TelegramConflictError(method, text)
         if code >= 500 or code == 429:

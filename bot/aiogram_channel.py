@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -23,14 +22,13 @@ from aiogram.types import (
 )
 
 from bot.botapi import NETWORK_ERRORS, BotApi, delivery_of, raw_keyboard
+from bot.channels import ALLOWED_UPDATES, Core, display_name
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.webhook import update_key as raw_update_key
-from handlers.types import Effects, Incoming, Sender
+from handlers.types import Incoming, Sender
 
 log = logging.getLogger("gridbot.aiogram")
-Core = Callable[[Incoming], Awaitable[Effects | None]]
-ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 class AiogramTransport:
@@ -56,14 +54,6 @@ class AiogramTransport:
         except NETWORK_ERRORS as exc:
             return Delivery("retry", retry_after=2.0, error=type(exc).__name__)
         return delivery_of(status, body, edited)
-
-
-def display_name(first: str, last: str | None) -> str:
-    """Join a Telegram first and last name; Chinese names take no space ("王" + "大爷")."""
-    if not last:
-        return first
-    cjk = first[-1:] >= "\u2e80" and last[:1] >= "\u2e80"
-    return f"{first}{last}" if cjk else f"{first} {last}"
 
 
 def incoming_from_message(message: Message, update_id: int, bot_id: int, username: str) -> Incoming:

@@ -124,6 +124,8 @@ async def poll_in_order(
     try:
         while not stop.is_set():
             try:
+                # Cleared before asking, so an update finished during the fetch is not missed.
+                tracker.changed.clear()
                 updates = await fetch(tracker.offset())
             except conflict as exc:
                 # Another process polls, or a webhook is set: nothing arrives until that changes.
@@ -141,7 +143,6 @@ async def poll_in_order(
             if updates and not fresh:
                 # Only updates still in flight came back: fetching again before the oldest of
                 # them is done would only bring the same ones back.
-                tracker.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tracker.changed.wait(), 1.0)
     except Exception:

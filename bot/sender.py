@@ -64,13 +64,13 @@ class OutboxSender:
     async def run(self, stop: asyncio.Event) -> None:
         """Drain until told to stop."""
         while not stop.is_set():
+            self._wake.clear()  # before the drain: a wake during it must not be lost
             try:
                 handled = await self.drain_once()
             except Exception:
                 log.exception("outbox drain failed")
                 handled = 0
             if handled == 0:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
                 except TimeoutError:

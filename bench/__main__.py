@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", metavar="FILE",
                    help="profile our bot in the first throughput run with pyinstrument")
     p.add_argument("--quick", action="store_true",
-                   help="a short run (20 chats, few cases, 10,000 seeded cases) in ~1 minute")
+                   help="a short run (20 chats, few cases, 10,000 seeded cases) in ~2 minutes")
     p.add_argument("--workdir", help="where databases and bot logs go (a temporary folder)")
     return p
 

@@ -2,17 +2,16 @@
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.aiogram_channel import AiogramChannel
 from bot.config import Settings
 from bot.db import Sessions, make_engine, make_sessions, prepare_database
 from bot.leader import Leadership
 from bot.processing import Processor
-from bot.ptb_channel import PtbChannel
 from bot.ratelimit import FloodLimiter
 from bot.sender import OutboxSender
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
@@ -22,15 +21,23 @@ from scheduler.env import JobEnv
 from scheduler.setup import build_scheduler
 from services.clock import Clock, SystemClock
 
+if TYPE_CHECKING:
+    from bot.aiogram_channel import AiogramChannel
+    from bot.ptb_channel import PtbChannel
+
 log = logging.getLogger("gridbot.app")
-Channel = AiogramChannel | PtbChannel
 
 
-def make_channel(settings: Settings) -> Channel:
-    """The channel adapter the settings ask for."""
-    kind = PtbChannel if settings.framework == "ptb" else AiogramChannel
-    return kind(settings.bot_token, settings.telegram_api_base,
-                polling_timeout=settings.polling_timeout_s)
+def make_channel(settings: Settings) -> "AiogramChannel | PtbChannel":
+    """The channel adapter the settings ask for; only its library is imported (aiogram's types
+    alone take about 150 MB of memory)."""
+    if settings.framework == "ptb":
+        from bot.ptb_channel import PtbChannel
+        return PtbChannel(settings.bot_token, settings.telegram_api_base,
+                          polling_timeout=settings.polling_timeout_s)
+    from bot.aiogram_channel import AiogramChannel
+    return AiogramChannel(settings.bot_token, settings.telegram_api_base,
+                          polling_timeout=settings.polling_timeout_s)
 
 
 class GridBot:
@@ -43,7 +50,7 @@ class GridBot:
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine | None = None
         self.sessions: Sessions | None = None
-        self.channel: Channel = make_channel(settings)
+        self.channel: AiogramChannel | PtbChannel = make_channel(settings)
         self.webhook: WebhookServer | None = None
         self.processor: Processor | None = None
         self.sender: OutboxSender | None = None

@@ -78,9 +78,11 @@ class OffsetTracker:
         return True
 
     def done(self, update_id: int) -> None:
-        """Mark an update processed."""
+        """Mark an update processed; `changed` fires when that moves the offset."""
+        lowest = update_id == min(self._pending, default=None)
         self._pending.discard(update_id)
-        self.changed.set()
+        if lowest:
+            self.changed.set()
 
     def offset(self) -> int | None:
         """Return the getUpdates offset: everything below it is processed."""
@@ -122,6 +124,8 @@ async def poll_in_order(
     try:
         while not stop.is_set():
             try:
+                # Cleared before asking, so an update finished during the fetch is not missed.
+                tracker.changed.clear()
                 updates = await fetch(tracker.offset())
             except conflict as exc:
                 # Another process polls, or a webhook is set: nothing arrives until that changes.
@@ -137,8 +141,8 @@ async def poll_in_order(
             for update in fresh:
                 runner.submit(key(update), job(update))
             if updates and not fresh:
-                # Only updates still in flight came back: wait for one to finish.
-                tracker.changed.clear()
+                # Only updates still in flight came back: fetching again before the oldest of
+                # them is done would only bring the same ones back.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tracker.changed.wait(), 1.0)
     except Exception:

@@ -12,7 +12,7 @@ from telegram import Bot, CallbackQuery, Message, Update, ext
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.aiogram_channel import ALLOWED_UPDATES, Core, display_name
+from bot.channels import ALLOWED_UPDATES, Core, display_name
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from handlers.types import Incoming, Sender

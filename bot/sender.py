@@ -29,6 +29,9 @@ class Delivery:
     error: str = ""
 
 
+Outcome = tuple[OutboxMessage, Delivery | None]  # None: held back unsent
+
+
 class Transport(Protocol):
     """Sends one outbox payload through a chat platform."""
 
@@ -51,6 +54,8 @@ class OutboxSender:
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
         self.sent = 0
+        self._outcomes: list[tuple[list[Outcome], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Ask for a drain now (new messages were committed)."""
@@ -59,13 +64,13 @@ class OutboxSender:
     async def run(self, stop: asyncio.Event) -> None:
         """Drain until told to stop."""
         while not stop.is_set():
+            self._wake.clear()  # before the drain: a wake during it must not be lost
             try:
                 handled = await self.drain_once()
             except Exception:
                 log.exception("outbox drain failed")
                 handled = 0
             if handled == 0:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
                 except TimeoutError:
@@ -97,17 +102,38 @@ class OutboxSender:
             finally:
                 self.limiter.done()
             held_back = rows[index + 1:] if delivery.status == "retry" else []
-            async with self.sessions() as session, session.begin():
-                # Later messages of this chat wait for a message that must be retried.
-                await self._record(session, [(row, delivery)] + [(r, None) for r in held_back])
+            # Later messages of this chat wait for a message that must be retried.
+            await self._write([(row, delivery)] + [(r, None) for r in held_back])
             if held_back or delivery.status == "retry":
                 if delivery.retry_after:
                     self.limiter.pause(chat_id, delivery.retry_after)
                 return
 
-    async def _record(
-        self, session: AsyncSession, outcomes: list[tuple[OutboxMessage, Delivery | None]]
-    ) -> None:
+    async def _write(self, outcomes: list[Outcome]) -> None:
+        """Record outcomes and wait until they are committed. Whatever other chats delivered
+        meanwhile goes into the same transaction (one commit per message was the drain's main
+        cost); each chat still waits for its record before its next send."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((outcomes, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches())
+        await done
+
+    async def _write_batches(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                async with self.sessions() as session, session.begin():
+                    for outcomes, _ in batch:
+                        await self._record(session, outcomes)
+            except Exception as exc:  # each waiting chat sees the failure, as it would alone
+                for _, done in batch:
+                    done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    done.set_result(None)
+
+    async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
         now = wall_clock()
         held_back = [row.id for row, d in outcomes if d is None and row.id is not None]
         await outbox.release(session, row_ids=held_back)

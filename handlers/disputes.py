@@ -129,13 +129,10 @@ async def _find_community(ctx: Context, draft: dict[str, Any]) -> bool:
         if len(found) == 1:
             draft["community_id"] = found[0].community_id
             return True
-    if ctx.me.community_id is not None:
-        draft["community_id"] = ctx.me.community_id
+    if (obvious := await directory.obvious_community(ctx.session, ctx.me)) is not None:
+        draft["community_id"] = obvious
         return True
     communities = await directory.all_communities(ctx.session)
-    if len(communities) == 1:
-        draft["community_id"] = communities[0].id
-        return True
     await ctx.wait(STEP_COMMUNITY, draft)
     rows = tuple((Button(c.name, data=Payload(Act.DISPUTE_COMMUNITY, 0, c.id or 0).pack()),)
                  for c in communities[:20])

@@ -92,13 +92,10 @@ async def _locate_community(ctx: Context, draft: dict[str, Any]) -> bool:
         if len(matches) == 1:
             draft["community_id"] = matches[0].community_id
             return True
-    if ctx.me.community_id is not None:
-        draft["community_id"] = ctx.me.community_id
+    if (obvious := await directory.obvious_community(ctx.session, ctx.me)) is not None:
+        draft["community_id"] = obvious
         return True
     communities = await directory.all_communities(ctx.session)
-    if len(communities) == 1:
-        draft["community_id"] = communities[0].id
-        return True
     if draft["kind"] == CaseKind.EMERGENCY:
         draft["community_id"] = None  # never delay an emergency: the admins take it
         draft["public_area"] = True

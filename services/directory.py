@@ -148,3 +148,12 @@ async def building_in(
     if building is None or (community_id is not None and building.community_id != community_id):
         return None
     return building
+
+
+async def obvious_community(session: AsyncSession, person: Person) -> int | None:
+    """The community a request must be about when nothing in it says: where the person lives,
+    or the only community there is; None when the bot has to ask."""
+    if person.community_id is not None:
+        return person.community_id
+    communities = await all_communities(session)
+    return communities[0].id if len(communities) == 1 else None

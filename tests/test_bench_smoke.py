@@ -1,0 +1,21 @@
+"""The benchmark's quickest run, so its code cannot rot: the real bot and the echo bot each take
+two full cases through the emulator (SQLite). No timing is asserted."""
+
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+
+
+def test_the_bench_drives_both_bots_through_whole_cases_and_prints_the_ratio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--quick", "--chats", "2", "--cases", "2", "--only", "throughput",
+                 "--latency-ms", "0", "--workdir", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "[ours, +0 ms per call] 2/2 cases, 16 updates" in printed
+    assert "[echo, +0 ms per call] 2/2 cases, 16 updates" in printed
+    assert "throughput ours/echo at +0 ms" in printed
+    assert "PROBLEM" not in printed

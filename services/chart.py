@@ -3,15 +3,9 @@
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
+from types import ModuleType
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to memory
-
-from matplotlib import font_manager  # noqa: E402 - after choosing the backend
-from matplotlib.figure import Figure  # noqa: E402
-
-from services.digest import DayPoint  # noqa: E402
+from services.digest import DayPoint
 
 _CJK_HINTS = ("CJK", "WenQuanYi", "Hei", "Song", "Noto Sans SC", "Source Han", "PingFang")
 
@@ -29,9 +23,22 @@ class ChartLabels:
 
 
 @cache
+def _matplotlib() -> ModuleType:
+    """Import matplotlib on first use: it is tens of megabytes the bot needs only once a day,
+    for the digest, so the resident-facing process stays small."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to memory
+    import matplotlib.figure
+    import matplotlib.font_manager
+
+    return matplotlib
+
+
+@cache
 def cjk_font() -> str | None:
     """A font that can draw Chinese, if the system has one."""
-    for font in font_manager.fontManager.ttflist:
+    for font in _matplotlib().font_manager.fontManager.ttflist:
         if any(hint in font.name for hint in _CJK_HINTS):
             return str(font.name)
     return None
@@ -39,7 +46,8 @@ def cjk_font() -> str | None:
 
 def render(points: list[DayPoint], labels: ChartLabels) -> bytes:
     """Draw the chart and return the PNG bytes."""
-    figure = Figure(figsize=(8, 5.5), dpi=100)
+    matplotlib = _matplotlib()
+    figure = matplotlib.figure.Figure(figsize=(8, 5.5), dpi=100)
     font = cjk_font()
     if font:
         matplotlib.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]

@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl itself is imported when a ledger is written, not at start-up
+    from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -137,6 +136,9 @@ def _values(
 
 def workbook_bytes(ledger: Ledger, label: Label) -> bytes:
     """Write the ledger as an .xlsx workbook: the summary first, then one sheet per kind."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+
     book = Workbook()
     summary = book.active
     assert summary is not None
@@ -158,7 +160,9 @@ def workbook_bytes(ledger: Ledger, label: Label) -> bytes:
     return out.getvalue()
 
 
-def _summary_sheet(sheet: Worksheet, ledger: Ledger, label: Label) -> None:
+def _summary_sheet(sheet: "Worksheet", ledger: Ledger, label: Label) -> None:
+    from openpyxl.styles import Font
+
     sheet.title = label("ledger.sheet_summary")[:31]
     sheet.append([label("ledger.summary_title", community=ledger.community.name,
                         month=ledger.month.strftime("%Y-%m"))])
@@ -186,8 +190,11 @@ def _rate_cells(name: str, rates: metrics.Rates) -> list[object]:
             rates.response_rate, rates.resolution_rate, rates.satisfaction_rate]
 
 
-def _layout(sheet: Worksheet, widths: Sequence[int], *, header_row: int = 1) -> None:
+def _layout(sheet: "Worksheet", widths: Sequence[int], *, header_row: int = 1) -> None:
     """Widths, a bold repeated header, and A4 landscape fitted to one page wide."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for cell in sheet[header_row]:

@@ -104,7 +104,11 @@ async def register(ctx: Context, args: str) -> None:
     where = ctx.texts("home.where", building=building.number, unit=unit or "-",
                       room=room or "-") if building else ctx.texts("address.none")
     ctx.reply(ctx.texts("register.done", name=person.name, id=person.id, where=where,
-                        care="、".join(ctx.texts(f"care.{c}") for c in care) or "-"))
+                        care=_care_names(ctx, care)))
+
+
+def _care_names(ctx: Context, flags: list[str]) -> str:
+    return "、".join(ctx.texts(f"care.{flag}") for flag in flags) or "-"
 
 
 async def care(ctx: Context, args: str) -> None:
@@ -117,7 +121,7 @@ async def care(ctx: Context, args: str) -> None:
     person = await staff.set_care(ctx.session, actor=ctx.me, resident_id=int(words[0]),
                                   care=flags)
     ctx.reply(ctx.texts("care.saved", name=person.name,
-                        care="、".join(ctx.texts(f"care.{c}") for c in flags) or "-"))
+                        care=_care_names(ctx, flags)))
 
 
 async def address(ctx: Context, args: str) -> None:

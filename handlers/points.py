@@ -98,7 +98,7 @@ async def on_item(ctx: Context, args: str) -> None:
 
 async def on_redemptions(ctx: Context, _args: str) -> None:
     """List the redemptions waiting for hand-over in the manager's community."""
-    community_id = await points.managed_community(ctx.session, ctx.me.id or 0)
+    community_id = await directory.managed_community(ctx.session, ctx.me.id or 0)
     if community_id is None:
         raise DomainError("points.not_manager")
     waiting = await points.pending(ctx.session, community_id)

@@ -131,7 +131,7 @@ async def on_care(ctx: Context, args: str) -> None:
     address, *names = words or [""]
     flags = [_care_kind(ctx, name) for name in names]
     parts = address.split("-")
-    community_id = await _managed_community(ctx)
+    community_id = await directory.managed_community(ctx.session, ctx.me.id or 0)
     if len(parts) != 3 or community_id is None:
         ctx.reply(ctx.texts("visit.care_usage"))
         return
@@ -149,7 +149,7 @@ def _care_kind(ctx: Context, word: str) -> str:
 
 async def on_visitday(ctx: Context, args: str) -> None:
     """Choose the community's visit day: /visitday wed."""
-    community_id = await _managed_community(ctx)
+    community_id = await directory.managed_community(ctx.session, ctx.me.id or 0)
     day = args.strip().lower()[:3]
     if community_id is None or day not in WEEKDAYS:
         ctx.reply(ctx.texts("visit.day_usage"))
@@ -157,12 +157,6 @@ async def on_visitday(ctx: Context, args: str) -> None:
     await visits.set_visit_weekday(ctx.session, actor=ctx.me, community_id=community_id,
                                    weekday=WEEKDAYS.index(day))
     ctx.reply(ctx.texts("visit.day_saved", day=ctx.texts(f"visit.weekday_{day}")))
-
-
-async def _managed_community(ctx: Context) -> int | None:
-    roles = await directory.roles_of(ctx.session, ctx.me.id or 0)
-    return next((r.community_id for r in roles if r.role == Role.MANAGER and r.community_id),
-                None)
 
 
 async def _help(ctx: Context, roles: set[str]) -> list[str]:

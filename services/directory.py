@@ -157,3 +157,12 @@ async def obvious_community(session: AsyncSession, person: Person) -> int | None
         return person.community_id
     communities = await all_communities(session)
     return communities[0].id if len(communities) == 1 else None
+
+
+async def managed_community(session: AsyncSession, person_id: int) -> int | None:
+    """Return the community this person manages, if any."""
+    result = await session.execute(
+        select(col(StaffRole.community_id)).where(
+            col(StaffRole.person_id) == person_id, col(StaffRole.role) == Role.MANAGER,
+            col(StaffRole.community_id).is_not(None)).order_by(col(StaffRole.id)).limit(1))
+    return result.scalar_one_or_none()

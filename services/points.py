@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Person, PointsEntry, Redemption, Role, ShopItem, StaffRole
+from models import Person, PointsEntry, Redemption, Role, ShopItem
 from services import directory
 from services.clock import Clock
 from services.errors import DomainError
@@ -79,17 +79,8 @@ async def month_rank(
     return [(name, int(points)) for name, points in result.all()]
 
 
-async def managed_community(session: AsyncSession, person_id: int) -> int | None:
-    """Return the community this person manages, if any."""
-    result = await session.execute(
-        select(col(StaffRole.community_id)).where(
-            col(StaffRole.person_id) == person_id, col(StaffRole.role) == Role.MANAGER,
-            col(StaffRole.community_id).is_not(None)).order_by(col(StaffRole.id)).limit(1))
-    return result.scalar_one_or_none()
-
-
 async def _require_manager(session: AsyncSession, actor: Person) -> int:
-    community_id = await managed_community(session, actor.id or 0)
+    community_id = await directory.managed_community(session, actor.id or 0)
     if community_id is None:
         raise DomainError("points.not_manager")
     return community_id

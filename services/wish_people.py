@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Grid, Person, Role, StaffRole, VolunteerGroup
-from services import directory, points, residents
+from services import directory, residents
 from services.errors import DomainError
 from services.intake import parse_address
 
@@ -43,7 +43,7 @@ async def bind_volunteer_group(
 ) -> int:
     """Let a community manager make this group chat the volunteers' group; returns the
     community id."""
-    community_id = await points.managed_community(session, actor.id or 0)
+    community_id = await directory.managed_community(session, actor.id or 0)
     if community_id is None:
         raise DomainError("points.not_manager")
     row = await session.get(VolunteerGroup, chat_id)

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from bot.db import Sessions
 from models import PointsEntry, Redemption, ShopItem
-from services import points
+from services import directory, points
 from services.clock import FrozenClock
 from services.errors import DomainError
 from tests.conftest import TEST_DATABASE_URL
@@ -164,7 +164,7 @@ async def test_the_monthly_rank_counts_wish_points_of_this_month_in_this_communi
         li = await person(s, LI, "李志愿者")
         sun = await s.get(type(li), sun_id)
         assert sun is not None
-        community_id = await points.managed_community(s, (await person(s, CHEN)).id or 0)
+        community_id = await directory.managed_community(s, (await person(s, CHEN)).id or 0)
         await points.add_entry(s, at=clock.now(), person_id=li.id or 0,
                                community_id=community_id, delta=30, reason=points.REASON_WISH)
         await points.add_entry(s, at=clock.now() - timedelta(days=40), person_id=sun_id,

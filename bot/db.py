@@ -5,25 +5,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
+from bot import sqlite_inline
 from bot.config import Settings
 
 Sessions = async_sessionmaker[AsyncSession]
+KEEP_LOADED = "gridbot.keep_loaded"
 log = logging.getLogger("gridbot.db")
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """Create an engine; SQLite gets WAL, a lock timeout and enforced foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Statements run on the loop's thread (see bot/sqlite_inline.py), not on aiosqlite's.
+        engine = create_async_engine(make_url(url).set(drivername=sqlite_inline.DRIVER),
+                                     connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -35,6 +41,21 @@ def make_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded(session: Session, instance: object) -> None:
+    """Hold on to what an update's session loads. The identity map only holds weak references,
+    so a row read by one helper (e.g. "is this case a wish?") and dropped was read again by the
+    next helper; with a strong reference the second `session.get` is answered from memory."""
+    kept = session.info.get(KEEP_LOADED)
+    if kept is not None:
+        kept.append(instance)
+
+
+def keep_loaded(session: AsyncSession) -> None:
+    """Keep every row this session loads until it closes (for short, per-update sessions)."""
+    session.info[KEEP_LOADED] = []
 
 
 def make_sessions(engine: AsyncEngine) -> Sessions:

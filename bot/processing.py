@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import keep_loaded
 from handlers.context import Context
 from handlers.router import handle
 from handlers.texts import Texts
@@ -43,6 +44,7 @@ class Processor:
 
     async def _process(self, incoming: Incoming) -> Effects | None:
         async with self.sessions() as session, session.begin():
+            keep_loaded(session)
             now = self.clock.now()
             if not await claim_update(session, update_id=incoming.update_id, at=now):
                 log.info("duplicate update skipped", extra={"update_id": incoming.update_id})

@@ -5,6 +5,9 @@ import base64
 import logging
 from typing import Any
 
+# isort: off
+from bot import aiogram_lazy  # noqa: F401  (first: aiogram's types then build on first use)
+# isort: on
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer

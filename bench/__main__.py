@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["hotpaths", "throughput", "latency", "flood", "memory"],
                    help="run only these parts (repeatable; default: all)")
     p.add_argument("--profile", metavar="FILE",
-                   help="profile our bot in the first throughput run with pyinstrument")
+                   help="profile our bot in the first throughput run (or the latency run when "
+                        "throughput is not measured): FILE.pstats with cProfile, else pyinstrument")
     p.add_argument("--quick", action="store_true",
                    help="a short run (20 chats, few cases, 10,000 seeded cases) in ~2 minutes")
     p.add_argument("--workdir", help="where databases and bot logs go (a temporary folder)")
@@ -81,7 +82,8 @@ async def run(args: argparse.Namespace) -> Report:
                                                 workdir=workdir, database_url=args.postgres))
     if "latency" in parts:
         cases = max(1, int(args.rate * args.duration / 8))
-        spec = RunSpec("gridbot", cases, rate=args.rate)
+        profile = Path(args.profile) if args.profile and "throughput" not in parts else None
+        spec = RunSpec("gridbot", cases, rate=args.rate, profile=profile)
         report.add_paced(await measure(spec, community, texts(cases), workdir=workdir,
                                        database_url=args.postgres))
     if "flood" in parts:

@@ -189,11 +189,19 @@ class AiogramChannel:
         assert self._core is not None
         effects = await self._core(incoming_from_callback(query, event_update.update_id))
         answer = effects.answer if effects else None
+        params: dict[str, Any] = {"callback_query_id": query.id}
+        if answer and answer.text:
+            params["text"] = answer.text[:200]
+        if answer and answer.alert:
+            params["show_alert"] = True
+        # Plain JSON, like sending: one answer per button press is a hot path.
         try:
-            await query.answer(text=(answer.text[:200] if answer else None) or None,
-                               show_alert=bool(answer and answer.alert))
-        except TelegramBadRequest as exc:  # too old: the press was redelivered after a restart
-            log.info("callback answer refused: %s", exc.message)
+            status, body = await self.transport.api.call("answerCallbackQuery", params)
+        except NETWORK_ERRORS as exc:  # the press is handled; only the spinner stays longer
+            log.warning("callback answer not delivered: %s", type(exc).__name__)
+            return
+        if not body.get("ok"):  # e.g. too old: the press was redelivered after a restart
+            log.info("callback answer refused: %s %s", status, body.get("description", ""))
 
     async def feed(self, update: Update) -> None:
         """Process one update through the dispatcher."""

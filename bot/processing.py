@@ -61,7 +61,7 @@ class Processor:
             except DomainError as refusal:
                 # The savepoint undid the attempt; the polite refusal is in ctx.effects.
                 log.info("refused", extra={"update_id": incoming.update_id, "key": refusal.key})
-            self._queue(session, ctx.effects, now)
+            await self._queue(session, ctx.effects, now)
         cases = sorted({m.case_id for m in ctx.effects.messages if m.case_id is not None})
         case_id = cases[0] if len(cases) == 1 else (cases or None)
         log.info("update processed", extra={"update_id": incoming.update_id, "case_id": case_id})
@@ -78,11 +78,11 @@ class Processor:
             now = self.clock.now()
             if not await claim_update(session, update_id=incoming.update_id, at=now):
                 return None
-            self._queue(session, effects, now)
+            await self._queue(session, effects, now)
         return effects
 
     @staticmethod
-    def _queue(session: AsyncSession, effects: Effects, now: datetime) -> None:
-        for message in effects.messages:
-            outbox.enqueue(session, chat_id=message.chat_id, payload=message.to_payload(),
-                           at=now, case_id=message.case_id)
+    async def _queue(session: AsyncSession, effects: Effects, now: datetime) -> None:
+        await outbox.enqueue_all(session, [
+            {"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id}
+            for m in effects.messages])

@@ -124,8 +124,7 @@ class OutboxSender:
             batch, self._outcomes = self._outcomes, []
             try:
                 async with self.sessions() as session, session.begin():
-                    for outcomes, _ in batch:
-                        await self._record(session, outcomes)
+                    await self._record(session, [o for outcomes, _ in batch for o in outcomes])
             except Exception as exc:  # each waiting chat sees the failure, as it would alone
                 for _, done in batch:
                     done.set_exception(exc)
@@ -137,14 +136,14 @@ class OutboxSender:
         now = wall_clock()
         held_back = [row.id for row, d in outcomes if d is None and row.id is not None]
         await outbox.release(session, row_ids=held_back)
+        sent = [(row.id, d.message_id) for row, d in outcomes
+                if d is not None and d.status == "sent" and row.id is not None]
+        self.sent += len(sent)
+        await outbox.mark_all_sent(session, sent, at=now)
         for row, delivery in outcomes:
-            if delivery is None or row.id is None:
+            if delivery is None or row.id is None or delivery.status == "sent":
                 continue
-            if delivery.status == "sent":
-                self.sent += 1
-                await outbox.mark_sent(session, row_id=row.id, at=now,
-                                       message_id=delivery.message_id)
-            elif delivery.status == "retry":
+            if delivery.status == "retry":
                 log.warning("send will be retried", extra={"outbox_id": row.id,
                                                           "error": delivery.error})
                 await outbox.mark_retry(session, row_id=row.id, at=now,

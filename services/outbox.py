@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -14,6 +14,7 @@ from models import OutboxMessage
 
 MAX_ATTEMPTS = 8
 Row = OutboxMessage
+_TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]  # Core statements
 
 
 def enqueue(
@@ -25,6 +26,15 @@ def enqueue(
                         available_at=available_at)
     session.add(row)
     return row
+
+
+async def enqueue_all(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue several messages (keys: chat_id, payload, at, case_id) with one INSERT statement.
+    For the per-update replies: no ORM objects to track, ids in the given order."""
+    if rows:
+        await session.execute(insert(_TABLE), [
+            {"chat_id": r["chat_id"], "payload": r["payload"], "case_id": r.get("case_id"),
+             "created_at": r["at"], "attempts": 0} for r in rows])
 
 
 def _pending() -> tuple[Any, ...]:
@@ -75,14 +85,31 @@ async def lease_batch(
     return sorted(leased, key=lambda r: r.id or 0)
 
 
+_MARK_SENT = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+    .values(sent_at=bindparam("at"), sent_message_id=bindparam("message_id"),
+            attempts=_TABLE.c.attempts + 1, lease_until=None)
+)
+
+
 async def mark_sent(
     session: AsyncSession, *, row_id: int, at: datetime, message_id: int | None
 ) -> None:
-    """Record a delivered message."""
+    """Record a delivered message (rows of it loaded in this session are updated too)."""
     await session.execute(
         update(Row).where(col(Row.id) == row_id)
         .values(sent_at=at, sent_message_id=message_id, attempts=Row.attempts + 1, lease_until=None)
     )
+
+
+async def mark_all_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None]], *, at: datetime
+) -> None:
+    """Record delivered messages, (row id, Telegram message id) each, in one statement. Rows of
+    them loaded in this session are not updated (the sender's recording session holds none)."""
+    if sent:
+        await session.execute(_MARK_SENT, [{"row_id": row_id, "message_id": message_id, "at": at}
+                                           for row_id, message_id in sent])
 
 
 async def mark_retry(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import Insert, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,13 +10,26 @@ from sqlmodel import col
 
 from models import ProcessedUpdate
 
+_CLAIMS: dict[str, Insert] = {}
+
+
+def _claim(dialect: str) -> Insert:
+    """The claiming INSERT … ON CONFLICT DO NOTHING, built once per database kind (it runs for
+    every update)."""
+    statement = _CLAIMS.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _CLAIMS[dialect] = (
+            insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]  # Core: a rowcount
+            .values(update_id=bindparam("update_id"), processed_at=bindparam("at"))
+            .on_conflict_do_nothing(index_elements=["update_id"]))
+    return statement
+
 
 async def claim_update(session: AsyncSession, *, update_id: int, at: datetime) -> bool:
     """Record the update as processed; False when it already was (a redelivery)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=at)
-    result = await session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+    statement = _claim(session.get_bind().dialect.name)
+    result = await session.execute(statement, {"update_id": update_id, "at": at})
     # execute() is typed as returning Result; an INSERT really returns a CursorResult.
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

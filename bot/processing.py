@@ -13,6 +13,7 @@ from handlers.context import Context
 from handlers.router import handle
 from handlers.texts import Texts
 from handlers.types import CallbackAnswer, Effects, Incoming, Outgoing
+from models import Person
 from services import outbox
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
@@ -43,29 +44,48 @@ class Processor:
             return await self._apologise(incoming)
 
     async def _process(self, incoming: Incoming) -> Effects | None:
-        async with self.sessions() as session, session.begin():
-            keep_loaded(session)
-            now = self.clock.now()
-            if not await claim_update(session, update_id=incoming.update_id, at=now):
-                log.info("duplicate update skipped", extra={"update_id": incoming.update_id})
+        ctx: Context | None = None
+        try:
+            async with self.sessions() as session, session.begin():
+                keep_loaded(session)
+                now = self.clock.now()
+                if not await claim_update(session, update_id=incoming.update_id, at=now):
+                    log.info("duplicate update skipped", extra={"update_id": incoming.update_id})
+                    return None
+                me = await self._person(session, incoming, now)
+                ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
+                              bot_username=self.bot_username, incoming=incoming, me=me,
+                              deadlines=self.deadlines)
+                await handle(ctx)
+                await self._queue(session, ctx.effects, now)
+        except DomainError as refusal:
+            # The whole attempt was rolled back (cheaper than a savepoint on every update, and
+            # refusals are rare); record the update and send the polite refusal in ctx.effects.
+            log.info("refused", extra={"update_id": incoming.update_id, "key": refusal.key})
+            assert ctx is not None  # only handle() refuses
+            if not await self._record(incoming, ctx.effects, person=True):
                 return None
-            me = await ensure_person(session, telegram_id=incoming.sender.id,
-                                     name=incoming.sender.name,
-                                     private_chat_at=now if incoming.is_private else None)
-            ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
-                          bot_username=self.bot_username, incoming=incoming, me=me,
-                          deadlines=self.deadlines)
-            try:
-                async with session.begin_nested():
-                    await handle(ctx)
-            except DomainError as refusal:
-                # The savepoint undid the attempt; the polite refusal is in ctx.effects.
-                log.info("refused", extra={"update_id": incoming.update_id, "key": refusal.key})
-            await self._queue(session, ctx.effects, now)
         cases = sorted({m.case_id for m in ctx.effects.messages if m.case_id is not None})
         case_id = cases[0] if len(cases) == 1 else (cases or None)
         log.info("update processed", extra={"update_id": incoming.update_id, "case_id": case_id})
         return ctx.effects
+
+    async def _person(self, session: AsyncSession, incoming: Incoming, now: datetime) -> Person:
+        return await ensure_person(session, telegram_id=incoming.sender.id,
+                                   name=incoming.sender.name,
+                                   private_chat_at=now if incoming.is_private else None)
+
+    async def _record(self, incoming: Incoming, effects: Effects, *, person: bool) -> bool:
+        """Claim the update and queue its replies, without running it again; False when it was
+        already processed."""
+        async with self.sessions() as session, session.begin():
+            now = self.clock.now()
+            if not await claim_update(session, update_id=incoming.update_id, at=now):
+                return False
+            if person:  # first contact still registers the resident, as a processed update does
+                await self._person(session, incoming, now)
+            await self._queue(session, effects, now)
+        return True
 
     async def _apologise(self, incoming: Incoming) -> Effects | None:
         """Record a failing update as processed and say sorry, so it cannot loop forever."""
@@ -74,12 +94,7 @@ class Processor:
             effects.answer = CallbackAnswer(self.texts("error.generic"), alert=True)
         elif incoming.is_private:
             effects.messages.append(Outgoing(incoming.chat_id, self.texts("error.generic")))
-        async with self.sessions() as session, session.begin():
-            now = self.clock.now()
-            if not await claim_update(session, update_id=incoming.update_id, at=now):
-                return None
-            await self._queue(session, effects, now)
-        return effects
+        return effects if await self._record(incoming, effects, person=False) else None
 
     @staticmethod
     async def _queue(session: AsyncSession, effects: Effects, now: datetime) -> None:

@@ -23,11 +23,12 @@ async def ensure_person(
     """Return the person with this Telegram id, creating a resident on first contact."""
     person = await person_by_telegram(session, telegram_id)
     if person is None:
-        person = Person(telegram_id=telegram_id, name=name[:100] or str(telegram_id))
+        person = Person(telegram_id=telegram_id, name=name[:100] or str(telegram_id),
+                        private_chat_at=private_chat_at)
         session.add(person)
-    if private_chat_at is not None and person.private_chat_at is None:
-        person.private_chat_at = private_chat_at
-    await session.flush()
+        await session.flush()  # the new resident's id
+    elif private_chat_at is not None and person.private_chat_at is None:
+        person.private_chat_at = private_chat_at  # written with the update's other changes
     return person
 
 

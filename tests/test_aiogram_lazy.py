@@ -5,6 +5,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL
+
+# It touches no database, so the PostgreSQL pass of .ci/run would only repeat it.
+pytestmark = pytest.mark.skipif(bool(TEST_DATABASE_URL),
+                                reason="uses no test database; runs in the SQLite pass")
+
 SAMPLES = {
     "Update": {
         "update_id": 7, "message": {

@@ -6,6 +6,11 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import main
+from tests.conftest import TEST_DATABASE_URL
+
+# Neither bot here uses the test database, so the PostgreSQL pass of .ci/run would only repeat it.
+pytestmark = pytest.mark.skipif(bool(TEST_DATABASE_URL),
+                                reason="uses no test database; runs in the SQLite pass")
 
 
 def test_the_bench_drives_both_bots_through_whole_cases_and_prints_the_ratio(

@@ -10,7 +10,7 @@ from services import directory
 from services.clock import Clock
 from services.errors import DomainError
 from services.lifecycle import apply, start_case
-from services.routing import route_case
+from services.routing import Route, route_case
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,27 @@ class Reported:
     also_notify: Sequence[Person]
 
 
-async def report_case(
-    session: AsyncSession, *, clock: Clock, reporter: Person, report: NewReport
-) -> Reported:
-    """Store a resident's report and route it to the responsible person."""
-    route = await route_case(session, kind=report.kind, community_id=report.community_id,
+async def routed_case(
+    session: AsyncSession, report: NewReport, *, kind: CaseKind, reporter: Person
+) -> tuple[Case, Route]:
+    """Route a report and build its (not yet stored) case: place, words, reporter, source."""
+    route = await route_case(session, kind=kind, community_id=report.community_id,
                              building=report.building)
     assert reporter.id is not None  # a stored person (ensure_person flushes)
-    case = Case(kind=report.kind, urgency=report.urgency, text=report.text[:4000],
+    case = Case(kind=kind, urgency=report.urgency, text=report.text[:4000],
                 community_id=route.community_id, grid_id=route.grid_id,
                 building_id=route.building_id,
                 building_label=report.building.number if report.building else report.building_label,
                 unit=report.unit, room=report.room, reporter_id=reporter.id,
                 source_chat_id=report.source_chat_id, source_message_id=report.source_message_id)
+    return case, route
+
+
+async def report_case(
+    session: AsyncSession, *, clock: Clock, reporter: Person, report: NewReport
+) -> Reported:
+    """Store a resident's report and route it to the responsible person."""
+    case, route = await routed_case(session, report, kind=report.kind, reporter=reporter)
     now = clock.now()
     await start_case(session, case, actor_id=reporter.id, at=now)
     if route.assignee is not None:

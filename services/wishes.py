@@ -24,11 +24,10 @@ from models import (
     WishDetails,
 )
 from services import audit, directory, points, wish_people
-from services.cases import NewReport, load_case
+from services.cases import NewReport, load_case, routed_case
 from services.clock import Clock
 from services.errors import DomainError
 from services.lifecycle import apply, start_case
-from services.routing import route_case
 
 DEFAULT_POINTS = 10
 MAX_POINTS = 1000
@@ -63,15 +62,7 @@ async def submit_wish(
     posted_by: Person | None = None,
 ) -> SubmittedWish:
     """Store a wish (from the resident, or posted for them by a worker) for review."""
-    route = await route_case(session, kind=CaseKind.WISH, community_id=report.community_id,
-                             building=report.building)
-    assert reporter.id is not None
-    case = Case(kind=CaseKind.WISH, urgency=report.urgency, text=report.text[:4000],
-                community_id=route.community_id, grid_id=route.grid_id,
-                building_id=route.building_id,
-                building_label=report.building.number if report.building else report.building_label,
-                unit=report.unit, room=report.room, reporter_id=reporter.id,
-                source_chat_id=report.source_chat_id, source_message_id=report.source_message_id)
+    case, route = await routed_case(session, report, kind=CaseKind.WISH, reporter=reporter)
     await start_case(session, case, actor_id=posted_by.id if posted_by else reporter.id,
                      at=clock.now())
     assert case.id is not None

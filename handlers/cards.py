@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Case, CaseStatus, Person, Urgency
-from services import audit
+from services import audit, directory
 
 Rows = tuple[tuple[Button, ...], ...]
 _AWAITING_ACCEPT = (CaseStatus.NEW, CaseStatus.PUBLISHED, CaseStatus.ASSIGNED,
@@ -128,6 +128,13 @@ def star_buttons(ctx: Context, case_id: int) -> Rows:
     stars = tuple((Button(ctx.texts("btn.stars", stars="⭐" * n),
                           data=Payload(Act.STARS, case_id, n).pack()),) for n in range(5, 0, -1))
     return stars
+
+
+async def ask_community(ctx: Context, act: Act, question_key: str) -> None:
+    """Ask which community, one big button per community (the first 20)."""
+    communities = await directory.all_communities(ctx.session)
+    ctx.reply(ctx.texts(question_key), tuple(
+        (Button(c.name, data=Payload(act, 0, c.id or 0).pack()),) for c in communities[:20]))
 
 
 def track_button(ctx: Context, case_id: int) -> Rows:

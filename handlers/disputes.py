@@ -21,7 +21,7 @@ stateDiagram-v2
 from typing import Any
 
 from handlers import mediation, notify
-from handlers.cards import Rows, button
+from handlers.cards import Rows, ask_community, button
 from handlers.context import Context
 from handlers.dispute_cards import dispute_card, record_views, tier_buttons, tier_name
 from handlers.feature import Feature
@@ -132,11 +132,8 @@ async def _find_community(ctx: Context, draft: dict[str, Any]) -> bool:
     if (obvious := await directory.obvious_community(ctx.session, ctx.me)) is not None:
         draft["community_id"] = obvious
         return True
-    communities = await directory.all_communities(ctx.session)
     await ctx.wait(STEP_COMMUNITY, draft)
-    rows = tuple((Button(c.name, data=Payload(Act.DISPUTE_COMMUNITY, 0, c.id or 0).pack()),)
-                 for c in communities[:20])
-    ctx.reply(ctx.texts("dispute.ask_community"), rows)
+    await ask_community(ctx, Act.DISPUTE_COMMUNITY, "dispute.ask_community")
     return False
 
 

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from handlers import disputes, filing
-from handlers.cards import button
+from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
@@ -95,15 +95,12 @@ async def _locate_community(ctx: Context, draft: dict[str, Any]) -> bool:
     if (obvious := await directory.obvious_community(ctx.session, ctx.me)) is not None:
         draft["community_id"] = obvious
         return True
-    communities = await directory.all_communities(ctx.session)
     if draft["kind"] == CaseKind.EMERGENCY:
         draft["community_id"] = None  # never delay an emergency: the admins take it
         draft["public_area"] = True
         return True
     await ctx.wait(STEP_COMMUNITY, draft)
-    rows = tuple((Button(c.name, data=Payload(Act.PICK_COMMUNITY, 0, c.id or 0).pack()),)
-                 for c in communities[:20])
-    ctx.reply(ctx.texts("intake.ask_community"), rows)
+    await ask_community(ctx, Act.PICK_COMMUNITY, "intake.ask_community")
     return False
 
 

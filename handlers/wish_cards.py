@@ -6,7 +6,7 @@ from handlers.cards import Rows, address, button
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Community, Person, WishDetails
+from models import Case, CaseStatus, Person, WishDetails
 from services import case_queries, wishes
 
 POINT_CHOICES = (5, 10, 20, 30, 50)
@@ -14,7 +14,7 @@ POINT_CHOICES = (5, 10, 20, 30, 50)
 
 async def area(ctx: Context, case: Case) -> str:
     """The public place of a wish: community and building, never the flat."""
-    community = await ctx.session.get(Community, case.community_id) if case.community_id else None
+    community = await case_queries.community_of(ctx.session, case)
     return ctx.texts("wish.area", community=community.name if community else "-",
                      building=address(ctx, case, public=True))
 

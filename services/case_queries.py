@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Building, Case, CaseEvent, CaseStatus, Person, Urgency
+from models import Building, Case, CaseEvent, CaseStatus, Community, Person, Urgency
 from services import directory
 from services.lifecycle import OPEN_STATUSES
 
@@ -98,6 +98,11 @@ async def find_case(session: AsyncSession, case_id: int) -> Case | None:
 async def person(session: AsyncSession, person_id: int | None) -> Person | None:
     """Fetch a person (the reporter or assignee of a case), or None."""
     return await session.get(Person, person_id) if person_id is not None else None
+
+
+async def community_of(session: AsyncSession, case: Case) -> Community | None:
+    """Return the case's community, if known."""
+    return await session.get(Community, case.community_id) if case.community_id else None
 
 
 async def building_of(session: AsyncSession, case: Case) -> Building | None:

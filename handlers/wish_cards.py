@@ -124,6 +124,11 @@ async def follow_up(ctx: Context, case: Case) -> None:
     if case.status != CaseStatus.RESOLVED:
         return
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
-    text = ctx.texts("wish.ask_confirm", id=case.id, name=volunteer.name if volunteer else "-",
-                     note=case.resolution_note or "-")
+    text = confirm_question(ctx, case, volunteer.name if volunteer else "-")
     notify.to_person(ctx, ctx.me, text, confirm_buttons(ctx, case.id or 0), case_id=case.id)
+
+
+def confirm_question(ctx: Context, case: Case, volunteer: str) -> str:
+    """Ask the resident whether the fulfilled wish came true, quoting the volunteer's note."""
+    return ctx.texts("wish.ask_confirm", id=case.id, name=volunteer,
+                     note=case.resolution_note or "-")

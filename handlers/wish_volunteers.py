@@ -21,6 +21,7 @@ from handlers.types import Button
 from handlers.wish_cards import (
     claimer_buttons,
     confirm_buttons,
+    confirm_question,
     contact_card,
     tell_resident,
 )
@@ -90,8 +91,7 @@ async def _fulfilled(ctx: Context, case_id: int, note: str) -> None:
     ctx.reply(ctx.texts("wish.done_saved", id=case.id))
     buttons = confirm_buttons(ctx, case.id or 0)
     await tell_resident(ctx, case, details,
-                        (ctx.texts("wish.ask_confirm", id=case.id, name=ctx.me.name, note=note),
-                         buttons),
+                        (confirm_question(ctx, case, ctx.me.name), buttons),
                         (ctx.texts("wish.ask_confirm_group", id=case.id), buttons))
 
 

@@ -5,13 +5,11 @@ from datetime import datetime
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Person, Urgency
+from models import Case, CaseAction, Person, Urgency
 from services import audit, directory
+from services.lifecycle import OPEN_STATUSES, UNTAKEN_STATUSES, holder, next_actions
 
 Rows = tuple[tuple[Button, ...], ...]
-_AWAITING_ACCEPT = (CaseStatus.NEW, CaseStatus.PUBLISHED, CaseStatus.ASSIGNED,
-                    CaseStatus.RETURNED)
-_AWAITING_RESOLVE = (*_AWAITING_ACCEPT, CaseStatus.ACCEPTED, CaseStatus.REOPENED)
 CARD_TEXT_LIMIT = 1500
 
 
@@ -30,9 +28,9 @@ def due_line(ctx: Context, case: Case) -> str | None:
     """Say by when the case must be accepted, or resolved, while that is still ahead of it."""
     due = ctx.deadlines.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                             published_at=case.published_at, accepted_at=case.accepted_at)
-    if case.status in _AWAITING_ACCEPT and case.accepted_at is None and due.accept:
+    if case.status in UNTAKEN_STATUSES and case.accepted_at is None and due.accept:
         return ctx.texts("due.accept", due=when(ctx, due.accept))
-    if case.status in _AWAITING_RESOLVE and due.resolve:
+    if case.status in OPEN_STATUSES and due.resolve:
         return ctx.texts("due.resolve", due=when(ctx, due.resolve))
     return None
 
@@ -87,19 +85,22 @@ def case_card(
     return "\n".join(line for line in lines if line)
 
 
+_WORKER_ROWS: tuple[tuple[tuple[CaseAction, str, Act], ...], ...] = (
+    ((CaseAction.ACCEPT, "btn.accept", Act.ACCEPT),
+     (CaseAction.RESOLVE, "btn.resolve", Act.RESOLVE)),
+    ((CaseAction.TRANSFER, "btn.transfer", Act.TRANSFER),
+     (CaseAction.RETURN, "btn.return", Act.RETURN)),
+)
+
+
 def worker_buttons(ctx: Context, case: Case) -> Rows:
-    """Offer the assignee the actions the case's status allows."""
-    cid = case.id or 0
-    accept = button(ctx, "btn.accept", Act.ACCEPT, cid)
-    resolve = button(ctx, "btn.resolve", Act.RESOLVE, cid)
-    transfer = button(ctx, "btn.transfer", Act.TRANSFER, cid)
-    give_back = button(ctx, "btn.return", Act.RETURN, cid)
-    rows: dict[str, Rows] = {
-        CaseStatus.ASSIGNED: ((accept,), (transfer, give_back)),
-        CaseStatus.ACCEPTED: ((resolve,), (transfer, give_back)),
-        CaseStatus.REOPENED: ((accept, resolve), (transfer, give_back)),
-    }
-    return rows.get(case.status, ())
+    """Offer the case's holder the closed loop's actions the lifecycle allows them now."""
+    actions = next_actions(case, holder(case.kind))
+    if CaseAction.ACCEPT not in actions and CaseAction.RESOLVE not in actions:
+        return ()  # nothing to do on it now: no transfer or return either
+    rows = (tuple(button(ctx, key, act, case.id or 0) for action, key, act in row
+                  if action in actions) for row in _WORKER_ROWS)
+    return tuple(row for row in rows if row)
 
 
 def assign_buttons(ctx: Context, case: Case, workers: list[tuple[Person, int]]) -> Rows:

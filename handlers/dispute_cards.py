@@ -7,9 +7,10 @@ from handlers.cards import Rows, button, case_card, confirm_buttons, local
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, DisputeDetails, Person
+from models import Case, CaseAction, DisputeDetails, Person
 from services import audit, case_queries, directory
 from services import disputes as disputes_service
+from services.lifecycle import Actor, may, next_actions
 from services.tiers import ORDER
 
 WHAT = "dispute_details"  # what the audit trail calls a view of a dispute
@@ -68,18 +69,18 @@ def dispute_card(
 def mediator_buttons(ctx: Context, case: Case) -> Rows:
     """What the mediator can do now."""
     cid = case.id or 0
-    if case.status == CaseStatus.ASSIGNED:
-        return ((button(ctx, "dispute.btn_accept", Act.MEDIATE_ACCEPT, cid),),)
-    if case.status in (CaseStatus.ACCEPTED, CaseStatus.REOPENED):
+    actions = next_actions(case, Actor.MEDIATOR)
+    if CaseAction.SCHEDULE in actions:  # taken: meet, then record how it ended
         return ((button(ctx, "dispute.btn_schedule", Act.MEDIATE_SCHEDULE, cid),),
                 (button(ctx, "dispute.btn_outcome", Act.MEDIATE_OUTCOME, cid),))
+    if CaseAction.ACCEPT in actions:
+        return ((button(ctx, "dispute.btn_accept", Act.MEDIATE_ACCEPT, cid),),)
     return ()
 
 
 def tier_buttons(ctx: Context, case: Case, details: DisputeDetails) -> Rows:
     """Let a manager move the dispute to another tier."""
-    if case.status not in (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACCEPTED,
-                           CaseStatus.REOPENED, CaseStatus.RETURNED):
+    if not may(case, CaseAction.ASSIGN, Actor.MANAGER):
         return ()
     return tuple((Button(ctx.texts("dispute.btn_tier", tier=tier_name(ctx, tier)),
                          data=Payload(Act.MEDIATE_TIER, case.id or 0, index).pack()),)
@@ -110,7 +111,8 @@ async def show_dispute(
     if case.assignee_id == ctx.me.id:
         buttons = mediator_buttons(ctx, case)
     elif case.reporter_id == ctx.me.id:
-        buttons = confirm_buttons(ctx, case.id or 0) if case.status == CaseStatus.RESOLVED else ()
+        buttons = (confirm_buttons(ctx, case.id or 0)
+                   if may(case, CaseAction.CONFIRM, Actor.REPORTER) else ())
     elif await directory.is_manager_of(ctx.session, ctx.me.id or 0, case.community_id):
         buttons = tier_buttons(ctx, case, details)
     else:

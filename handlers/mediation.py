@@ -15,11 +15,9 @@ from handlers.dispute_cards import (
 )
 from handlers.feature import ButtonHandler
 from handlers.payloads import Act, Payload
-from models import Case, CaseAction, CaseKind, Person
+from models import Case, CaseAction, Person
 from services import case_queries, cases, disputes
 from services import mediation as service
-from services.errors import DomainError
-from services.lifecycle import allowed
 from services.tiers import ORDER
 
 STEP_SCHEDULE, STEP_AGREEMENT = "dispute.session", "dispute.agreement"
@@ -33,12 +31,7 @@ def buttons_for(ctx: Context, case: Case) -> Rows:
 
 
 async def _mine(ctx: Context, case_id: int, action: CaseAction) -> Case:
-    case = await cases.load_case(ctx.session, case_id)
-    if case.kind != CaseKind.DISPUTE or case.assignee_id != ctx.me.id:
-        raise DomainError("case.not_yours", case_id=case_id)
-    if not allowed(case.status, action):
-        raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
-    return case
+    return await service.mediators_case(ctx.session, case_id=case_id, action=action, actor=ctx.me)
 
 
 async def _card(ctx: Context, case: Case, header: str, footer: str | None = None) -> str:

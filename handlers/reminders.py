@@ -20,11 +20,12 @@ from handlers.context import Context
 from handlers.payloads import Act
 from handlers.texts import Texts
 from handlers.types import Incoming, Sender
+from handlers.wish_cards import claimer_buttons
 from models import Case, CaseAction, CaseKind, Person, Role
 from services import case_queries, cases, directory
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
-from services.lifecycle import allowed
+from services.lifecycle import Actor, may
 from services.reminders import DueReminder
 
 SYSTEM = Sender(id=0, name="scheduler")
@@ -93,8 +94,9 @@ async def _to_assignee(ctx: Context, due: DueReminder, params: dict[str, object]
     key = f"remind.{step.name}"
     assignee = await case_queries.person(ctx.session, case.assignee_id)
     if assignee is not None:
-        notify.to_person(ctx, assignee, ctx.texts(key, **params),
-                         worker_buttons(ctx, case) or _open(ctx, case), case_id=case.id)
+        own = claimer_buttons(ctx, case.id or 0) if _wish(case) else worker_buttons(ctx, case)
+        notify.to_person(ctx, assignee, ctx.texts(key, **params), own or _open(ctx, case),
+                         case_id=case.id)
         return
     # Nobody holds the case yet: whoever hands it out hears instead (for a wish, the grid's
     # workers too, who can find a volunteer).
@@ -115,7 +117,7 @@ async def _managers(ctx: Context, case: Case) -> list[Person]:
 
 
 async def _reassign(ctx: Context, case: Case) -> Rows:
-    if _wish(case) or not allowed(case.status, CaseAction.ASSIGN):
+    if not may(case, CaseAction.ASSIGN, Actor.MANAGER):  # a wish is never assigned
         return ()
     workers = await cases.assignable_workers(ctx.session, case)
     return assign_buttons(ctx, case, [(p, n) for p, n in workers if p.id != case.assignee_id][:4])

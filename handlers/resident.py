@@ -17,8 +17,6 @@ from handlers.dispute_cards import mediator_buttons
 from handlers.payloads import Act, Payload
 from models import CaseAction, CaseKind
 from services import case_queries, cases
-from services.errors import DomainError
-from services.lifecycle import allowed
 
 STEP_REOPEN, STEP_COMMENT = "resident.reopen_words", "resident.comment"
 
@@ -33,11 +31,8 @@ async def on_solved(ctx: Context, payload: Payload) -> None:
 
 async def on_not_solved(ctx: Context, payload: Payload) -> None:
     """Ask what is still wrong before reopening."""
-    case = await cases.load_case(ctx.session, payload.case_id)
-    if case.reporter_id != ctx.me.id:
-        raise DomainError("case.not_reporter", case_id=case.id)
-    if not allowed(case.status, CaseAction.REOPEN):
-        raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
+    case = await cases.may_act(ctx.session, case_id=payload.case_id, action=CaseAction.REOPEN,
+                               actor=ctx.me)
     await ctx.wait(STEP_REOPEN, {"case_id": case.id})
     ctx.answer()
     ctx.edit(ctx.texts("resident.ask_reopen_words", id=case.id))

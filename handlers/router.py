@@ -21,7 +21,6 @@ from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Role
 from services import conversation, directory
-from services import wishes as wishes_service
 from services.errors import DomainError
 
 BUTTONS: dict[Act, ButtonHandler] = {
@@ -95,9 +94,6 @@ async def on_button(ctx: Context) -> None:
     elif payload.act in FEATURE_BUTTONS:
         await FEATURE_BUTTONS[payload.act](ctx, payload)
     else:
-        # A wish moves only through its own buttons (issue 4): no 接单/转派/解决了 on a wish.
-        if payload.case_id and await wishes_service.is_wish(ctx.session, payload.case_id):
-            raise DomainError("wish.use_wish_buttons", case_id=payload.case_id)
         await BUTTONS[payload.act](ctx, payload)
 
 

@@ -17,8 +17,9 @@ from handlers.context import Context
 from handlers.dispute_cards import show_dispute
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseKind, CaseStatus, Urgency
-from services import case_queries, cases, directory
+from models import Case, CaseAction, CaseKind, Urgency
+from services import actors, case_queries, cases
+from services.lifecycle import UNASSIGNED_STATUSES, Actor, may
 
 PAGE = 8
 
@@ -99,10 +100,11 @@ async def _buttons_for_viewer(ctx: Context, case: Case) -> tuple[tuple[Button, .
         return await wish_cards.viewer_buttons(ctx, case)
     if case.assignee_id == ctx.me.id:
         return worker_buttons(ctx, case)
-    if case.reporter_id == ctx.me.id and case.status == CaseStatus.RESOLVED:
+    if case.reporter_id == ctx.me.id and may(case, CaseAction.CONFIRM, Actor.REPORTER):
         return confirm_buttons(ctx, case.id or 0)
-    if case.status in (CaseStatus.NEW, CaseStatus.RETURNED) and await directory.is_manager_of(
-        ctx.session, ctx.me.id or 0, case.community_id
+    # Nobody holds it: a manager hands it out from here.
+    if case.status in UNASSIGNED_STATUSES and await actors.plays(
+        ctx.session, case, ctx.me, Actor.MANAGER
     ):
         return assign_buttons(ctx, case, await cases.assignable_workers(ctx.session, case))
     return ()
@@ -120,6 +122,6 @@ async def follow_case(ctx: Context, case_id: int) -> None:
     if case.kind == CaseKind.WISH:  # micro-wishes have their own buttons (issue 4)
         await wish_cards.follow_up(ctx, case)
         return
-    if case.status == CaseStatus.RESOLVED:
+    if may(case, CaseAction.CONFIRM, Actor.REPORTER):
         notify.to_person(ctx, ctx.me, confirm_question(ctx, case),
                          confirm_buttons(ctx, case.id or 0), case_id=case.id)

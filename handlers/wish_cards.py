@@ -6,8 +6,9 @@ from handlers.cards import Rows, address, button
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Person, WishDetails
-from services import case_queries, wishes
+from models import Case, CaseAction, Person, WishDetails
+from services import actors, case_queries, wishes
+from services.lifecycle import Actor, may
 
 POINT_CHOICES = (5, 10, 20, 30, 50)
 
@@ -108,20 +109,21 @@ async def tell_resident(
 
 async def viewer_buttons(ctx: Context, case: Case) -> Rows:
     """The wish buttons for whoever opens the case with /case N (never the repair ones)."""
-    cid, me = case.id or 0, ctx.me.id or 0
+    cid = case.id or 0
     case, details = await wishes.load_wish(ctx.session, cid)
-    if case.assignee_id == me and case.status in (CaseStatus.ACCEPTED, CaseStatus.REOPENED):
+    actions = await actors.next_actions(ctx.session, case, ctx.me)
+    if CaseAction.UNCLAIM in actions:
         return claimer_buttons(ctx, cid)
-    if me in (case.reporter_id, details.posted_by_id) and case.status == CaseStatus.RESOLVED:
+    if CaseAction.CONFIRM in actions:
         return confirm_buttons(ctx, cid)
-    if case.status == CaseStatus.NEW and await wishes.can_review(ctx.session, me, case):
+    if CaseAction.APPROVE in actions:
         return review_buttons(ctx, case, details)
     return ()
 
 
 async def follow_up(ctx: Context, case: Case) -> None:
     """After a deep link: a resident whose wish is fulfilled is asked to confirm, privately."""
-    if case.status != CaseStatus.RESOLVED:
+    if not may(case, CaseAction.CONFIRM, Actor.REPORTER):
         return
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
     text = confirm_question(ctx, case, volunteer.name if volunteer else "-")

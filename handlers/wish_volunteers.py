@@ -26,9 +26,8 @@ from handlers.wish_cards import (
     tell_resident,
 )
 from handlers.wish_review import publish
-from models import Case
+from models import Case, CaseAction
 from services import case_queries, wish_people, wishes
-from services.errors import DomainError
 
 STEP_DONE, STEP_THANKS = "wish.done_note", "wish.thanks"
 PAGE = 6
@@ -42,10 +41,7 @@ async def _badge(ctx: Context, person_id: int | None) -> str:
 async def on_claim(ctx: Context, payload: Payload) -> None:
     """Claim the wish; the winner gets the resident's contact privately, the rest a polite no."""
     case, details = await wishes.claim_wish(ctx.session, clock=ctx.clock, case_id=payload.case_id,
-                                            actor=ctx.me)
-    if not ctx.incoming.is_private and not notify.can_reach_privately(ctx.me):
-        # The contact can only go to a private chat; undo the claim (the savepoint rolls back).
-        raise DomainError("wish.open_private", case_id=case.id)
+                                            actor=ctx.me, in_private=ctx.incoming.is_private)
     resident, poster = await wishes.contacts_for_claimer(ctx.session, clock=ctx.clock, case=case,
                                                          details=details, claimer=ctx.me)
     card = await contact_card(ctx, case, details, resident, poster)
@@ -77,9 +73,8 @@ async def on_unclaim(ctx: Context, payload: Payload) -> None:
 
 async def on_done(ctx: Context, payload: Payload) -> None:
     """Ask the claimer how the wish was fulfilled."""
-    case, _details = await wishes.load_wish(ctx.session, payload.case_id)
-    if case.assignee_id != ctx.me.id:
-        raise DomainError("wish.not_claimer", case_id=case.id)
+    case, _details = await wishes.wish_for(ctx.session, case_id=payload.case_id,
+                                           action=CaseAction.RESOLVE, actor=ctx.me)
     await ctx.wait(STEP_DONE, {"case_id": case.id})
     ctx.answer()
     ctx.reply(ctx.texts("wish.ask_done", id=case.id))

@@ -15,8 +15,6 @@ from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Case, CaseAction, Person
 from services import case_queries, cases
-from services.errors import DomainError
-from services.lifecycle import allowed
 
 STEP_RETURN, STEP_NOTE = "worker.return_reason", "worker.resolve_note"
 
@@ -43,9 +41,8 @@ async def on_accept(ctx: Context, payload: Payload) -> None:
 
 async def on_transfer(ctx: Context, payload: Payload) -> None:
     """Show the colleagues the case can be handed to."""
-    case = await cases.load_case(ctx.session, payload.case_id)
-    if case.assignee_id != ctx.me.id or not allowed(case.status, CaseAction.TRANSFER):
-        raise DomainError("case.not_yours", case_id=case.id)
+    case = await cases.may_act(ctx.session, case_id=payload.case_id, action=CaseAction.TRANSFER,
+                               actor=ctx.me)
     people = await cases.colleagues_for(ctx.session, case, ctx.me)
     if not people:
         ctx.answer(ctx.texts("worker.no_colleagues"), alert=True)
@@ -83,11 +80,7 @@ async def _handed_to(ctx: Context, case: Case, target: Person, done_key: str) ->
 
 async def _ask(ctx: Context, payload: Payload, action: CaseAction, step: str, key: str,
                buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
-    case = await cases.load_case(ctx.session, payload.case_id)
-    if case.assignee_id != ctx.me.id:
-        raise DomainError("case.not_yours", case_id=case.id)
-    if not allowed(case.status, action):
-        raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
+    case = await cases.may_act(ctx.session, case_id=payload.case_id, action=action, actor=ctx.me)
     await ctx.wait(step, {"case_id": case.id})
     ctx.answer()
     ctx.reply(ctx.texts(key, id=case.id), buttons)

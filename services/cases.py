@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, Case, CaseAction, CaseKind, Person, Role, Urgency
 from services import directory
+from services.actors import require
 from services.clock import Clock
 from services.errors import DomainError
 from services.lifecycle import apply, start_case
@@ -75,26 +76,21 @@ async def load_case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-def _require_assignee(case: Case, actor: Person) -> None:
-    if case.assignee_id != actor.id:
-        raise DomainError("case.not_yours", case_id=case.id)
-
-
-def _require_reporter(case: Case, actor: Person) -> None:
-    if case.reporter_id != actor.id:
-        raise DomainError("case.not_reporter", case_id=case.id)
-
-
-async def _require_manager(session: AsyncSession, case: Case, actor: Person) -> None:
-    assert actor.id is not None
-    if not await directory.is_manager_of(session, actor.id, case.community_id):
-        raise DomainError("case.not_manager", case_id=case.id)
+async def may_act(
+    session: AsyncSession, *, case_id: int, action: CaseAction, actor: Person
+) -> Case:
+    """Fetch a case of the closed loop on which this person may take the action now, or refuse
+    (a handler asks before it asks the person for a reason or a note)."""
+    case = await load_case(session, case_id)
+    if case.kind == CaseKind.WISH:  # a wish moves only through its own use cases (wishes.py)
+        raise DomainError("wish.use_wish_buttons", case_id=case.id)
+    await require(session, case, action, actor)
+    return case
 
 
 async def accept_case(session: AsyncSession, *, clock: Clock, case_id: int, actor: Person) -> Case:
     """Let the assignee accept (接单) the case."""
-    case = await load_case(session, case_id)
-    _require_assignee(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.ACCEPT, actor=actor)
     await apply(session, case, CaseAction.ACCEPT, actor_id=actor.id, at=clock.now())
     return case
 
@@ -117,9 +113,7 @@ async def transfer_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, to_person_id: int
 ) -> tuple[Case, Person]:
     """Hand a case to a colleague (转派); the assignee or a manager may do it."""
-    case = await load_case(session, case_id)
-    if case.assignee_id != actor.id:
-        await _require_manager(session, case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.TRANSFER, actor=actor)
     target = next((p for p in await colleagues_for(session, case, actor) if p.id == to_person_id),
                   None)
     if target is None:
@@ -133,8 +127,7 @@ async def return_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, reason: str
 ) -> tuple[Case, Sequence[Person]]:
     """Send a case back to the community manager (退回) with a reason."""
-    case = await load_case(session, case_id)
-    _require_assignee(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.RETURN, actor=actor)
     await apply(session, case, CaseAction.RETURN, actor_id=actor.id, at=clock.now(),
                 note=reason[:1000], assignee_id=None)
     return case, await managers_for(session, case)
@@ -167,8 +160,7 @@ async def assign_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, to_person_id: int
 ) -> tuple[Case, Person]:
     """Let a manager assign (派单) a case to a worker."""
-    case = await load_case(session, case_id)
-    await _require_manager(session, case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.ASSIGN, actor=actor)
     target = next((p for p, _open in await assignable_workers(session, case)
                    if p.id == to_person_id), None)
     if target is None:
@@ -182,8 +174,7 @@ async def resolve_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, note: str | None
 ) -> Case:
     """Mark the case handled (已处理); the resident is asked to confirm next."""
-    case = await load_case(session, case_id)
-    _require_assignee(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.RESOLVE, actor=actor)
     note = (note or "").strip()[:1000] or None
     await apply(session, case, CaseAction.RESOLVE, actor_id=actor.id, at=clock.now(), note=note,
                 extra={"resolution_note": note})
@@ -192,8 +183,7 @@ async def resolve_case(
 
 async def confirm_case(session: AsyncSession, *, clock: Clock, case_id: int, actor: Person) -> Case:
     """Let the resident confirm the problem is solved: the case closes."""
-    case = await load_case(session, case_id)
-    _require_reporter(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.CONFIRM, actor=actor)
     await apply(session, case, CaseAction.CONFIRM, actor_id=actor.id, at=clock.now())
     return case
 
@@ -202,8 +192,7 @@ async def reopen_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, words: str
 ) -> Case:
     """Let the resident say it is not solved: the case goes back to the same worker."""
-    case = await load_case(session, case_id)
-    _require_reporter(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.REOPEN, actor=actor)
     await apply(session, case, CaseAction.REOPEN, actor_id=actor.id, at=clock.now(),
                 note=words.strip()[:1000] or None)
     return case
@@ -214,8 +203,7 @@ async def rate_case(
     comment: str | None = None,
 ) -> Case:
     """Record the resident's 1–5 star rating (once) and optional comment."""
-    case = await load_case(session, case_id)
-    _require_reporter(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.RATE, actor=actor)
     if not 1 <= stars <= 5:
         raise DomainError("case.bad_rating", case_id=case.id)
     if case.rating is not None:
@@ -230,8 +218,7 @@ async def comment_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, comment: str
 ) -> Case:
     """Attach the resident's comment to an already rated case."""
-    case = await load_case(session, case_id)
-    _require_reporter(case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.RATE, actor=actor)
     if case.rating is None or case.rating_comment:
         raise DomainError("case.not_allowed", case_id=case.id, status=case.status)
     comment = comment.strip()[:1000]
@@ -244,9 +231,7 @@ async def cancel_case(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, reason: str | None = None
 ) -> Case:
     """Withdraw a case: the reporter or a manager may."""
-    case = await load_case(session, case_id)
-    if case.reporter_id != actor.id:
-        await _require_manager(session, case, actor)
+    case = await may_act(session, case_id=case_id, action=CaseAction.CANCEL, actor=actor)
     await apply(session, case, CaseAction.CANCEL, actor_id=actor.id, at=clock.now(), note=reason)
     return case
 

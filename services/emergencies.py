@@ -9,15 +9,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Case, CaseAction, CaseKind, CaseStatus, EmergencyAlert, Person
+from models import Case, CaseAction, CaseKind, EmergencyAlert, Person
 from services import directory
 from services.cases import load_case
 from services.clock import Clock
 from services.errors import DomainError
-from services.lifecycle import apply
+from services.lifecycle import UNASSIGNED_STATUSES, UNTAKEN_STATUSES, apply
 
 # While a case is in one of these, nobody has taken it yet.
-UNTAKEN: tuple[str, ...] = (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.RETURNED)
 
 
 async def recipients_for(
@@ -56,7 +55,7 @@ async def acknowledge(
         raise DomainError("emergency.taken", case_id=case_id, name=taker.name if taker else "-")
     now = clock.now()
     # The status guard in apply() lets exactly one of simultaneous presses through.
-    if case.status == CaseStatus.NEW or case.status == CaseStatus.RETURNED:
+    if case.status in UNASSIGNED_STATUSES:  # nobody holds it: the responder takes it
         await apply(session, case, CaseAction.ASSIGN, actor_id=actor.id, at=now,
                     assignee_id=actor.id)
     await apply(session, case, CaseAction.ACCEPT, actor_id=actor.id, at=now,
@@ -81,7 +80,7 @@ async def due_repeats(
         select(EmergencyAlert, Case).join(Case, col(Case.id) == col(EmergencyAlert.case_id))
         .where(col(EmergencyAlert.acknowledged_by_id).is_(None),
                col(EmergencyAlert.last_sent_at) <= now - every,
-               col(Case.status).in_(UNTAKEN))
+               col(Case.status).in_(UNTAKEN_STATUSES))
         .order_by(col(EmergencyAlert.last_sent_at)).limit(limit)
         .with_for_update(skip_locked=True, of=EmergencyAlert))
     return [(alert, case) for alert, case in result.all()]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseAction, CaseKind, CaseStatus, DisputeDetails, MediatorTier, Person
-from services import directory
+from services.actors import Actor, plays, require
 from services.cases import load_case
 from services.clock import Clock
 from services.disputes import details_of, mediator_for
@@ -25,12 +25,15 @@ _SESSION = re.compile(
     r"(\d{1,2})\s*[:：点]\s*(\d{1,2}|半)?\s*分?\s*(.*)", re.S)
 
 
-async def _mediators_case(session: AsyncSession, case_id: int, actor: Person) -> Case:
+async def mediators_case(
+    session: AsyncSession, *, case_id: int, action: CaseAction, actor: Person
+) -> Case:
+    """Fetch a dispute on which this person may take the action now (the mediator, or for a
+    change of tier a manager), or refuse."""
     case = await load_case(session, case_id)
     if case.kind != CaseKind.DISPUTE:
         raise DomainError("dispute.not_dispute", case_id=case_id)
-    if case.assignee_id != actor.id:
-        raise DomainError("case.not_yours", case_id=case.id)
+    await require(session, case, action, actor)
     return case
 
 
@@ -59,7 +62,8 @@ async def schedule(
     place: str, note: str,
 ) -> tuple[Case, DisputeDetails]:
     """Record a mediation session (status stays accepted); the handler tells both parties."""
-    case = await _mediators_case(session, case_id, actor)
+    case = await mediators_case(session, case_id=case_id, action=CaseAction.SCHEDULE,
+                                actor=actor)
     details = await details_of(session, case_id)
     await apply(session, case, CaseAction.SCHEDULE, actor_id=actor.id, at=clock.now(), note=note)
     details.session_at, details.session_place = at, place
@@ -70,7 +74,8 @@ async def record_agreement(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, text: str,
 ) -> tuple[Case, DisputeDetails]:
     """Agreement reached: resolve with its text; the reporter confirms and a follow-up is due."""
-    case = await _mediators_case(session, case_id, actor)
+    case = await mediators_case(session, case_id=case_id, action=CaseAction.RESOLVE,
+                                actor=actor)
     details = await details_of(session, case_id)
     text = text.strip()[:2000]
     now = clock.now()
@@ -86,7 +91,8 @@ async def record_partial(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, note: str,
 ) -> Case:
     """Partly agreed: the case stays open with the note; another session may follow."""
-    case = await _mediators_case(session, case_id, actor)
+    case = await mediators_case(session, case_id=case_id, action=CaseAction.SCHEDULE,
+                                actor=actor)
     details = await details_of(session, case_id)
     now = clock.now()
     await apply(session, case, CaseAction.SCHEDULE, actor_id=actor.id, at=now,
@@ -99,7 +105,8 @@ async def escalate(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, note: str | None,
 ) -> tuple[Case, Person, MediatorTier]:
     """Mediation failed: hand the dispute to a mediator of the next tier."""
-    case = await _mediators_case(session, case_id, actor)
+    case = await mediators_case(session, case_id=case_id, action=CaseAction.ESCALATE,
+                                actor=actor)
     details = await details_of(session, case_id)
     higher = next_tier(details.tier)
     found = await mediator_for(session, higher, case.community_id, exclude=actor.id) \
@@ -121,7 +128,8 @@ async def refer(
     """Refer the dispute outside (police, court pre-litigation mediation, property management)."""
     if target not in REFER_TARGETS:
         raise DomainError("dispute.bad_target", case_id=case_id)
-    case = await _mediators_case(session, case_id, actor)
+    case = await mediators_case(session, case_id=case_id, action=CaseAction.REFER,
+                                actor=actor)
     details = await details_of(session, case_id)
     now = clock.now()
     reason = reason.strip()[:1000]
@@ -135,12 +143,7 @@ async def change_tier(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, tier: MediatorTier,
 ) -> tuple[Case, Person]:
     """Let a manager move the dispute to another tier: its mediator gets it to accept."""
-    case = await load_case(session, case_id)
-    assert actor.id is not None
-    if case.kind != CaseKind.DISPUTE:
-        raise DomainError("dispute.not_dispute", case_id=case_id)
-    if not await directory.is_manager_of(session, actor.id, case.community_id):
-        raise DomainError("case.not_manager", case_id=case.id)
+    case = await mediators_case(session, case_id=case_id, action=CaseAction.ASSIGN, actor=actor)
     details = await details_of(session, case_id)
     found = await mediator_for(session, tier, case.community_id)
     if found is None or found[1] != tier:
@@ -179,7 +182,7 @@ async def answer_followup(
     """A party says whether the agreement held; "no" reopens the dispute to its mediator."""
     case = await load_case(session, case_id)
     details = await details_of(session, case_id)
-    if actor.id not in (case.reporter_id, details.other_party_id):
+    if not await plays(session, case, actor, Actor.PARTY):
         raise DomainError("case.not_reporter", case_id=case.id)
     if details.followup_asked_at is None or details.followup_answered_at is not None:
         raise DomainError("dispute.followup_done", case_id=case.id)

@@ -21,13 +21,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Case, CaseAction, CaseKind, CaseStatus, ReminderSent, ScheduledSend
+from models import Case, CaseAction, CaseKind, ReminderSent, ScheduledSend
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
 from services.errors import DomainError
-from services.lifecycle import apply
+from services.lifecycle import OPEN_STATUSES, TRANSITIONS, UNTAKEN_STATUSES, apply
 
-S = CaseStatus
 ADMIN_AFTER = 2  # the admin hears when a case is overdue by this many allowances
 TICK = "reminders"  # the scheduled_send row holding the time of the last complete tick
 # Look back this far before the last tick: covers transactions that committed after it started.
@@ -81,14 +80,17 @@ class DueReminder:
 
 
 # Where a phase's clock starts, and which statuses it runs in, for ordinary cases and wishes.
+def _from(action: CaseAction) -> tuple[str, ...]:
+    return tuple(sorted(TRANSITIONS[action].sources))
+
+
+# Where each phase's clock starts and in which statuses it still runs (the lifecycle's sets).
 _PHASES: dict[tuple[str, bool], tuple[Any, tuple[str, ...], tuple[Any, ...]]] = {
-    ("accept", False): (Case.created_at, (S.NEW, S.ASSIGNED, S.RETURNED),
-                        (col(Case.accepted_at).is_(None),)),
-    ("accept", True): (Case.published_at, (S.PUBLISHED,), ()),
-    ("resolve", False): (Case.created_at, (S.NEW, S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.RETURNED),
-                         ()),
-    ("resolve", True): (Case.accepted_at, (S.ACCEPTED, S.REOPENED), ()),
-    ("confirm", False): (Case.updated_at, (S.RESOLVED,), ()),
+    ("accept", False): (Case.created_at, UNTAKEN_STATUSES, (col(Case.accepted_at).is_(None),)),
+    ("accept", True): (Case.published_at, _from(CaseAction.CLAIM), ()),
+    ("resolve", False): (Case.created_at, OPEN_STATUSES, ()),
+    ("resolve", True): (Case.accepted_at, _from(CaseAction.RESOLVE), ()),
+    ("confirm", False): (Case.updated_at, _from(CaseAction.CONFIRM), ()),
 }
 
 

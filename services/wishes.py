@@ -19,15 +19,14 @@ from models import (
     CaseKind,
     CaseStatus,
     Person,
-    Role,
-    StaffRole,
     WishDetails,
 )
-from services import audit, directory, points, wish_people
+from services import actors, audit, points
+from services.actors import require
 from services.cases import NewReport, load_case, routed_case
 from services.clock import Clock
 from services.errors import DomainError
-from services.lifecycle import apply, start_case
+from services.lifecycle import TRANSITIONS, allowed, apply, check, start_case
 
 DEFAULT_POINTS = 10
 MAX_POINTS = 1000
@@ -83,27 +82,21 @@ async def load_wish(session: AsyncSession, case_id: int) -> tuple[Case, WishDeta
     return case, details
 
 
-async def can_review(session: AsyncSession, person_id: int, case: Case) -> bool:
-    """Tell whether the person is the wish's grid worker or manages its community."""
-    if case.grid_id is not None:
-        found = await session.execute(select(col(StaffRole.id)).where(
-            col(StaffRole.person_id) == person_id, col(StaffRole.role) == Role.WORKER,
-            col(StaffRole.grid_id) == case.grid_id).limit(1))
-        if found.first() is not None:
-            return True
-    return await directory.is_manager_of(session, person_id, case.community_id)
+async def wish_for(
+    session: AsyncSession, *, case_id: int, action: CaseAction, actor: Person
+) -> tuple[Case, WishDetails]:
+    """Fetch a wish on which this person may take the action now (the lifecycle says who), or
+    refuse."""
+    case, details = await load_wish(session, case_id)
+    await require(session, case, action, actor)
+    return case, details
 
 
 async def reviewable(
     session: AsyncSession, case_id: int, actor: Person
 ) -> tuple[Case, WishDetails]:
     """Fetch a wish waiting for review, if this person may review it; else refuse."""
-    case, details = await load_wish(session, case_id)
-    if not await can_review(session, actor.id or 0, case):
-        raise DomainError("wish.not_reviewer", case_id=case_id)
-    if case.status != CaseStatus.NEW:
-        raise DomainError("case.not_allowed", case_id=case_id, status=case.status)
-    return case, details
+    return await wish_for(session, case_id=case_id, action=CaseAction.APPROVE, actor=actor)
 
 
 async def set_public_text(
@@ -160,14 +153,18 @@ async def decline_wish(
 
 
 async def claim_wish(
-    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
+    session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, in_private: bool = True,
 ) -> tuple[Case, WishDetails]:
-    """Let a volunteer of the community claim (认领) a published wish; exactly one wins."""
+    """Let a volunteer of the community claim (认领) a published wish; exactly one wins. The
+    resident's contact goes to the claimer privately, so a claim pressed in a group by someone
+    the bot cannot write to is refused before anything changes."""
     case, details = await load_wish(session, case_id)
-    if not await wish_people.is_volunteer(session, actor.id or 0, case.community_id):
-        raise DomainError("wish.not_volunteer", case_id=case_id)
-    if case.status != CaseStatus.PUBLISHED:
+    roles = await actors.roles_of(session, case, actor, TRANSITIONS[CaseAction.CLAIM].actors)
+    if roles and not allowed(case.status, CaseAction.CLAIM):  # a volunteer came second
         raise DomainError("wish.taken", case_id=case_id)
+    check(case, CaseAction.CLAIM, roles)
+    if not in_private and not (actor.telegram_id and actor.private_chat_at):
+        raise DomainError("wish.open_private", case_id=case_id)
     try:
         # The fulfilment deadline runs from this claim, also after an earlier give-back.
         await apply(session, case, CaseAction.CLAIM, actor_id=actor.id, at=clock.now(),
@@ -177,17 +174,12 @@ async def claim_wish(
     return case, details
 
 
-def _require_claimer(case: Case, actor: Person) -> None:
-    if case.assignee_id != actor.id:
-        raise DomainError("wish.not_claimer", case_id=case.id)
-
-
 async def unclaim_wish(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
 ) -> tuple[Case, WishDetails]:
     """Let the claimer give the wish back: it is open to volunteers again."""
-    case, details = await load_wish(session, case_id)
-    _require_claimer(case, actor)
+    case, details = await wish_for(session, case_id=case_id, action=CaseAction.UNCLAIM,
+                                   actor=actor)
     # Open again: the claim deadline runs afresh from now, not from the first publication.
     await apply(session, case, CaseAction.UNCLAIM, actor_id=actor.id, at=clock.now(),
                 assignee_id=None, extra={"published_at": clock.now()})
@@ -198,8 +190,8 @@ async def fulfil_wish(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, note: str
 ) -> tuple[Case, WishDetails]:
     """Let the claimer mark the wish fulfilled with a note; the resident confirms next."""
-    case, details = await load_wish(session, case_id)
-    _require_claimer(case, actor)
+    case, details = await wish_for(session, case_id=case_id, action=CaseAction.RESOLVE,
+                                   actor=actor)
     note = note.strip()[:1000]
     if not note:
         raise DomainError("wish.empty_text", case_id=case_id)
@@ -208,18 +200,13 @@ async def fulfil_wish(
     return case, details
 
 
-def _may_confirm(case: Case, details: WishDetails, actor: Person) -> bool:
-    return actor.id in (case.reporter_id, details.posted_by_id)
-
-
 async def confirm_wish(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
 ) -> tuple[Case, WishDetails, int]:
     """Confirm fulfilment (the resident, or the worker who posted it for them): the wish closes
     and the volunteer is credited; returns the volunteer's new balance."""
-    case, details = await load_wish(session, case_id)
-    if not _may_confirm(case, details, actor):
-        raise DomainError("case.not_reporter", case_id=case_id)
+    case, details = await wish_for(session, case_id=case_id, action=CaseAction.CONFIRM,
+                                   actor=actor)
     now = clock.now()
     await apply(session, case, CaseAction.CONFIRM, actor_id=actor.id, at=now)
     assert case.assignee_id is not None  # a resolved wish has its claimer
@@ -233,9 +220,8 @@ async def reopen_wish(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person
 ) -> tuple[Case, WishDetails]:
     """Say the wish is not fulfilled yet: it goes back to the same volunteer."""
-    case, details = await load_wish(session, case_id)
-    if not _may_confirm(case, details, actor):
-        raise DomainError("case.not_reporter", case_id=case_id)
+    case, details = await wish_for(session, case_id=case_id, action=CaseAction.REOPEN,
+                                   actor=actor)
     await apply(session, case, CaseAction.REOPEN, actor_id=actor.id, at=clock.now())
     return case, details
 
@@ -244,9 +230,8 @@ async def thank(
     session: AsyncSession, *, clock: Clock, case_id: int, actor: Person, words: str
 ) -> tuple[Case, WishDetails]:
     """Keep the resident's thanks (once) for the volunteer, in the case history too."""
-    case, details = await load_wish(session, case_id)
-    if not _may_confirm(case, details, actor):
-        raise DomainError("case.not_reporter", case_id=case_id)
+    case, details = await wish_for(session, case_id=case_id, action=CaseAction.RATE,
+                                   actor=actor)
     words = words.strip()[:1000]
     if not words or details.thanks:
         raise DomainError("case.not_allowed", case_id=case_id, status=case.status)
@@ -280,7 +265,6 @@ async def open_wishes(
     return [(c, d) for c, d in result.all()], int(total.scalar_one())
 
 
-async def is_wish(session: AsyncSession, case_id: int) -> bool:
-    """Tell whether the case is a wish (whose steps have their own buttons and rules)."""
-    case = await session.get(Case, case_id)
-    return case is not None and case.kind == CaseKind.WISH
+async def can_review(session: AsyncSession, person_id: int, case: Case) -> bool:
+    """Tell whether the person is the wish's grid worker or manages its community."""
+    return await actors.can_review(session, person_id, case)

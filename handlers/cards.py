@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.payloads import Act, Payload
+from handlers.renderer import Renderer
 from handlers.types import Button
 from models import Case, CaseAction, Person, Urgency
 from services import audit, directory
@@ -13,18 +14,17 @@ Rows = tuple[tuple[Button, ...], ...]
 CARD_TEXT_LIMIT = 1500
 
 
-def local(ctx: Context, moment: datetime | None) -> str:
+def local(ctx: Renderer, moment: datetime | None) -> str:
     """Show a UTC timestamp in the configured local zone."""
-    return moment.astimezone(ctx.tz).strftime("%m-%d %H:%M") if moment else "-"
+    return ctx.local(moment)
 
 
-def when(ctx: Context, moment: datetime) -> str:
+def when(ctx: Renderer, moment: datetime) -> str:
     """Show a moment as local day and time ("11月22日 14:30")."""
-    at = moment.astimezone(ctx.tz)
-    return ctx.texts("due.when", month=at.month, day=at.day, time=at.strftime("%H:%M"))
+    return ctx.when(moment)
 
 
-def due_line(ctx: Context, case: Case) -> str | None:
+def due_line(ctx: Renderer, case: Case) -> str | None:
     """Say by when the case must be accepted, or resolved, while that is still ahead of it."""
     due = ctx.deadlines.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                             published_at=case.published_at, accepted_at=case.accepted_at)
@@ -35,17 +35,17 @@ def due_line(ctx: Context, case: Case) -> str | None:
     return None
 
 
-def kind_name(ctx: Context, kind: str) -> str:
+def kind_name(ctx: Renderer, kind: str) -> str:
     """Name a case kind."""
     return ctx.texts(f"kind.{kind}")
 
 
-def status_name(ctx: Context, status: str) -> str:
+def status_name(ctx: Renderer, status: str) -> str:
     """Name a case status."""
     return ctx.texts(f"status.{status}")
 
 
-def address(ctx: Context, case: Case, *, public: bool) -> str:
+def address(ctx: Renderer, case: Case, *, public: bool) -> str:
     """Describe where: the building only in public, the flat too for those who may see it."""
     if not case.building_label:
         return ctx.texts("address.none")
@@ -58,13 +58,13 @@ def address(ctx: Context, case: Case, *, public: bool) -> str:
     return "".join(parts)
 
 
-def button(ctx: Context, key: str, act: Act, case_id: int = 0, arg: int = 0) -> Button:
+def button(ctx: Renderer, key: str, act: Act, case_id: int = 0, arg: int = 0) -> Button:
     """Make a catalogue-labelled button carrying a payload."""
     return Button(ctx.texts(key), data=Payload(act, case_id, arg).pack())
 
 
 def case_card(
-    ctx: Context, case: Case, reporter: Person | None, *, phone: bool, header: str = "card.new",
+    ctx: Renderer, case: Case, reporter: Person | None, *, phone: bool, header: str = "card.new",
     footer: str | None = None,
 ) -> str:
     """Render the private card a worker or manager gets."""
@@ -93,7 +93,7 @@ _WORKER_ROWS: tuple[tuple[tuple[CaseAction, str, Act], ...], ...] = (
 )
 
 
-def worker_buttons(ctx: Context, case: Case) -> Rows:
+def worker_buttons(ctx: Renderer, case: Case) -> Rows:
     """Offer the case's holder the closed loop's actions the lifecycle allows them now."""
     actions = next_actions(case, holder(case.kind))
     if CaseAction.ACCEPT not in actions and CaseAction.RESOLVE not in actions:
@@ -103,7 +103,7 @@ def worker_buttons(ctx: Context, case: Case) -> Rows:
     return tuple(row for row in rows if row)
 
 
-def assign_buttons(ctx: Context, case: Case, workers: list[tuple[Person, int]]) -> Rows:
+def assign_buttons(ctx: Renderer, case: Case, workers: list[tuple[Person, int]]) -> Rows:
     """Offer a manager one button per worker, with their open-case count."""
     return tuple(
         (Button(ctx.texts("btn.assign_to", name=p.name, open=n),
@@ -112,19 +112,19 @@ def assign_buttons(ctx: Context, case: Case, workers: list[tuple[Person, int]]) 
     )
 
 
-def confirm_buttons(ctx: Context, case_id: int) -> Rows:
+def confirm_buttons(ctx: Renderer, case_id: int) -> Rows:
     """Ask the resident: solved or not."""
     return ((button(ctx, "btn.solved", Act.SOLVED, case_id),
              button(ctx, "btn.not_solved", Act.NOT_SOLVED, case_id)),)
 
 
-def confirm_question(ctx: Context, case: Case) -> str:
+def confirm_question(ctx: Renderer, case: Case) -> str:
     """Ask the resident whether the handled case is solved, quoting the worker's note."""
     return ctx.texts("resident.ask_confirm", id=case.id,
                      note=case.resolution_note or ctx.texts("resident.no_note"))
 
 
-def star_buttons(ctx: Context, case_id: int) -> Rows:
+def star_buttons(ctx: Renderer, case_id: int) -> Rows:
     """Big rating buttons, one per row, best first."""
     stars = tuple((Button(ctx.texts("btn.stars", stars="⭐" * n),
                           data=Payload(Act.STARS, case_id, n).pack()),) for n in range(5, 0, -1))
@@ -138,7 +138,7 @@ async def ask_community(ctx: Context, act: Act, question_key: str) -> None:
         (Button(c.name, data=Payload(act, 0, c.id or 0).pack()),) for c in communities[:20]))
 
 
-def track_button(ctx: Context, case_id: int) -> Rows:
+def track_button(ctx: Renderer, case_id: int) -> Rows:
     """A deep link that opens the private chat and subscribes the resident to the case."""
     return ((Button(ctx.texts("btn.track"), url=ctx.deep_link(f"c{case_id}")),),)
 
@@ -148,7 +148,7 @@ def stars(n: int | None) -> str:
     return "★" * (n or 0)
 
 
-async def record_card_view(ctx: Context, case: Case, viewer: Person | None, *, phone: bool) -> None:
+async def record_card_view(ctx: Writer, case: Case, viewer: Person | None, *, phone: bool) -> None:
     """Record in the audit trail that staff saw a resident's flat (and phone) on a card."""
     if viewer is None or viewer.id is None or viewer.id == case.reporter_id:
         return

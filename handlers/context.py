@@ -1,33 +1,34 @@
-"""What a handler gets besides the Incoming: the session to pass to services, the clock, texts,
-and the place to put its replies."""
+"""What a handler gets besides the Incoming: the renderer (texts, zone, deadlines, bot name),
+the session to pass to services, the clock, and the place to put its replies.
+
+A scheduled job has no update: it works with a `Writer` (the renderer, a session and the
+messages to queue); a handler's `Context` is a Writer plus the update and the person behind it.
+"""
 
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.texts import Texts
+from handlers.renderer import Renderer
 from handlers.types import Button, CallbackAnswer, Effects, Incoming, Outgoing
 from models import Person
 from services import conversation
 from services.clock import Clock
-from services.deadlines import DeadlinePolicy
 
 
-@dataclass
-class Context:
-    """One update's world: services get `session`; replies collect in `effects`."""
+@dataclass(kw_only=True)
+class Writer(Renderer):
+    """The renderer with a session to look things up and the messages it decided to send."""
 
     session: AsyncSession
     clock: Clock
-    texts: Texts
-    tz: ZoneInfo
-    bot_username: str
-    incoming: Incoming
-    me: Person
     effects: Effects = field(default_factory=Effects)
-    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+
+    @classmethod
+    def of(cls, renderer: Renderer, *, session: AsyncSession, clock: Clock) -> "Writer":
+        """A writer for scheduled work that renders like `renderer`."""
+        return cls(session=session, clock=clock, **renderer.renderer_fields())
 
     def send(
         self, chat_id: int, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *,
@@ -36,6 +37,15 @@ class Context:
         """Queue a new message."""
         self.effects.messages.append(Outgoing(chat_id=chat_id, text=text, buttons=buttons,
                                               case_id=case_id, reply_to_message_id=reply_to))
+
+
+@dataclass(kw_only=True)
+class Context(Writer):
+    """One update's world: the renderer plus the update; services get `session`; replies
+    collect in `effects`."""
+
+    incoming: Incoming
+    me: Person
 
     def reply(
         self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), **kw: int | None
@@ -65,7 +75,3 @@ class Context:
         """Forget any question pending for this person in this chat."""
         await conversation.forget(self.session, chat_id=self.incoming.chat_id,
                                   user_id=self.incoming.sender.id)
-
-    def deep_link(self, payload: str) -> str:
-        """Return a link that opens the private chat with the bot and passes `payload`."""
-        return f"https://t.me/{self.bot_username}?start={payload}"

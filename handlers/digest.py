@@ -1,32 +1,39 @@
 """The daily digest: each community manager gets their community, the sub-district admin one line
-per community; both with a 14-day chart. `/digest` sends it on demand."""
+per community; both with a 14-day chart. `/digest` sends it on demand.
 
-from handlers import notify
+The scheduler's job (scheduler/jobs.daily_digest) plans it with the renderer, draws the charts
+off the event loop and outside any transaction, then queues everything in one transaction."""
+
+import asyncio
+from dataclasses import dataclass
+
 from handlers.cards import kind_name, when
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.feature import Feature
+from handlers.renderer import Renderer
 from handlers.texts import Texts
 from handlers.types import Outgoing
 from models import Person, Role
 from services import chart, digest, directory
+from services.chart import ChartLabels
 from services.digest import CommunityDigest, DayPoint
 from services.metrics import Rates
 
 
-def _rate(ctx: Context, part: int, whole: int) -> str:
+def _rate(ctx: Renderer, part: int, whole: int) -> str:
     if not whole:
         return ctx.texts("digest.rate_none")
     return ctx.texts("digest.rate", pct=round(100 * part / whole), part=part, whole=whole)
 
 
-def _numbers(ctx: Context, rates: Rates) -> dict[str, object]:
+def _numbers(ctx: Renderer, rates: Rates) -> dict[str, object]:
     return {"new": rates.reported, "closed": rates.closed, "overdue": len(rates.overdue),
             "response": _rate(ctx, rates.responded, rates.response_due),
             "resolution": _rate(ctx, rates.resolved, rates.resolution_due),
             "satisfaction": _rate(ctx, rates.satisfied, rates.rated)}
 
 
-def community_text(ctx: Context, d: CommunityDigest) -> str:
+def community_text(ctx: Renderer, d: CommunityDigest) -> str:
     """A manager's digest of one community."""
     numbers = _numbers(ctx, d.rates)
     lines = [ctx.texts("digest.header", community=d.name, day=_day(ctx, d)),
@@ -50,7 +57,7 @@ def community_text(ctx: Context, d: CommunityDigest) -> str:
     return "\n".join(lines)
 
 
-def admin_text(ctx: Context, digests: list[CommunityDigest]) -> str:
+def admin_text(ctx: Renderer, digests: list[CommunityDigest]) -> str:
     """The sub-district's digest: one line per community, then the total."""
     if not digests:
         return ctx.texts("digest.none")
@@ -63,43 +70,74 @@ def admin_text(ctx: Context, digests: list[CommunityDigest]) -> str:
     return "\n".join(lines)
 
 
-def _day(ctx: Context, d: CommunityDigest) -> str:
+def _day(ctx: Renderer, d: CommunityDigest) -> str:
     return ctx.texts("digest.day", month=d.day.month, day=d.day.day)
 
 
-def chart_message(ctx: Context, chat_id: int, points: list[DayPoint], caption: str) -> None:
-    """Queue the 14-day chart as a photo."""
-    texts = ctx.texts if chart.cjk_font() else Texts("en")  # no Chinese font: English labels
+@dataclass(frozen=True, slots=True)
+class ChartToDraw:
+    """A chart the digest will send as a photo, not drawn yet (drawing takes a while)."""
+
+    chat_id: int
+    caption: str
+    points: list[DayPoint]
+    labels: ChartLabels
+
+
+DigestPlan = list[Outgoing | ChartToDraw]
+
+
+def _chart(r: Renderer, chat_id: int, points: list[DayPoint], caption: str) -> ChartToDraw:
+    texts = r.texts if chart.cjk_font() else Texts("en")  # no Chinese font: English labels
     labels = chart.ChartLabels(*(texts(f"digest.chart_{part}") for part in
                                  ("title", "new", "closed", "response", "resolution",
                                   "satisfaction")))
-    ctx.effects.messages.append(Outgoing(chat_id, caption, photo=chart.render(points, labels)))
+    return ChartToDraw(chat_id, caption, points, labels)
 
 
-async def send_digests(ctx: Context, person: Person | None = None) -> int:
-    """Queue the digest for every manager and admin (or only `person`); return how many."""
-    now = ctx.clock.now()
-    digests = await digest.build(ctx.session, policy=ctx.deadlines, tz=ctx.tz, now=now)
-    overall, each = await digest.series_by_community(ctx.session, policy=ctx.deadlines,
-                                                     tz=ctx.tz, now=now)
+async def plan_digests(w: Writer, person: Person | None = None) -> DigestPlan:
+    """Write the digest for every manager and admin (or only `person`): each recipient's text,
+    then their chart (still to be drawn). Only reads; nothing is queued."""
+    now = w.clock.now()
+    digests = await digest.build(w.session, policy=w.deadlines, tz=w.tz, now=now)
+    overall, each = await digest.series_by_community(w.session, policy=w.deadlines, tz=w.tz,
+                                                     now=now)
     empty = [DayPoint(p.day, 0, 0, None, None, None) for p in overall]
-    sent = 0
+    plan: DigestPlan = []
     for d in digests:
-        managers = await directory.people_with_role(ctx.session, Role.MANAGER,
+        managers = await directory.people_with_role(w.session, Role.MANAGER,
                                                     community_id=d.community_id)
         for manager in managers:
             if (person is None or manager.id == person.id) and manager.telegram_id:
-                notify.to_person(ctx, manager, community_text(ctx, d))
-                chart_message(ctx, manager.telegram_id, each.get(d.community_id, empty),
-                              ctx.texts("digest.caption", name=d.name))
-                sent += 1
-    for admin in await directory.admins(ctx.session):
+                plan.append(Outgoing(manager.telegram_id, community_text(w, d)))
+                plan.append(_chart(w, manager.telegram_id, each.get(d.community_id, empty),
+                                   w.texts("digest.caption", name=d.name)))
+    for admin in await directory.admins(w.session):
         if (person is None or admin.id == person.id) and admin.telegram_id:
-            notify.to_person(ctx, admin, admin_text(ctx, digests))
-            chart_message(ctx, admin.telegram_id, overall,
-                          ctx.texts("digest.caption", name=ctx.texts("digest.all")))
-            sent += 1
-    return sent
+            plan.append(Outgoing(admin.telegram_id, admin_text(w, digests)))
+            plan.append(_chart(w, admin.telegram_id, overall,
+                               w.texts("digest.caption", name=w.texts("digest.all"))))
+    return plan
+
+
+def recipients(plan: DigestPlan) -> int:
+    """How many people the planned digest goes to (each gets one chart)."""
+    return sum(isinstance(item, ChartToDraw) for item in plan)
+
+
+def draw(plan: DigestPlan) -> list[Outgoing]:
+    """Draw the planned charts (matplotlib: call it off the event loop) and return the messages
+    in order."""
+    return [item if isinstance(item, Outgoing) else
+            Outgoing(item.chat_id, item.caption, photo=chart.render(item.points, item.labels))
+            for item in plan]
+
+
+async def send_digests(ctx: Writer, person: Person | None = None) -> int:
+    """Queue the digest for every manager and admin (or only `person`); return how many."""
+    plan = await plan_digests(ctx, person)
+    ctx.effects.messages.extend(await asyncio.to_thread(draw, plan))
+    return recipients(plan)
 
 
 async def on_digest(ctx: Context, args: str) -> None:

@@ -4,8 +4,9 @@ the audited view. Only people services.disputes.may_see allows get any of it."""
 from collections.abc import Awaitable, Callable
 
 from handlers.cards import Rows, button, case_card, confirm_buttons, local
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.payloads import Act, Payload
+from handlers.renderer import Renderer
 from handlers.types import Button
 from models import Case, CaseAction, DisputeDetails, Person
 from services import audit, case_queries, directory
@@ -16,22 +17,22 @@ from services.tiers import ORDER
 WHAT = "dispute_details"  # what the audit trail calls a view of a dispute
 
 
-def tier_name(ctx: Context, tier: str) -> str:
+def tier_name(ctx: Renderer, tier: str) -> str:
     """Name a mediation tier."""
     return ctx.texts(f"tier.{tier}")
 
 
-def reasons(ctx: Context, details: DisputeDetails) -> str:
+def reasons(ctx: Renderer, details: DisputeDetails) -> str:
     """Explain the proposed tier in words."""
     return ctx.texts("dispute.list_sep").join(ctx.texts(f"tier.reason.{r}")
                                               for r in details.tier_reasons)
 
 
-def _yes(ctx: Context, value: bool) -> str:
+def _yes(ctx: Renderer, value: bool) -> str:
     return ctx.texts("dispute.yes" if value else "dispute.no")
 
 
-def details_text(ctx: Context, details: DisputeDetails) -> str:
+def details_text(ctx: Renderer, details: DisputeDetails) -> str:
     """The dispute's own facts and its mediation so far."""
     unknown = ctx.texts("dispute.unknown")
     lines: list[str | None] = [
@@ -58,7 +59,7 @@ def details_text(ctx: Context, details: DisputeDetails) -> str:
 
 
 def dispute_card(
-    ctx: Context, case: Case, reporter: Person | None, details: DisputeDetails, *,
+    ctx: Renderer, case: Case, reporter: Person | None, details: DisputeDetails, *,
     header: str = "dispute.card_new", footer: str | None = None, phone: bool = False,
 ) -> str:
     """The full confidential card (for the mediator, the grid worker and the managers)."""
@@ -66,7 +67,7 @@ def dispute_card(
     return "\n".join(part for part in (base, details_text(ctx, details), footer) if part)
 
 
-def mediator_buttons(ctx: Context, case: Case) -> Rows:
+def mediator_buttons(ctx: Renderer, case: Case) -> Rows:
     """What the mediator can do now."""
     cid = case.id or 0
     actions = next_actions(case, Actor.MEDIATOR)
@@ -78,7 +79,7 @@ def mediator_buttons(ctx: Context, case: Case) -> Rows:
     return ()
 
 
-def tier_buttons(ctx: Context, case: Case, details: DisputeDetails) -> Rows:
+def tier_buttons(ctx: Renderer, case: Case, details: DisputeDetails) -> Rows:
     """Let a manager move the dispute to another tier."""
     if not may(case, CaseAction.ASSIGN, Actor.MANAGER):
         return ()
@@ -87,7 +88,16 @@ def tier_buttons(ctx: Context, case: Case, details: DisputeDetails) -> Rows:
                  for index, tier in enumerate(ORDER) if tier != details.tier)
 
 
-async def record_views(ctx: Context, case: Case, people: list[Person]) -> None:
+def followup_question(r: Renderer, case: Case, details: DisputeDetails) -> tuple[str, Rows]:
+    """Ask a party, a week after the agreement, whether it held."""
+    cid = case.id or 0
+    buttons = ((button(r, "dispute.btn_held", Act.FOLLOWUP_HELD, cid),
+                button(r, "dispute.btn_broken", Act.FOLLOWUP_BROKEN, cid)),)
+    return r.texts("dispute.followup_question", id=cid,
+                   agreement=details.agreement or "-"), buttons
+
+
+async def record_views(ctx: Writer, case: Case, people: list[Person]) -> None:
     """Record that these people were shown the dispute's details."""
     for person in people:
         if person.id is not None and person.id != case.reporter_id:

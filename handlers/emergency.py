@@ -9,6 +9,7 @@ from handlers.cards import Rows, case_card, local, worker_buttons
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.payloads import Act, Payload
+from handlers.renderer import Renderer
 from handlers.texts import Texts
 from handlers.types import Button
 from models import Case, Person
@@ -18,6 +19,17 @@ from services import audit, case_queries, emergencies
 def ack_button(texts: Texts, case_id: int) -> Rows:
     """The one big button every alerted person gets."""
     return ((Button(texts("emergency.btn_ack"), data=Payload(Act.SOS_ACK, case_id).pack()),),)
+
+
+def repeat_text(r: Renderer, case: Case, times: int) -> str:
+    """The alert sent again while nobody has taken the emergency."""
+    address = "".join(part for part in (
+        r.texts("address.building", building=case.building_label)
+        if case.building_label else r.texts("address.none"),
+        r.texts("address.unit", unit=case.unit) if case.unit else "",
+        r.texts("address.room", room=case.room) if case.room else "") if part)
+    return r.texts("emergency.repeat", id=case.id, times=times, address=address,
+                   text=case.text[:300])
 
 
 async def alert(

@@ -4,11 +4,11 @@ reached, otherwise in the group the case came from, without personal details."""
 from collections.abc import Iterable
 
 from handlers.cards import Rows
-from handlers.context import Context
+from handlers.context import Writer
 from models import Case, Person
 
 
-def to_person(ctx: Context, person: Person | None, text: str, buttons: Rows = (), *,
+def to_person(ctx: Writer, person: Person | None, text: str, buttons: Rows = (), *,
               case_id: int | None = None) -> bool:
     """Send privately to a person who has a Telegram account; tell whether it was queued."""
     if person is None or person.telegram_id is None:
@@ -17,7 +17,7 @@ def to_person(ctx: Context, person: Person | None, text: str, buttons: Rows = ()
     return True
 
 
-def to_people(ctx: Context, people: Iterable[Person], text: str, buttons: Rows = (), *,
+def to_people(ctx: Writer, people: Iterable[Person], text: str, buttons: Rows = (), *,
               case_id: int | None = None) -> None:
     """Send the same private message to several people."""
     for person in people:
@@ -30,7 +30,7 @@ def can_reach_privately(person: Person | None) -> bool:
 
 
 def to_reporter(
-    ctx: Context, case: Case, reporter: Person | None, private: tuple[str, Rows],
+    ctx: Writer, case: Case, reporter: Person | None, private: tuple[str, Rows],
     public: tuple[str, Rows] | None = None,
 ) -> None:
     """Tell the resident: privately if possible, else a public-safe line in the source group."""

@@ -1,10 +1,6 @@
 """What a reminder says and to whom: the assignee gets the action buttons, managers can open and
-reassign, the admin can open; residents are asked to confirm. Scheduled work has no incoming
-update, so it runs with a job context."""
-
-from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
+reassign, the admin can open; residents are asked to confirm. Scheduled work has no update: it
+writes with the renderer (a Writer)."""
 
 from handlers import notify
 from handlers.cards import (
@@ -16,39 +12,20 @@ from handlers.cards import (
     when,
     worker_buttons,
 )
-from handlers.context import Context
+from handlers.context import Writer
 from handlers.payloads import Act
-from handlers.texts import Texts
-from handlers.types import Incoming, Sender
 from handlers.wish_cards import claimer_buttons
 from models import Case, CaseAction, CaseKind, Person, Role
 from services import case_queries, cases, directory
-from services.clock import Clock
-from services.deadlines import DeadlinePolicy
 from services.lifecycle import Actor, may
 from services.reminders import DueReminder
 
-SYSTEM = Sender(id=0, name="scheduler")
 
-
-def job_context(
-    session: AsyncSession, *, clock: Clock, texts: Texts, tz: ZoneInfo, bot_username: str,
-    deadlines: DeadlinePolicy | None = None,
-) -> Context:
-    """A context for scheduled work: messages collect in `effects` like a handler's."""
-    incoming = Incoming(update_id=0, chat_id=0, chat_type="private", sender=SYSTEM)
-    ctx = Context(session=session, clock=clock, texts=texts, tz=tz, bot_username=bot_username,
-                  incoming=incoming, me=Person(name=SYSTEM.name))
-    if deadlines is not None:
-        ctx.deadlines = deadlines
-    return ctx
-
-
-def _open(ctx: Context, case: Case) -> Rows:
+def _open(ctx: Writer, case: Case) -> Rows:
     return ((button(ctx, "btn.remind_open", Act.OPEN, case.id or 0),),)
 
 
-async def send_reminder(ctx: Context, due: DueReminder) -> None:
+async def send_reminder(ctx: Writer, due: DueReminder) -> None:
     """Queue the messages of one claimed reminder step."""
     case, step = due.case, due.step
     params: dict[str, object] = {"id": case.id, "kind": kind_name(ctx, case.kind),
@@ -85,11 +62,11 @@ def _wish(case: Case) -> bool:
     return case.kind == CaseKind.WISH
 
 
-def _name(ctx: Context, person: Person | None) -> str:
+def _name(ctx: Writer, person: Person | None) -> str:
     return person.name if person else ctx.texts("remind.nobody")
 
 
-async def _to_assignee(ctx: Context, due: DueReminder, params: dict[str, object]) -> None:
+async def _to_assignee(ctx: Writer, due: DueReminder, params: dict[str, object]) -> None:
     case, step = due.case, due.step
     key = f"remind.{step.name}"
     assignee = await case_queries.person(ctx.session, case.assignee_id)
@@ -109,21 +86,21 @@ async def _to_assignee(ctx: Context, due: DueReminder, params: dict[str, object]
                      _open(ctx, case) + await _reassign(ctx, case), case_id=case.id)
 
 
-async def _managers(ctx: Context, case: Case) -> list[Person]:
+async def _managers(ctx: Writer, case: Case) -> list[Person]:
     if case.community_id is None:
         return list(await directory.admins(ctx.session))
     return list(await directory.people_with_role(ctx.session, Role.MANAGER,
                                                  community_id=case.community_id))
 
 
-async def _reassign(ctx: Context, case: Case) -> Rows:
+async def _reassign(ctx: Writer, case: Case) -> Rows:
     if not may(case, CaseAction.ASSIGN, Actor.MANAGER):  # a wish is never assigned
         return ()
     workers = await cases.assignable_workers(ctx.session, case)
     return assign_buttons(ctx, case, [(p, n) for p, n in workers if p.id != case.assignee_id][:4])
 
 
-async def _closed_by_timeout(ctx: Context, case: Case) -> None:
+async def _closed_by_timeout(ctx: Writer, case: Case) -> None:
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     if notify.can_reach_privately(reporter):
         notify.to_person(ctx, reporter, ctx.texts("remind.auto_closed", id=case.id),

@@ -11,10 +11,11 @@ stateDiagram-v2
 
 from handlers import managers
 from handlers.cards import button
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.feature import Feature
 from handlers.filing import hand_over
 from handlers.payloads import Act, Payload
+from handlers.renderer import Renderer
 from handlers.types import Button
 from models import CaseKind, Community, Person, Role, Urgency
 from services import audit, directory, visits
@@ -27,14 +28,14 @@ PER_MESSAGE = 30  # households per list message (Telegram allows 100 buttons)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _label(ctx: Context, h: Household) -> str:
+def _label(ctx: Renderer, h: Household) -> str:
     mark = ctx.texts(f"visit.mark_{h.outcome}") if h.outcome else ctx.texts("visit.mark_none")
     flags = ctx.texts("digest.list_sep").join(ctx.texts(f"care.{f}") for f in h.person.care)
     return ctx.texts("visit.line", mark=mark, building=h.building, unit=h.person.unit or "-",
                      room=h.person.room or "-", name=h.person.name, flags=flags)
 
 
-async def send_lists(ctx: Context, community: Community, week: str) -> int:
+async def send_lists(ctx: Writer, community: Community, week: str) -> int:
     """Queue each grid worker's list of flagged households; return how many lists."""
     sent = 0
     for grid in await visits.grids_of(ctx.session, community.id or 0):
@@ -51,7 +52,7 @@ async def send_lists(ctx: Context, community: Community, week: str) -> int:
     return sent
 
 
-async def _list(ctx: Context, worker: Person, grid: str, homes: list[Household]) -> None:
+async def _list(ctx: Writer, worker: Person, grid: str, homes: list[Household]) -> None:
     """Send a worker the households to visit (names and flats: recorded as seen)."""
     assert worker.telegram_id is not None
     for home in homes:

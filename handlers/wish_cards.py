@@ -3,8 +3,9 @@ with the resident's contact, and who hears what about a wish."""
 
 from handlers import notify
 from handlers.cards import Rows, address, button
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.payloads import Act, Payload
+from handlers.renderer import Renderer
 from handlers.types import Button
 from models import Case, CaseAction, Person, WishDetails
 from services import actors, case_queries, wishes
@@ -13,14 +14,14 @@ from services.lifecycle import Actor, may
 POINT_CHOICES = (5, 10, 20, 30, 50)
 
 
-async def area(ctx: Context, case: Case) -> str:
+async def area(ctx: Writer, case: Case) -> str:
     """The public place of a wish: community and building, never the flat."""
     community = await case_queries.community_of(ctx.session, case)
     return ctx.texts("wish.area", community=community.name if community else "-",
                      building=address(ctx, case, public=True))
 
 
-def review_card(ctx: Context, case: Case, details: WishDetails, reporter: Person | None,
+def review_card(ctx: Renderer, case: Case, details: WishDetails, reporter: Person | None,
                 poster: Person | None) -> str:
     """The card a grid worker or manager reviews a wish on (staff may see the flat)."""
     lines = [
@@ -35,7 +36,7 @@ def review_card(ctx: Context, case: Case, details: WishDetails, reporter: Person
     return "\n".join(line for line in lines if line)
 
 
-def review_buttons(ctx: Context, case: Case, details: WishDetails) -> Rows:
+def review_buttons(ctx: Renderer, case: Case, details: WishDetails) -> Rows:
     """Approve, rewrite, set points, or decline."""
     cid = case.id or 0
     marks = tuple(Button(ctx.texts("btn.wish_points", points=n, mark="✓" if n == details.points
@@ -47,31 +48,31 @@ def review_buttons(ctx: Context, case: Case, details: WishDetails) -> Rows:
 
 
 async def public_card(
-    ctx: Context, case: Case, details: WishDetails, header: str = "wish.public_header"
+    ctx: Writer, case: Case, details: WishDetails, header: str = "wish.public_header"
 ) -> str:
     """What volunteers (and their group) see: the public wording, the area, the points."""
     return "\n".join((ctx.texts(header, id=case.id), details.public_text or "",
                       await area(ctx, case), ctx.texts("wish.points_line", points=details.points)))
 
 
-def claim_button(ctx: Context, case_id: int) -> Rows:
+def claim_button(ctx: Renderer, case_id: int) -> Rows:
     """The one big 认领 button."""
     return ((button(ctx, "btn.wish_claim", Act.WISH_CLAIM, case_id),),)
 
 
-def claimer_buttons(ctx: Context, case_id: int) -> Rows:
+def claimer_buttons(ctx: Renderer, case_id: int) -> Rows:
     """What the claimer can do: mark it fulfilled, or give it back."""
     return ((button(ctx, "btn.wish_done", Act.WISH_DONE, case_id),),
             (button(ctx, "btn.wish_unclaim", Act.WISH_UNCLAIM, case_id),))
 
 
-def confirm_buttons(ctx: Context, case_id: int) -> Rows:
+def confirm_buttons(ctx: Renderer, case_id: int) -> Rows:
     """Ask the resident: has the wish come true?"""
     return ((button(ctx, "btn.wish_confirm", Act.WISH_CONFIRM, case_id),),
             (button(ctx, "btn.wish_not_yet", Act.WISH_NOT_YET, case_id),))
 
 
-async def contact_card(ctx: Context, case: Case, details: WishDetails, resident: Person | None,
+async def contact_card(ctx: Writer, case: Case, details: WishDetails, resident: Person | None,
                        poster: Person | None) -> str:
     """The claimer's card: how to reach the resident (personal data: the view is recorded)."""
     lines = [
@@ -89,7 +90,7 @@ async def contact_card(ctx: Context, case: Case, details: WishDetails, resident:
 
 
 async def tell_resident(
-    ctx: Context, case: Case, details: WishDetails, private: tuple[str, Rows],
+    ctx: Writer, case: Case, details: WishDetails, private: tuple[str, Rows],
     public: tuple[str, Rows] | None = None,
 ) -> None:
     """Tell the resident privately; for a resident without Telegram, the worker who posted the
@@ -130,7 +131,7 @@ async def follow_up(ctx: Context, case: Case) -> None:
     notify.to_person(ctx, ctx.me, text, confirm_buttons(ctx, case.id or 0), case_id=case.id)
 
 
-def confirm_question(ctx: Context, case: Case, volunteer: str) -> str:
+def confirm_question(ctx: Renderer, case: Case, volunteer: str) -> str:
     """Ask the resident whether the fulfilled wish came true, quoting the volunteer's note."""
     return ctx.texts("wish.ask_confirm", id=case.id, name=volunteer,
                      note=case.resolution_note or "-")

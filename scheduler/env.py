@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from handlers.renderer import Renderer
 from handlers.texts import Texts
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
@@ -43,6 +44,12 @@ class JobEnv:
     emergency_repeat_min: int = 5
     dispute_followup_days: int = 7
     dispute_followup_hour: int = 10
+
+    @property
+    def renderer(self) -> Renderer:
+        """What the jobs write their messages with."""
+        return Renderer(texts=self.texts, tz=self.tz, bot_username=self.bot_username,
+                        deadlines=self.rules.policy)
 
     @property
     def quiet(self) -> QuietHours:

@@ -36,7 +36,7 @@ def build_scheduler(
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.
-    base = {"sessions": sessions, "clock": clock, "texts": env.texts}
+    base = {"sessions": sessions, "clock": clock, "texts": env.texts, "tz": env.tz}
     scheduler.add_job(repeat_emergency_alerts, "interval", minutes=1,
                       kwargs={**base, "every_minutes": env.emergency_repeat_min},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)

@@ -151,6 +151,13 @@ def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+async def already_claimed(session: AsyncSession, *, kind: str, key: str) -> bool:
+    """Tell whether a periodic send was already claimed (a cheap look before costly work)."""
+    found = await session.execute(select(col(ScheduledSend.kind)).where(
+        col(ScheduledSend.kind) == kind, col(ScheduledSend.key) == key).limit(1))
+    return found.first() is not None
+
+
 async def claim_once(session: AsyncSession, *, kind: str, key: str, at: datetime) -> bool:
     """Claim a periodic send (a day's digest, a week's visit list); False if already done."""
     statement = (_insert(session)(ScheduledSend).values(kind=kind, key=key, sent_at=at)

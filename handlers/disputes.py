@@ -161,11 +161,8 @@ async def _file(ctx: Context, draft: dict[str, Any]) -> None:
 
 
 async def on_step(ctx: Context, step: str, draft: dict[str, Any]) -> None:
-    """Take a typed answer in the dispute conversation (or in a mediator's step)."""
+    """Take a typed answer in the dispute conversation."""
     text = ctx.incoming.text.strip()
-    if step in mediation.STEPS:
-        await mediation.on_text(ctx, step, draft)
-        return
     if step == STEP_PENDING:  # typed in private instead of using the link: add to the words
         draft["what"] = f"{draft.get('what', '')}\n{text}".strip()
         await _next(ctx, draft)
@@ -245,6 +242,14 @@ async def on_delete_original(ctx: Context, payload: Payload) -> None:
     ctx.edit(ctx.texts("dispute.group_deleted"))
 
 
+async def on_start_link(ctx: Context, args: str) -> bool:
+    """/start dispute: the dispute begun in a group continues here, privately."""
+    if args != LINK:
+        return False
+    await on_start(ctx)
+    return True
+
+
 async def help_lines(ctx: Context, roles: set[str]) -> list[str]:
     """/help for mediators."""
     return [ctx.texts("dispute.help_mediator")] if Role.MEDIATOR in roles else []
@@ -260,9 +265,8 @@ FEATURE = Feature(
     buttons={
         Act.DISPUTE_ANSWER: on_answer, Act.DISPUTE_COMMUNITY: on_community,
         Act.DISPUTE_CANCEL: on_cancel, Act.DELETE_ORIGINAL: on_delete_original,
-        **mediation.BUTTONS,
     },
-    step_prefixes=("dispute",),
-    on_step=on_step,
+    steps=dict.fromkeys((*QUESTIONS, STEP_COMMUNITY, STEP_PENDING), on_step),
     help=help_lines,
+    start=on_start_link,
 )

@@ -1,13 +1,11 @@
-"""How a feature (wishes, disputes, visits, managers' tools...) plugs into the router.
+"""How a handler module plugs into the router: each module that owns commands, buttons or
+conversation steps exposes one `FEATURE = Feature(...)` next to the code it names, and
+handlers/router.py lists the modules. Who handles a button, a command or a waiting step is found
+in the module that shows it."""
 
-Each feature module exposes one `FEATURE = Feature(...)`; the router lists them in `FEATURES`.
-The router still decides the order of things (buttons, waiting steps, commands); a feature only
-says which commands, buttons and conversation steps are its own.
-"""
-
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from handlers.context import Context
 from handlers.payloads import Act, Payload
@@ -16,19 +14,36 @@ CommandHandler = Callable[[Context, str], Awaitable[None]]
 ButtonHandler = Callable[[Context, Payload], Awaitable[None]]
 StepHandler = Callable[[Context, str, dict[str, Any]], Awaitable[None]]
 HelpHandler = Callable[[Context, set[str]], Awaitable[list[str]]]
+# A /start deep link (t.me/bot?start=...): True when this module took it.
+StartHandler = Callable[[Context, str], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
 class Feature:
-    """What one feature adds to the bot."""
+    """What one handler module adds to the bot."""
 
     name: str
     commands: dict[str, CommandHandler] = field(default_factory=dict)
     # Commands that show personal data: in a group the bot points to the private chat instead.
     private_commands: frozenset[str] = frozenset()
     buttons: dict[Act, ButtonHandler] = field(default_factory=dict)
-    # Conversation steps "<prefix>.<name>" whose prefix this feature owns.
-    step_prefixes: tuple[str, ...] = ()
-    on_step: StepHandler | None = None
+    # The conversation steps ("<flow>.<step>") this module asks and answers.
+    steps: dict[str, StepHandler] = field(default_factory=dict)
     # Extra /help paragraphs for a person with these roles.
     help: HelpHandler | None = None
+    start: StartHandler | None = None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def owned(features: Iterable[Feature], part: Callable[[Feature], dict[K, V]]) -> dict[K, V]:
+    """Merge one part (buttons, commands, steps) of every feature; each key has one owner."""
+    merged: dict[K, V] = {}
+    for feature in features:
+        for key, value in part(feature).items():
+            if key in merged:
+                raise ValueError(f"{key!r} is registered twice (again by {feature.name})")
+            merged[key] = value
+    return merged

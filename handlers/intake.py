@@ -21,15 +21,17 @@ from typing import Any
 from handlers import disputes, filing
 from handlers.cards import ask_community, button
 from handlers.context import Context
+from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Urgency
-from services import directory
+from services import conversation, directory
 from services.intake import CONFIDENT, parse_address, parse_report
 
 KINDS = list(CaseKind)
 STEP_TEXT, STEP_KIND = "intake.text", "intake.kind"
 STEP_COMMUNITY, STEP_BUILDING = "intake.community", "intake.building"
+STEPS = (STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING)
 
 
 async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None) -> None:
@@ -181,8 +183,45 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
     await advance(ctx, draft)
 
 
+async def on_pick_button(ctx: Context, payload: Payload) -> None:
+    """A kind, community or building button, or 取消: for this person's own pending report."""
+    waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
+                                         user_id=ctx.incoming.sender.id)
+    mine = waiting is not None and waiting.step in STEPS
+    if payload.act == Act.CANCEL and mine:
+        await on_cancel(ctx)
+    else:
+        await on_pick(ctx, payload, waiting.data if mine and waiting else None)
+
+
 async def on_cancel(ctx: Context) -> None:
     """Drop the report being written."""
     await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("intake.cancelled"))
+
+
+async def on_report(ctx: Context, args: str) -> None:
+    """/report: start a report afresh (anything pending is dropped)."""
+    await ctx.stop_waiting()
+    await start_report(ctx, args)
+
+
+async def on_sos(ctx: Context, args: str) -> None:
+    """/sos: report an emergency at once."""
+    await ctx.stop_waiting()
+    await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
+
+
+async def _help(ctx: Context, roles: set[str]) -> list[str]:
+    return [ctx.texts("help.resident")]
+
+
+FEATURE = Feature(
+    name="intake",
+    commands={"report": on_report, "sos": on_sos},
+    buttons={Act.PICK_KIND: on_pick_button, Act.PICK_COMMUNITY: on_pick_button,
+             Act.PICK_BUILDING: on_pick_button, Act.CANCEL: on_pick_button},
+    steps=dict.fromkeys(STEPS, on_text),
+    help=_help,
+)

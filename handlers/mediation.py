@@ -13,7 +13,7 @@ from handlers.dispute_cards import (
     tier_buttons,
     tier_name,
 )
-from handlers.feature import ButtonHandler
+from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from models import Case, CaseAction, Person
 from services import case_queries, cases, disputes
@@ -211,10 +211,10 @@ async def on_followup(ctx: Context, payload: Payload) -> None:
         await _hand_to(ctx, case, mediator, "dispute.card_relapsed")
 
 
-BUTTONS: dict[Act, ButtonHandler] = {
+FEATURE = Feature(name="mediation", buttons={
     Act.MEDIATE_ACCEPT: on_accept, Act.MEDIATE_SCHEDULE: on_schedule,
     Act.MEDIATE_OUTCOME: on_outcome, Act.MEDIATE_AGREED: on_agreed,
     Act.MEDIATE_PARTIAL: on_partial, Act.MEDIATE_FAILED: on_failed,
     Act.MEDIATE_REFER: on_refer, Act.MEDIATE_TIER: on_tier,
     Act.FOLLOWUP_HELD: on_followup, Act.FOLLOWUP_BROKEN: on_followup,
-}
+}, steps=dict.fromkeys(STEPS, on_text))

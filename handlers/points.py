@@ -7,6 +7,7 @@ from typing import Any
 from handlers import notify
 from handlers.cards import button, local
 from handlers.context import Context
+from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Redemption, Role
@@ -155,3 +156,12 @@ async def on_volunteers_group(ctx: Context, _args: str) -> None:
     names = {c.id: c.name for c in await directory.all_communities(ctx.session)}
     ctx.reply(ctx.texts("points.group_bound", community=names.get(community_id, "-")))
 
+
+FEATURE = Feature(
+    name="points",
+    commands={"points": on_points, "rank": on_rank, "shop": on_shop, "item": on_item,
+              "redemptions": on_redemptions, "volunteers_group": on_volunteers_group},
+    private_commands=frozenset({"points", "shop", "item", "redemptions"}),
+    buttons={Act.WISH_REDEEM: on_redeem, Act.WISH_HANDED: on_handed, Act.WISH_REFUND: on_refund},
+    steps={STEP_REFUND: on_text},
+)

@@ -14,6 +14,7 @@ from handlers import notify
 from handlers.cards import button, case_card, star_buttons, stars, worker_buttons
 from handlers.context import Context
 from handlers.dispute_cards import mediator_buttons
+from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from models import CaseAction, CaseKind
 from services import case_queries, cases
@@ -85,3 +86,11 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
     notify.to_person(ctx, worker, case_card(ctx, case, ctx.me, phone=True, header="card.reopened",
                                             footer=footer),
                      buttons, case_id=case.id)
+
+
+FEATURE = Feature(
+    name="resident",
+    buttons={Act.SOLVED: on_solved, Act.NOT_SOLVED: on_not_solved, Act.STARS: on_stars,
+             Act.NO_COMMENT: on_no_comment},
+    steps={STEP_REOPEN: on_text, STEP_COMMENT: on_text},
+)

@@ -1,4 +1,5 @@
-"""The one entry point: turn an Incoming into the right conversation step."""
+"""The one entry point: the list of handler modules, and one generic dispatch that turns an
+Incoming into the right module's command, button or conversation step."""
 
 from handlers import (
     announce,
@@ -8,47 +9,34 @@ from handlers import (
     intake,
     ledger,
     managers,
+    mediation,
+    points,
     resident,
     staff,
     views,
     visits,
+    wish_review,
+    wish_volunteers,
     wishes,
     worker,
 )
 from handlers.context import Context
-from handlers.feature import ButtonHandler, Feature
-from handlers.payloads import Act, Payload
+from handlers.feature import Feature, owned
+from handlers.payloads import Payload
 from handlers.types import Button
-from models import CaseKind, Role
 from services import conversation, directory
 from services.errors import DomainError
 
-BUTTONS: dict[Act, ButtonHandler] = {
-    Act.ACCEPT: worker.on_accept,
-    Act.TRANSFER: worker.on_transfer,
-    Act.TRANSFER_TO: worker.on_transfer_to,
-    Act.RETURN: worker.on_return,
-    Act.RESOLVE: worker.on_resolve,
-    Act.SKIP_NOTE: worker.on_skip_note,
-    Act.ASSIGN_TO: worker.on_assign_to,
-    Act.SOLVED: resident.on_solved,
-    Act.NOT_SOLVED: resident.on_not_solved,
-    Act.STARS: resident.on_stars,
-    Act.NO_COMMENT: resident.on_no_comment,
-}
-# Features beyond the core closed loop; each brings its commands, buttons and steps.
-FEATURES: tuple[Feature, ...] = (
-    wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
-    managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
-    digest.FEATURE, visits.FEATURE,
-)
-FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
-    act: handler for feature in FEATURES for act, handler in feature.buttons.items()
-}
-FEATURE_COMMANDS = {name: handler for f in FEATURES for name, handler in f.commands.items()}
-PRIVATE_ONLY_FEATURE = {name for feature in FEATURES for name in feature.private_commands}
-INTAKE_PICKS = {Act.PICK_BUILDING, Act.PICK_COMMUNITY, Act.PICK_KIND}
-PRIVATE_ONLY = {"my", "tasks", "case"}
+# Every module that owns commands, buttons or steps; the order is the order of /help and of
+# who may claim a /start link first. The closed loop (intake, worker, resident, views) is listed
+# like any other feature.
+MODULES = (intake, worker, resident, views, wishes, wish_review, wish_volunteers, points,
+           disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits)
+FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
+BUTTONS = owned(FEATURES, lambda f: f.buttons)
+COMMANDS = owned(FEATURES, lambda f: f.commands)
+STEPS = owned(FEATURES, lambda f: f.steps)
+PRIVATE_ONLY = frozenset(name for f in FEATURES for name in f.private_commands)
 
 
 async def handle(ctx: Context) -> None:
@@ -72,29 +60,13 @@ async def handle(ctx: Context) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    """Decode a button press and run its action; forged or stale presses change nothing."""
+    """Decode a button press and run its owner's action; forged or stale presses change
+    nothing."""
     payload = Payload.unpack(ctx.incoming.callback_data or "")
-    if payload is None:
+    if payload is None or payload.act not in BUTTONS:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
-    if payload.act in INTAKE_PICKS or payload.act == Act.CANCEL:
-        waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
-                                             user_id=ctx.incoming.sender.id)
-        mine = waiting is not None and waiting.step.startswith("intake.")
-        if payload.act == Act.CANCEL and mine:
-            await intake.on_cancel(ctx)
-        else:
-            await intake.on_pick(ctx, payload, waiting.data if mine and waiting else None)
-    elif payload.act == Act.OPEN:
-        ctx.answer()
-        await views.show_case(ctx, payload.case_id, with_history=False)
-    elif payload.act == Act.PAGE:
-        ctx.answer()
-        await views.tasks(ctx, max(payload.arg, 0), edit=True)
-    elif payload.act in FEATURE_BUTTONS:
-        await FEATURE_BUTTONS[payload.act](ctx, payload)
-    else:
-        await BUTTONS[payload.act](ctx, payload)
+    await BUTTONS[payload.act](ctx, payload)
 
 
 async def on_message(ctx: Context) -> None:
@@ -107,30 +79,17 @@ async def on_message(ctx: Context) -> None:
     if not inc.is_private and not (inc.mentions_bot or inc.reply_to_bot):
         return  # group chatter not addressed to the bot
     waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
-    if waiting is not None:
-        await on_step(ctx, waiting.step, waiting.data)
-        return
-    await intake.start_report(ctx, _strip_mention(inc.text, ctx.bot_username))
-
-
-async def on_step(ctx: Context, step: str, data: dict) -> None:  # type: ignore[type-arg]
-    """Continue the conversation that is waiting for this person's words."""
-    if step.startswith("intake."):
-        await intake.on_text(ctx, step, data)
-    elif step.startswith("worker."):
-        await worker.on_text(ctx, step, data)
-    elif step.startswith("resident."):
-        await resident.on_text(ctx, step, data)
-    elif (feature := _feature_of_step(step)) is not None and feature.on_step is not None:
-        await feature.on_step(ctx, step, data)
-    else:
+    if waiting is None:
+        await intake.start_report(ctx, _strip_mention(inc.text, ctx.bot_username))
+    elif waiting.step in STEPS:
+        await STEPS[waiting.step](ctx, waiting.step, waiting.data)
+    else:  # a step nobody asks any more (an older version's): let the person start afresh
         await ctx.stop_waiting()
 
 
 async def on_command(ctx: Context, name: str, args: str) -> None:
     """Run a slash command."""
-    inc = ctx.incoming
-    if (name in PRIVATE_ONLY or name in PRIVATE_ONLY_FEATURE) and not inc.is_private:
+    if name in PRIVATE_ONLY and not ctx.incoming.is_private:
         ctx.reply(ctx.texts("group.use_private"),
                   ((Button(ctx.texts("btn.open_private"), url=ctx.deep_link("help")),),))
         return
@@ -138,57 +97,29 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
         await _start(ctx, args)
     elif name == "help":
         ctx.reply(await _help_text(ctx))
-    elif name == "report":
-        await ctx.stop_waiting()
-        await intake.start_report(ctx, args)
-    elif name == "sos":
-        await ctx.stop_waiting()
-        await intake.start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
     elif name == "cancel":
         await ctx.stop_waiting()
         ctx.reply(ctx.texts("cancel.done"))
-    elif name == "my":
-        await views.my_cases(ctx)
-    elif name == "tasks":
-        await views.tasks(ctx)
-    elif name == "case":
-        number = args.lstrip("#").strip()
-        if not number.isdigit():
-            ctx.reply(ctx.texts("case.usage"))
-            return
-        await views.show_case(ctx, int(number), with_history=True)
-    elif name in FEATURE_COMMANDS:
-        await FEATURE_COMMANDS[name](ctx, args)
+    elif name in COMMANDS:
+        await COMMANDS[name](ctx, args)
     else:
         ctx.reply(ctx.texts("command.unknown"))
 
 
 async def _start(ctx: Context, args: str) -> None:
-    if args.startswith("c") and args[1:].isdigit():
-        await views.follow_case(ctx, int(args[1:]))
-        return
-    if args == disputes.LINK:  # continued privately from a group
-        await disputes.on_start(ctx)
-        return
+    for feature in FEATURES:
+        if feature.start is not None and await feature.start(ctx, args):
+            return  # a deep link the feature owns
     ctx.reply(ctx.texts("start.welcome", name=ctx.me.name) + "\n\n" + await _help_text(ctx))
 
 
 async def _help_text(ctx: Context) -> str:
-    roles = {r.role for r in await directory.roles_of(ctx.session, ctx.me.id or 0)}
-    parts = [ctx.texts("help.resident")]
-    if roles & {Role.WORKER, Role.MANAGER, Role.ADMIN}:
-        parts.append(ctx.texts("help.worker"))
-    if roles & {Role.MANAGER, Role.ADMIN}:
-        parts.append(ctx.texts("help.manager"))
+    roles = {str(r.role) for r in await directory.roles_of(ctx.session, ctx.me.id or 0)}
+    parts: list[str] = []
     for feature in FEATURES:
         if feature.help is not None:
-            parts.extend(await feature.help(ctx, {str(role) for role in roles}))
+            parts.extend(await feature.help(ctx, roles))
     return "\n\n".join(parts)
-
-
-def _feature_of_step(step: str) -> Feature | None:
-    prefix = step.split(".", 1)[0]
-    return next((f for f in FEATURES if prefix in f.step_prefixes), None)
 
 
 def _strip_mention(text: str, bot_username: str) -> str:

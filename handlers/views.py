@@ -15,6 +15,7 @@ from handlers.cards import (
 )
 from handlers.context import Context
 from handlers.dispute_cards import show_dispute
+from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Case, CaseAction, CaseKind, Urgency
@@ -125,3 +126,51 @@ async def follow_case(ctx: Context, case_id: int) -> None:
     if may(case, CaseAction.CONFIRM, Actor.REPORTER):
         notify.to_person(ctx, ctx.me, confirm_question(ctx, case),
                          confirm_buttons(ctx, case.id or 0), case_id=case.id)
+
+
+async def on_open(ctx: Context, payload: Payload) -> None:
+    """Show the case card of a list's #N button."""
+    ctx.answer()
+    await show_case(ctx, payload.case_id, with_history=False)
+
+
+async def on_page(ctx: Context, payload: Payload) -> None:
+    """Turn the /tasks page."""
+    ctx.answer()
+    await tasks(ctx, max(payload.arg, 0), edit=True)
+
+
+async def on_my(ctx: Context, _args: str) -> None:
+    """/my: the resident's own cases."""
+    await my_cases(ctx)
+
+
+async def on_tasks(ctx: Context, _args: str) -> None:
+    """/tasks: the worker's open cases."""
+    await tasks(ctx)
+
+
+async def on_case(ctx: Context, args: str) -> None:
+    """/case N: one case with its history."""
+    number = args.lstrip("#").strip()
+    if not number.isdigit():
+        ctx.reply(ctx.texts("case.usage"))
+        return
+    await show_case(ctx, int(number), with_history=True)
+
+
+async def on_start_link(ctx: Context, args: str) -> bool:
+    """/start c<N> (a receipt's 跟进 link): follow the case."""
+    if args.startswith("c") and args[1:].isdigit():
+        await follow_case(ctx, int(args[1:]))
+        return True
+    return False
+
+
+FEATURE = Feature(
+    name="views",
+    commands={"my": on_my, "tasks": on_tasks, "case": on_case},
+    private_commands=frozenset({"my", "tasks", "case"}),
+    buttons={Act.OPEN: on_open, Act.PAGE: on_page},
+    start=on_start_link,
+)

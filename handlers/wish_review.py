@@ -16,7 +16,8 @@ from typing import Any
 from handlers import notify
 from handlers.cards import Rows, track_button
 from handlers.context import Context
-from handlers.payloads import Payload
+from handlers.feature import Feature
+from handlers.payloads import Act, Payload
 from handlers.wish_cards import (
     claim_button,
     public_card,
@@ -150,3 +151,10 @@ async def publish(ctx: Context, case: Case, details: WishDetails,
         ctx.send(chat_id, text, buttons, case_id=case.id)
     return len(reachable)
 
+
+FEATURE = Feature(
+    name="wish_review",
+    buttons={Act.WISH_APPROVE: on_approve, Act.WISH_EDIT: on_edit, Act.WISH_POINTS: on_points,
+             Act.WISH_DECLINE: on_decline},
+    steps={STEP_PUBLIC: on_text, STEP_DECLINE: on_text},
+)

@@ -16,6 +16,7 @@ from typing import Any
 from handlers import notify
 from handlers.cards import button, local
 from handlers.context import Context
+from handlers.feature import Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from handlers.wish_cards import (
@@ -177,3 +178,19 @@ async def on_page(ctx: Context, payload: Payload) -> None:
     """Turn the /wishes page."""
     ctx.answer()
     await open_list(ctx, max(payload.arg, 0), edit=True)
+
+
+async def on_wishes(ctx: Context, _args: str) -> None:
+    """/wishes: the open wishes of the person's community."""
+    await open_list(ctx)
+
+
+FEATURE = Feature(
+    name="wish_volunteers",
+    commands={"wishes": on_wishes},
+    private_commands=frozenset({"wishes"}),
+    buttons={Act.WISH_CLAIM: on_claim, Act.WISH_UNCLAIM: on_unclaim, Act.WISH_DONE: on_done,
+             Act.WISH_CONFIRM: on_confirm, Act.WISH_NOT_YET: on_not_yet,
+             Act.WISH_NO_THANKS: on_no_thanks, Act.WISH_PAGE: on_page},
+    steps={STEP_DONE: on_text, STEP_THANKS: on_text},
+)

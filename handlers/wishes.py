@@ -16,7 +16,7 @@ stateDiagram-v2
 
 from typing import Any
 
-from handlers import intake, points, wish_review, wish_volunteers
+from handlers import intake, wish_review
 from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -92,15 +92,9 @@ async def _text_or_file(ctx: Context, data: dict[str, Any]) -> None:
 
 
 async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
-    """Continue a wish conversation (this module's steps, or the review and volunteer ones)."""
+    """Continue posting a wish: the words, or the new resident's name, phone and address."""
     text = ctx.incoming.text.strip()
-    if step in (wish_review.STEP_PUBLIC, wish_review.STEP_DECLINE):
-        await wish_review.on_text(ctx, step, data)
-    elif step in (wish_volunteers.STEP_DONE, wish_volunteers.STEP_THANKS):
-        await wish_volunteers.on_text(ctx, step, data)
-    elif step == points.STEP_REFUND:
-        await points.on_text(ctx, step, data)
-    elif step == STEP_TEXT and "resident_id" in data:
+    if step == STEP_TEXT and "resident_id" in data:
         await _text_or_file(ctx, {**data, "text": text})
     elif step == STEP_TEXT:
         await ctx.stop_waiting()
@@ -125,11 +119,6 @@ async def _registered(ctx: Context, data: dict[str, Any], where: str) -> None:
     await _text_or_file(ctx, {**data, "resident_id": resident.id})
 
 
-async def on_wishes(ctx: Context, _args: str) -> None:
-    """List the open wishes of the person's community."""
-    await wish_volunteers.open_list(ctx)
-
-
 async def _help(ctx: Context, roles: set[str]) -> list[str]:
     parts = [ctx.texts("help.wish_resident")]
     if Role.VOLUNTEER in roles:
@@ -141,31 +130,12 @@ async def _help(ctx: Context, roles: set[str]) -> list[str]:
     return parts
 
 
+# Reviewing (handlers/wish_review.py), claiming and fulfilling (handlers/wish_volunteers.py)
+# and points (handlers/points.py) register their own buttons and steps.
 FEATURE = Feature(
     name="wishes",
-    commands={"wish": on_wish, "wishes": on_wishes, "points": points.on_points,
-              "rank": points.on_rank, "shop": points.on_shop, "item": points.on_item,
-              "redemptions": points.on_redemptions,
-              "volunteers_group": points.on_volunteers_group},
-    private_commands=frozenset({"wishes", "points", "shop", "item", "redemptions"}),
-    buttons={
-        Act.WISH_FOR: on_for,
-        Act.WISH_APPROVE: wish_review.on_approve,
-        Act.WISH_EDIT: wish_review.on_edit,
-        Act.WISH_POINTS: wish_review.on_points,
-        Act.WISH_DECLINE: wish_review.on_decline,
-        Act.WISH_CLAIM: wish_volunteers.on_claim,
-        Act.WISH_UNCLAIM: wish_volunteers.on_unclaim,
-        Act.WISH_DONE: wish_volunteers.on_done,
-        Act.WISH_CONFIRM: wish_volunteers.on_confirm,
-        Act.WISH_NOT_YET: wish_volunteers.on_not_yet,
-        Act.WISH_NO_THANKS: wish_volunteers.on_no_thanks,
-        Act.WISH_PAGE: wish_volunteers.on_page,
-        Act.WISH_REDEEM: points.on_redeem,
-        Act.WISH_HANDED: points.on_handed,
-        Act.WISH_REFUND: points.on_refund,
-    },
-    step_prefixes=("wish",),
-    on_step=on_text,
+    commands={"wish": on_wish},
+    buttons={Act.WISH_FOR: on_for},
+    steps=dict.fromkeys((STEP_TEXT, STEP_PICK, STEP_NAME, STEP_PHONE, STEP_ADDRESS), on_text),
     help=_help,
 )

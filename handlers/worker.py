@@ -10,10 +10,11 @@ from handlers.cards import (
     worker_buttons,
 )
 from handlers.context import Context
+from handlers.feature import Feature
 from handlers.filing import hand_over, send_assign_card
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseAction, Person
+from models import Case, CaseAction, Person, Role
 from services import case_queries, cases
 
 STEP_RETURN, STEP_NOTE = "worker.return_reason", "worker.resolve_note"
@@ -130,3 +131,22 @@ async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
     private = confirm_question(ctx, case)
     public = ctx.texts("resident.ask_confirm_public", id=case.id)
     notify.to_reporter(ctx, case, reporter, (private, buttons), (public, buttons))
+
+
+async def _help(ctx: Context, roles: set[str]) -> list[str]:
+    parts = []
+    if roles & {Role.WORKER, Role.MANAGER, Role.ADMIN}:
+        parts.append(ctx.texts("help.worker"))
+    if roles & {Role.MANAGER, Role.ADMIN}:
+        parts.append(ctx.texts("help.manager"))
+    return parts
+
+
+FEATURE = Feature(
+    name="worker",
+    buttons={Act.ACCEPT: on_accept, Act.TRANSFER: on_transfer, Act.TRANSFER_TO: on_transfer_to,
+             Act.RETURN: on_return, Act.RESOLVE: on_resolve, Act.SKIP_NOTE: on_skip_note,
+             Act.ASSIGN_TO: on_assign_to},
+    steps={STEP_RETURN: on_text, STEP_NOTE: on_text},
+    help=_help,
+)

@@ -5,7 +5,7 @@ from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.managers import community_codes, my_community, split_code
-from handlers.payloads import Act, Payload
+from handlers.payloads import DropNotice, SendNotice
 from handlers.types import Outgoing
 from services import announcements
 
@@ -26,31 +26,31 @@ async def notice(ctx: Context, args: str) -> None:
     groups = len(await announcements.recipients(ctx.session, community.id, private_too=False))
     everyone = len(await announcements.recipients(ctx.session, community.id, private_too=True))
     nid = draft.id or 0
-    rows = ((button(ctx, "notice.btn_all", Act.NOTICE_SEND, nid, 1),),
-            (button(ctx, "notice.btn_groups", Act.NOTICE_SEND, nid, 0),),
-            (button(ctx, "notice.btn_drop", Act.NOTICE_DROP, nid),))
+    rows = ((button(ctx, "notice.btn_all", SendNotice(nid, private_too=True)),),
+            (button(ctx, "notice.btn_groups", SendNotice(nid)),),
+            (button(ctx, "notice.btn_drop", DropNotice(nid)),))
     ctx.reply(ctx.texts("notice.preview", community=community.name, text=draft.text,
                         groups=groups, residents=everyone - groups), rows)
 
 
-async def on_send(ctx: Context, payload: Payload) -> None:
+async def on_send(ctx: Context, payload: SendNotice) -> None:
     """Queue the notice for every recipient and start reporting progress."""
-    notice_text = await announcements.text_of(ctx.session, payload.case_id, author=ctx.me)
+    notice_text = await announcements.text_of(ctx.session, payload.notice_id, author=ctx.me)
     message = Outgoing(chat_id=0, text=ctx.texts("notice.message", text=notice_text))
     templates = announcements.Templates(
         notice=message.to_payload(), progress=ctx.texts("notice.progress"),
         done=ctx.texts("notice.done"), partial=ctx.texts("notice.partial"))
     _, total = await announcements.send(
-        ctx.session, clock=ctx.clock, actor=ctx.me, notice_id=payload.case_id,
-        private_too=payload.arg == 1, progress_chat_id=ctx.incoming.chat_id,
+        ctx.session, clock=ctx.clock, actor=ctx.me, notice_id=payload.notice_id,
+        private_too=payload.private_too, progress_chat_id=ctx.incoming.chat_id,
         templates=templates)
     ctx.answer()
     ctx.edit(ctx.texts("notice.queued", total=total))
 
 
-async def on_drop(ctx: Context, payload: Payload) -> None:
+async def on_drop(ctx: Context, payload: DropNotice) -> None:
     """Discard a draft notice."""
-    await announcements.discard(ctx.session, notice_id=payload.case_id, author=ctx.me)
+    await announcements.discard(ctx.session, notice_id=payload.notice_id, author=ctx.me)
     ctx.answer()
     ctx.edit(ctx.texts("notice.dropped"))
 
@@ -74,5 +74,5 @@ FEATURE = Feature(
     name="announce",
     commands={"notice": notice, "notices": notices},
     private_commands=frozenset({"notice", "notices"}),
-    buttons={Act.NOTICE_SEND: on_send, Act.NOTICE_DROP: on_drop},
+    buttons={SendNotice: on_send, DropNotice: on_drop},
 )

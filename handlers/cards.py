@@ -1,9 +1,20 @@
 """How cases look on screen: cards, receipts and buttons. Texts come from the catalogue."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from handlers.context import Context, Writer
-from handlers.payloads import Act, Payload
+from handlers.payloads import (
+    Accept,
+    AssignTo,
+    ButtonData,
+    GiveBack,
+    NotSolved,
+    Resolve,
+    Solved,
+    Stars,
+    Transfer,
+)
 from handlers.renderer import Renderer
 from handlers.types import Button
 from models import Case, CaseAction, Person, Urgency
@@ -58,9 +69,9 @@ def address(ctx: Renderer, case: Case, *, public: bool) -> str:
     return "".join(parts)
 
 
-def button(ctx: Renderer, key: str, act: Act, case_id: int = 0, arg: int = 0) -> Button:
-    """Make a catalogue-labelled button carrying a payload."""
-    return Button(ctx.texts(key), data=Payload(act, case_id, arg).pack())
+def button(ctx: Renderer, key: str, data: ButtonData) -> Button:
+    """Make a catalogue-labelled button carrying its typed data."""
+    return Button(ctx.texts(key), data=data.pack())
 
 
 def case_card(
@@ -85,11 +96,10 @@ def case_card(
     return "\n".join(line for line in lines if line)
 
 
-_WORKER_ROWS: tuple[tuple[tuple[CaseAction, str, Act], ...], ...] = (
-    ((CaseAction.ACCEPT, "btn.accept", Act.ACCEPT),
-     (CaseAction.RESOLVE, "btn.resolve", Act.RESOLVE)),
-    ((CaseAction.TRANSFER, "btn.transfer", Act.TRANSFER),
-     (CaseAction.RETURN, "btn.return", Act.RETURN)),
+_WORKER_ROWS: tuple[tuple[tuple[CaseAction, str, type[Accept | Resolve | Transfer | GiveBack]],
+                          ...], ...] = (
+    ((CaseAction.ACCEPT, "btn.accept", Accept), (CaseAction.RESOLVE, "btn.resolve", Resolve)),
+    ((CaseAction.TRANSFER, "btn.transfer", Transfer), (CaseAction.RETURN, "btn.return", GiveBack)),
 )
 
 
@@ -98,7 +108,7 @@ def worker_buttons(ctx: Renderer, case: Case) -> Rows:
     actions = next_actions(case, holder(case.kind))
     if CaseAction.ACCEPT not in actions and CaseAction.RESOLVE not in actions:
         return ()  # nothing to do on it now: no transfer or return either
-    rows = (tuple(button(ctx, key, act, case.id or 0) for action, key, act in row
+    rows = (tuple(button(ctx, key, make(case.id or 0)) for action, key, make in row
                   if action in actions) for row in _WORKER_ROWS)
     return tuple(row for row in rows if row)
 
@@ -107,15 +117,15 @@ def assign_buttons(ctx: Renderer, case: Case, workers: list[tuple[Person, int]])
     """Offer a manager one button per worker, with their open-case count."""
     return tuple(
         (Button(ctx.texts("btn.assign_to", name=p.name, open=n),
-                data=Payload(Act.ASSIGN_TO, case.id or 0, p.id or 0).pack()),)
+                data=AssignTo(case.id or 0, p.id or 0).pack()),)
         for p, n in workers[:12]
     )
 
 
 def confirm_buttons(ctx: Renderer, case_id: int) -> Rows:
     """Ask the resident: solved or not."""
-    return ((button(ctx, "btn.solved", Act.SOLVED, case_id),
-             button(ctx, "btn.not_solved", Act.NOT_SOLVED, case_id)),)
+    return ((button(ctx, "btn.solved", Solved(case_id)),
+             button(ctx, "btn.not_solved", NotSolved(case_id))),)
 
 
 def confirm_question(ctx: Renderer, case: Case) -> str:
@@ -127,15 +137,17 @@ def confirm_question(ctx: Renderer, case: Case) -> str:
 def star_buttons(ctx: Renderer, case_id: int) -> Rows:
     """Big rating buttons, one per row, best first."""
     stars = tuple((Button(ctx.texts("btn.stars", stars="⭐" * n),
-                          data=Payload(Act.STARS, case_id, n).pack()),) for n in range(5, 0, -1))
+                          data=Stars(case_id, n).pack()),) for n in range(5, 0, -1))
     return stars
 
 
-async def ask_community(ctx: Context, act: Act, question_key: str) -> None:
+async def ask_community(
+    ctx: Context, choice: Callable[[int], ButtonData], question_key: str
+) -> None:
     """Ask which community, one big button per community (the first 20)."""
     communities = await directory.all_communities(ctx.session)
     ctx.reply(ctx.texts(question_key), tuple(
-        (Button(c.name, data=Payload(act, 0, c.id or 0).pack()),) for c in communities[:20]))
+        (Button(c.name, data=choice(c.id or 0).pack()),) for c in communities[:20]))
 
 
 def track_button(ctx: Renderer, case_id: int) -> Rows:

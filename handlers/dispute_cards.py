@@ -5,7 +5,14 @@ from collections.abc import Awaitable, Callable
 
 from handlers.cards import Rows, button, case_card, confirm_buttons, local
 from handlers.context import Context, Writer
-from handlers.payloads import Act, Payload
+from handlers.payloads import (
+    AgreementBroken,
+    AgreementHeld,
+    ChangeTier,
+    MediateAccept,
+    MediateOutcome,
+    MediateSchedule,
+)
 from handlers.renderer import Renderer
 from handlers.types import Button
 from models import Case, CaseAction, DisputeDetails, Person
@@ -72,10 +79,10 @@ def mediator_buttons(ctx: Renderer, case: Case) -> Rows:
     cid = case.id or 0
     actions = next_actions(case, Actor.MEDIATOR)
     if CaseAction.SCHEDULE in actions:  # taken: meet, then record how it ended
-        return ((button(ctx, "dispute.btn_schedule", Act.MEDIATE_SCHEDULE, cid),),
-                (button(ctx, "dispute.btn_outcome", Act.MEDIATE_OUTCOME, cid),))
+        return ((button(ctx, "dispute.btn_schedule", MediateSchedule(cid)),),
+                (button(ctx, "dispute.btn_outcome", MediateOutcome(cid)),))
     if CaseAction.ACCEPT in actions:
-        return ((button(ctx, "dispute.btn_accept", Act.MEDIATE_ACCEPT, cid),),)
+        return ((button(ctx, "dispute.btn_accept", MediateAccept(cid)),),)
     return ()
 
 
@@ -84,15 +91,15 @@ def tier_buttons(ctx: Renderer, case: Case, details: DisputeDetails) -> Rows:
     if not may(case, CaseAction.ASSIGN, Actor.MANAGER):
         return ()
     return tuple((Button(ctx.texts("dispute.btn_tier", tier=tier_name(ctx, tier)),
-                         data=Payload(Act.MEDIATE_TIER, case.id or 0, index).pack()),)
-                 for index, tier in enumerate(ORDER) if tier != details.tier)
+                         data=ChangeTier(case.id or 0, tier).pack()),)
+                 for tier in ORDER if tier != details.tier)
 
 
 def followup_question(r: Renderer, case: Case, details: DisputeDetails) -> tuple[str, Rows]:
     """Ask a party, a week after the agreement, whether it held."""
     cid = case.id or 0
-    buttons = ((button(r, "dispute.btn_held", Act.FOLLOWUP_HELD, cid),
-                button(r, "dispute.btn_broken", Act.FOLLOWUP_BROKEN, cid)),)
+    buttons = ((button(r, "dispute.btn_held", AgreementHeld(cid)),
+                button(r, "dispute.btn_broken", AgreementBroken(cid))),)
     return r.texts("dispute.followup_question", id=cid,
                    agreement=details.agreement or "-"), buttons
 

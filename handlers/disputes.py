@@ -25,7 +25,7 @@ from handlers.cards import Rows, ask_community, button
 from handlers.context import Context
 from handlers.dispute_cards import dispute_card, record_views, tier_buttons, tier_name
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import CancelDispute, DeleteOriginal, DisputeAnswer, DisputeCommunity
 from handlers.types import Button, Outgoing
 from models import Role
 from services import conversation, directory
@@ -76,8 +76,8 @@ async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> N
     if message_id is not None:
         ctx.effects.messages.append(Outgoing(
             chat_id=inc.chat_id, text=ctx.texts("dispute.group_delete_offer"),
-            buttons=((button(ctx, "dispute.btn_delete", Act.DELETE_ORIGINAL, message_id,
-                             inc.sender.id),),),
+            buttons=((button(ctx, "dispute.btn_delete",
+                             DeleteOriginal(message_id, inc.sender.id)),),),
             only_if_bot_admin=True))
 
 
@@ -91,16 +91,16 @@ async def on_start(ctx: Context) -> None:
 
 
 def _answer_buttons(ctx: Context, step: str) -> Rows:
-    index = QUESTIONS.index(step)
-    cancel = (button(ctx, "dispute.btn_cancel", Act.DISPUTE_CANCEL),)
+    question = _field(step)
+    cancel = (button(ctx, "dispute.btn_cancel", CancelDispute()),)
     if step in YES_NO:
-        return ((button(ctx, "dispute.btn_yes", Act.DISPUTE_ANSWER, index, YES),
-                 button(ctx, "dispute.btn_no", Act.DISPUTE_ANSWER, index, NO)), cancel)
+        return ((button(ctx, "dispute.btn_yes", DisputeAnswer(question, YES)),
+                 button(ctx, "dispute.btn_no", DisputeAnswer(question, NO))), cancel)
     if step == STEP_SINCE:
-        return tuple((button(ctx, f"dispute.since_{n}", Act.DISPUTE_ANSWER, index, n),)
+        return tuple((button(ctx, f"dispute.since_{n}", DisputeAnswer(question, n)),)
                      for n in SINCE_CHOICES) + (cancel,)
     if step in (STEP_PLACE, STEP_OTHER):
-        return ((button(ctx, "dispute.btn_unknown", Act.DISPUTE_ANSWER, index, SKIP),), cancel)
+        return ((button(ctx, "dispute.btn_unknown", DisputeAnswer(question, SKIP)),), cancel)
     return (cancel,)
 
 
@@ -133,7 +133,7 @@ async def _find_community(ctx: Context, draft: dict[str, Any]) -> bool:
         draft["community_id"] = obvious
         return True
     await ctx.wait(STEP_COMMUNITY, draft)
-    await ask_community(ctx, Act.DISPUTE_COMMUNITY, "dispute.ask_community")
+    await ask_community(ctx, DisputeCommunity, "dispute.ask_community")
     return False
 
 
@@ -184,21 +184,20 @@ async def on_step(ctx: Context, step: str, draft: dict[str, Any]) -> None:
     await _next(ctx, draft)
 
 
-async def on_answer(ctx: Context, payload: Payload) -> None:
+async def on_answer(ctx: Context, payload: DisputeAnswer) -> None:
     """Take a button answer to the question the bot is asking now."""
     waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
                                          user_id=ctx.incoming.sender.id)
-    index = payload.case_id
-    if waiting is None or not 0 <= index < len(QUESTIONS) or waiting.step != QUESTIONS[index]:
+    if waiting is None or waiting.step not in QUESTIONS or _field(waiting.step) != payload.question:
         ctx.answer(ctx.texts("button.invalid"), alert=True)  # an earlier question's button
         return
     step, draft = waiting.step, waiting.data
-    if payload.arg in (YES, NO) and step in YES_NO:
-        draft[_field(step)] = payload.arg == YES
-        label = ctx.texts("dispute.btn_yes" if payload.arg == YES else "dispute.btn_no")
-    elif payload.arg in SINCE_CHOICES and step == STEP_SINCE:
-        draft["since"] = label = ctx.texts(f"dispute.since_{payload.arg}")
-    elif payload.arg == SKIP and step in (STEP_PLACE, STEP_OTHER):
+    if payload.answer in (YES, NO) and step in YES_NO:
+        draft[_field(step)] = payload.answer == YES
+        label = ctx.texts("dispute.btn_yes" if payload.answer == YES else "dispute.btn_no")
+    elif payload.answer in SINCE_CHOICES and step == STEP_SINCE:
+        draft["since"] = label = ctx.texts(f"dispute.since_{payload.answer}")
+    elif payload.answer == SKIP and step in (STEP_PLACE, STEP_OTHER):
         draft[_field(step)] = None
         label = ctx.texts("dispute.btn_unknown")
     else:
@@ -211,34 +210,34 @@ async def on_answer(ctx: Context, payload: Payload) -> None:
     await _next(ctx, draft)
 
 
-async def on_community(ctx: Context, payload: Payload) -> None:
+async def on_community(ctx: Context, payload: DisputeCommunity) -> None:
     """Take the community the dispute is in."""
     waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
                                          user_id=ctx.incoming.sender.id)
     known = {c.id for c in await directory.all_communities(ctx.session)}
-    if waiting is None or waiting.step != STEP_COMMUNITY or payload.arg not in known:
+    if waiting is None or waiting.step != STEP_COMMUNITY or payload.community_id not in known:
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
-    waiting.data["community_id"] = payload.arg
+    waiting.data["community_id"] = payload.community_id
     await _next(ctx, waiting.data)
 
 
-async def on_cancel(ctx: Context, payload: Payload) -> None:
+async def on_cancel(ctx: Context, payload: CancelDispute) -> None:
     """Drop the dispute being described."""
     await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("dispute.cancelled"))
 
 
-async def on_delete_original(ctx: Context, payload: Payload) -> None:
+async def on_delete_original(ctx: Context, payload: DeleteOriginal) -> None:
     """The resident deletes their own dispute message from the group (the bot is an admin)."""
-    if ctx.incoming.is_private or ctx.incoming.sender.id != payload.arg:
+    if ctx.incoming.is_private or ctx.incoming.sender.id != payload.sender_id:
         ctx.answer(ctx.texts("dispute.delete_not_yours"), alert=True)
         return
     ctx.answer()
     ctx.effects.messages.append(Outgoing(chat_id=ctx.incoming.chat_id, text="",
-                                         delete_message_id=payload.case_id))
+                                         delete_message_id=payload.message_id))
     ctx.edit(ctx.texts("dispute.group_deleted"))
 
 
@@ -263,8 +262,8 @@ FEATURE = Feature(
     name="disputes",
     commands={"dispute": _report},
     buttons={
-        Act.DISPUTE_ANSWER: on_answer, Act.DISPUTE_COMMUNITY: on_community,
-        Act.DISPUTE_CANCEL: on_cancel, Act.DELETE_ORIGINAL: on_delete_original,
+        DisputeAnswer: on_answer, DisputeCommunity: on_community,
+        CancelDispute: on_cancel, DeleteOriginal: on_delete_original,
     },
     steps=dict.fromkeys((*QUESTIONS, STEP_COMMUNITY, STEP_PENDING), on_step),
     help=help_lines,

@@ -8,7 +8,7 @@ from handlers import notify
 from handlers.cards import Rows, case_card, local, worker_buttons
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import TakeEmergency
 from handlers.renderer import Renderer
 from handlers.texts import Texts
 from handlers.types import Button
@@ -18,7 +18,7 @@ from services import audit, case_queries, emergencies
 
 def ack_button(texts: Texts, case_id: int) -> Rows:
     """The one big button every alerted person gets."""
-    return ((Button(texts("emergency.btn_ack"), data=Payload(Act.SOS_ACK, case_id).pack()),),)
+    return ((Button(texts("emergency.btn_ack"), data=TakeEmergency(case_id).pack()),),)
 
 
 def repeat_text(r: Renderer, case: Case, times: int) -> str:
@@ -49,7 +49,7 @@ async def alert(
                                     subject_id=reporter.id, case_id=case.id)
 
 
-async def on_ack(ctx: Context, payload: Payload) -> None:
+async def on_ack(ctx: Context, payload: TakeEmergency) -> None:
     """我来处理: the first press takes the case; everyone else is told who did."""
     case, taken = await emergencies.acknowledge(ctx.session, clock=ctx.clock,
                                                 case_id=payload.case_id, actor=ctx.me,
@@ -67,4 +67,4 @@ async def on_ack(ctx: Context, payload: Payload) -> None:
                        (ctx.texts("emergency.resident_taken", id=case.id, name=ctx.me.name), ()))
 
 
-FEATURE = Feature(name="emergency", buttons={Act.SOS_ACK: on_ack})
+FEATURE = Feature(name="emergency", buttons={TakeEmergency: on_ack})

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from handlers.context import Context
-from handlers.payloads import Act, Payload
+from handlers.payloads import ButtonData
 
 CommandHandler = Callable[[Context, str], Awaitable[None]]
-ButtonHandler = Callable[[Context, Payload], Awaitable[None]]
+# Each handler takes its own button class; the router passes the class it decoded.
+ButtonHandler = Callable[[Context, Any], Awaitable[None]]
 StepHandler = Callable[[Context, str, dict[str, Any]], Awaitable[None]]
 HelpHandler = Callable[[Context, set[str]], Awaitable[list[str]]]
 # A /start deep link (t.me/bot?start=...): True when this module took it.
@@ -26,7 +27,7 @@ class Feature:
     commands: dict[str, CommandHandler] = field(default_factory=dict)
     # Commands that show personal data: in a group the bot points to the private chat instead.
     private_commands: frozenset[str] = frozenset()
-    buttons: dict[Act, ButtonHandler] = field(default_factory=dict)
+    buttons: dict[type[ButtonData], ButtonHandler] = field(default_factory=dict)
     # The conversation steps ("<flow>.<step>") this module asks and answers.
     steps: dict[str, StepHandler] = field(default_factory=dict)
     # Extra /help paragraphs for a person with these roles.

@@ -22,7 +22,7 @@ from handlers import disputes, filing
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import CancelReport, PickBuilding, PickCommunity, PickKind
 from handlers.types import Button
 from models import CaseKind, Urgency
 from services import conversation, directory
@@ -73,10 +73,11 @@ async def advance(ctx: Context, draft: dict[str, Any]) -> None:
 async def _ask_kind(ctx: Context, draft: dict[str, Any]) -> None:
     await ctx.wait(STEP_KIND, draft)
     guess = CaseKind(draft["kind"])
-    yes = button(ctx, "btn.yes_kind", Act.PICK_KIND, 0, KINDS.index(guess))
-    others = [Button(ctx.texts(f"kind.{k}"), data=Payload(Act.PICK_KIND, 0, KINDS.index(k)).pack())
+    yes = button(ctx, "btn.yes_kind", PickKind(guess.value))
+    others = [Button(ctx.texts(f"kind.{k}"), data=PickKind(k.value).pack())
               for k in KINDS if k != guess]
-    rows = ((yes,), tuple(others[:2]), tuple(others[2:]), (button(ctx, "btn.cancel", Act.CANCEL),))
+    rows = ((yes,), tuple(others[:2]), tuple(others[2:]),
+            (button(ctx, "btn.cancel", CancelReport()),))
     ctx.reply(ctx.texts("intake.ask_kind", kind=ctx.texts(f"kind.{guess}")), rows)
 
 
@@ -102,7 +103,7 @@ async def _locate_community(ctx: Context, draft: dict[str, Any]) -> bool:
         draft["public_area"] = True
         return True
     await ctx.wait(STEP_COMMUNITY, draft)
-    await ask_community(ctx, Act.PICK_COMMUNITY, "intake.ask_community")
+    await ask_community(ctx, PickCommunity, "intake.ask_community")
     return False
 
 
@@ -130,10 +131,10 @@ async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[
     buildings = (await directory.community_buildings(ctx.session, community_id)
                  if community_id else [])
     labels = [Button(ctx.texts("address.building", building=b.number),
-                     data=Payload(Act.PICK_BUILDING, 0, b.id or 0).pack()) for b in buildings[:40]]
+                     data=PickBuilding(b.id or 0).pack()) for b in buildings[:40]]
     rows = [tuple(labels[i:i + 4]) for i in range(0, len(labels), 4)]
-    rows.append((button(ctx, "btn.public_area", Act.PICK_BUILDING, 0, 0),
-                 button(ctx, "btn.cancel", Act.CANCEL)))
+    rows.append((button(ctx, "btn.public_area", PickBuilding()),
+                 button(ctx, "btn.cancel", CancelReport())))
     return tuple(rows)
 
 
@@ -155,26 +156,32 @@ async def on_text(ctx: Context, step: str, draft: dict[str, Any]) -> None:
         ctx.reply(ctx.texts("intake.use_buttons"))
 
 
-async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) -> None:
+async def on_pick(
+    ctx: Context, payload: PickKind | PickCommunity | PickBuilding, draft: dict[str, Any] | None
+) -> None:
     """Take a button answer (kind, community or building) to the pending question."""
     if draft is None:
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
-    if payload.act == Act.PICK_KIND and 0 <= payload.arg < len(KINDS):
-        draft.update(kind=KINDS[payload.arg].value, kind_ok=True)
-        if KINDS[payload.arg] == CaseKind.EMERGENCY:
-            draft["urgency"] = Urgency.URGENT.value
-    elif payload.act == Act.PICK_COMMUNITY:
-        if not any(c.id == payload.arg for c in await directory.all_communities(ctx.session)):
+    if isinstance(payload, PickKind):
+        if payload.kind not in KINDS:
             ctx.answer(ctx.texts("button.invalid"), alert=True)
             return
-        draft["community_id"] = payload.arg
-    elif payload.act == Act.PICK_BUILDING:
-        if payload.arg == 0:
+        draft.update(kind=payload.kind, kind_ok=True)
+        if payload.kind == CaseKind.EMERGENCY:
+            draft["urgency"] = Urgency.URGENT.value
+    elif isinstance(payload, PickCommunity):
+        if not any(c.id == payload.community_id
+                   for c in await directory.all_communities(ctx.session)):
+            ctx.answer(ctx.texts("button.invalid"), alert=True)
+            return
+        draft["community_id"] = payload.community_id
+    else:
+        if payload.building_id == 0:
             draft["public_area"] = True
         else:
-            building = await directory.building_in(ctx.session, payload.arg,
+            building = await directory.building_in(ctx.session, payload.building_id,
                                                    draft.get("community_id"))
             if building is None:
                 ctx.answer(ctx.texts("button.invalid"), alert=True)
@@ -183,13 +190,18 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
     await advance(ctx, draft)
 
 
-async def on_pick_button(ctx: Context, payload: Payload) -> None:
+async def on_pick_button(
+    ctx: Context, payload: PickKind | PickCommunity | PickBuilding | CancelReport
+) -> None:
     """A kind, community or building button, or 取消: for this person's own pending report."""
     waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
                                          user_id=ctx.incoming.sender.id)
     mine = waiting is not None and waiting.step in STEPS
-    if payload.act == Act.CANCEL and mine:
-        await on_cancel(ctx)
+    if isinstance(payload, CancelReport):
+        if mine:
+            await on_cancel(ctx)
+        else:
+            ctx.answer(ctx.texts("button.not_for_you"), alert=True)
     else:
         await on_pick(ctx, payload, waiting.data if mine and waiting else None)
 
@@ -220,8 +232,8 @@ async def _help(ctx: Context, roles: set[str]) -> list[str]:
 FEATURE = Feature(
     name="intake",
     commands={"report": on_report, "sos": on_sos},
-    buttons={Act.PICK_KIND: on_pick_button, Act.PICK_COMMUNITY: on_pick_button,
-             Act.PICK_BUILDING: on_pick_button, Act.CANCEL: on_pick_button},
+    buttons={PickKind: on_pick_button, PickCommunity: on_pick_button,
+             PickBuilding: on_pick_button, CancelReport: on_pick_button},
     steps=dict.fromkeys(STEPS, on_text),
     help=_help,
 )

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.managers import community_codes, my_community, split_code
-from handlers.payloads import Act, Payload
+from handlers.payloads import ExportLedger, ExportMonth
 from handlers.types import Button, Outgoing
 from models import Community
 from services import case_queries, ledger, staff, stats
@@ -13,14 +13,10 @@ from services.errors import DomainError
 from services.stats import previous_month
 
 FORMATS = ("xlsx", "csv")
+ALL = "all"  # every kind in one ledger
 
 
-def _month_code(month: date) -> int:
-    return month.year * 100 + month.month
-
-
-def _month_of(code: int) -> date | None:
-    year, month = divmod(code, 100)
+def _month_of(year: int, month: int) -> date | None:
     return date(year, month, 1) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
 
 
@@ -31,8 +27,8 @@ async def export(ctx: Context, args: str) -> None:
     assert community.id is not None
     if not words:
         this_month = ctx.clock.now().astimezone(ctx.tz).date().replace(day=1)
-        rows = tuple((Button(ctx.texts(key, month=f"{m:%Y-%m}"), data=Payload(
-            Act.EXPORT_MONTH, community.id, _month_code(m)).pack()),)
+        rows = tuple((Button(ctx.texts(key, month=f"{m:%Y-%m}"), data=ExportMonth(
+            community.id, m.year, m.month).pack()),)
             for key, m in (("ledger.this_month", this_month),
                            ("ledger.last_month", previous_month(this_month))))
         ctx.reply(ctx.texts("ledger.ask_month", community=community.name), rows)
@@ -46,36 +42,35 @@ async def export(ctx: Context, args: str) -> None:
     await _send_ledger(ctx, community, month, kinds, "csv" if "csv" in words else "xlsx")
 
 
-async def on_month(ctx: Context, payload: Payload) -> None:
+async def on_month(ctx: Context, payload: ExportMonth) -> None:
     """After the month: offer the kinds, all in Excel, or all as CSV."""
-    community = await _community(ctx, payload.case_id)
-    month = _month_of(payload.arg)
+    community = await _community(ctx, payload.community_id)
+    month = _month_of(payload.year, payload.month)
     if month is None:
         raise DomainError("mgr.bad_choice")
     ctx.answer()
 
-    def pick(label: str, kind: int, fmt: int = 0) -> Button:
-        arg = (payload.arg * 10 + kind) * 10 + fmt
-        return Button(label, data=Payload(Act.EXPORT_KIND, community.id or 0, arg).pack())
+    def pick(label: str, kind: str, fmt: str = FORMATS[0]) -> Button:
+        return Button(label, data=ExportLedger(community.id or 0, month.year, month.month, kind,
+                                               fmt).pack())
 
-    rows = [(pick(ctx.texts("ledger.all_kinds"), 0),)]
-    kinds = [pick(ctx.texts(f"kind.{k}"), i) for i, k in enumerate(ledger.KINDS, start=1)]
+    rows = [(pick(ctx.texts("ledger.all_kinds"), ALL),)]
+    kinds = [pick(ctx.texts(f"kind.{k}"), k) for k in ledger.KINDS]
     rows += [tuple(kinds[i:i + 3]) for i in range(0, len(kinds), 3)]
-    rows.append((pick(ctx.texts("ledger.all_csv"), 0, 1),))
+    rows.append((pick(ctx.texts("ledger.all_csv"), ALL, "csv"),))
     ctx.edit(ctx.texts("ledger.ask_kind", month=f"{month:%Y-%m}"), tuple(rows))
 
 
-async def on_kind(ctx: Context, payload: Payload) -> None:
+async def on_kind(ctx: Context, payload: ExportLedger) -> None:
     """Build the chosen ledger and send it as a file."""
-    community = await _community(ctx, payload.case_id)
-    rest, fmt = divmod(payload.arg, 10)
-    month_code, kind = divmod(rest, 10)
-    month = _month_of(month_code)
-    if month is None or kind > len(ledger.KINDS) or fmt >= len(FORMATS):
+    community = await _community(ctx, payload.community_id)
+    month = _month_of(payload.year, payload.month)
+    kind_ok = payload.kind == ALL or payload.kind in ledger.KINDS
+    if month is None or not kind_ok or payload.fmt not in FORMATS:
         raise DomainError("mgr.bad_choice")
     ctx.answer()
-    kinds = (ledger.KINDS[kind - 1],) if kind else ledger.KINDS
-    await _send_ledger(ctx, community, month, kinds, FORMATS[fmt])
+    kinds = ledger.KINDS if payload.kind == ALL else (payload.kind,)
+    await _send_ledger(ctx, community, month, kinds, payload.fmt)
 
 
 async def _community(ctx: Context, community_id: int) -> Community:
@@ -145,5 +140,5 @@ FEATURE = Feature(
     name="ledger",
     commands={"export": export, "stats": show_stats},
     private_commands=frozenset({"export", "stats"}),
-    buttons={Act.EXPORT_MONTH: on_month, Act.EXPORT_KIND: on_kind},
+    buttons={ExportMonth: on_month, ExportLedger: on_kind},
 )

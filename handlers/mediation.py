@@ -14,8 +14,19 @@ from handlers.dispute_cards import (
     tier_name,
 )
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
-from models import Case, CaseAction, Person
+from handlers.payloads import (
+    AgreementBroken,
+    AgreementHeld,
+    ChangeTier,
+    MediateAccept,
+    MediateAgreed,
+    MediateFailed,
+    MediateOutcome,
+    MediatePartial,
+    MediateRefer,
+    MediateSchedule,
+)
+from models import Case, CaseAction, MediatorTier, Person
 from services import case_queries, cases, disputes
 from services import mediation as service
 from services.tiers import ORDER
@@ -52,7 +63,7 @@ async def _hand_to(ctx: Context, case: Case, mediator: Person, header: str) -> N
     await record_views(ctx, case, [mediator])
 
 
-async def on_accept(ctx: Context, payload: Payload) -> None:
+async def on_accept(ctx: Context, payload: MediateAccept) -> None:
     """The mediator takes the dispute; the resident is told who will mediate."""
     await _mine(ctx, payload.case_id, CaseAction.ACCEPT)
     case = await cases.accept_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
@@ -64,42 +75,42 @@ async def on_accept(ctx: Context, payload: Payload) -> None:
                                               name=ctx.me.name))
 
 
-async def _ask(ctx: Context, payload: Payload, action: CaseAction, step: str, key: str,
+async def _ask(ctx: Context, case_id: int, action: CaseAction, step: str, key: str,
                **data: Any) -> None:
-    case = await _mine(ctx, payload.case_id, action)
+    case = await _mine(ctx, case_id, action)
     await ctx.wait(step, {"case_id": case.id, **data})
     ctx.answer()
     ctx.reply(ctx.texts(key, id=case.id))
 
 
-async def on_schedule(ctx: Context, payload: Payload) -> None:
+async def on_schedule(ctx: Context, payload: MediateSchedule) -> None:
     """Ask the date, time and place of the session."""
-    await _ask(ctx, payload, CaseAction.SCHEDULE, STEP_SCHEDULE, "dispute.ask_session")
+    await _ask(ctx, payload.case_id, CaseAction.SCHEDULE, STEP_SCHEDULE, "dispute.ask_session")
 
 
-async def on_outcome(ctx: Context, payload: Payload) -> None:
+async def on_outcome(ctx: Context, payload: MediateOutcome) -> None:
     """Show the possible outcomes."""
     case = await _mine(ctx, payload.case_id, CaseAction.SCHEDULE)
     cid = case.id or 0
     ctx.answer()
     ctx.reply(ctx.texts("dispute.ask_outcome", id=cid), (
-        (button(ctx, "dispute.btn_agreed", Act.MEDIATE_AGREED, cid),),
-        (button(ctx, "dispute.btn_partial", Act.MEDIATE_PARTIAL, cid),),
-        (button(ctx, "dispute.btn_failed", Act.MEDIATE_FAILED, cid),),
-        (button(ctx, "dispute.btn_refer", Act.MEDIATE_REFER, cid),)))
+        (button(ctx, "dispute.btn_agreed", MediateAgreed(cid)),),
+        (button(ctx, "dispute.btn_partial", MediatePartial(cid)),),
+        (button(ctx, "dispute.btn_failed", MediateFailed(cid)),),
+        (button(ctx, "dispute.btn_refer", MediateRefer(cid)),)))
 
 
-async def on_agreed(ctx: Context, payload: Payload) -> None:
+async def on_agreed(ctx: Context, payload: MediateAgreed) -> None:
     """Ask the agreement's text."""
-    await _ask(ctx, payload, CaseAction.RESOLVE, STEP_AGREEMENT, "dispute.ask_agreement")
+    await _ask(ctx, payload.case_id, CaseAction.RESOLVE, STEP_AGREEMENT, "dispute.ask_agreement")
 
 
-async def on_partial(ctx: Context, payload: Payload) -> None:
+async def on_partial(ctx: Context, payload: MediatePartial) -> None:
     """Ask what was agreed and what is still open."""
-    await _ask(ctx, payload, CaseAction.SCHEDULE, STEP_PARTIAL, "dispute.ask_partial")
+    await _ask(ctx, payload.case_id, CaseAction.SCHEDULE, STEP_PARTIAL, "dispute.ask_partial")
 
 
-async def on_failed(ctx: Context, payload: Payload) -> None:
+async def on_failed(ctx: Context, payload: MediateFailed) -> None:
     """Mediation failed: the next tier's mediator gets the dispute."""
     case, mediator, tier = await service.escalate(ctx.session, clock=ctx.clock,
                                                   case_id=payload.case_id, actor=ctx.me,
@@ -112,18 +123,18 @@ async def on_failed(ctx: Context, payload: Payload) -> None:
                                               tier=tier_name(ctx, tier), name=mediator.name))
 
 
-async def on_refer(ctx: Context, payload: Payload) -> None:
+async def on_refer(ctx: Context, payload: MediateRefer) -> None:
     """Show where a dispute can be referred, then ask why."""
-    if 1 <= payload.arg <= len(service.REFER_TARGETS):
-        target = service.REFER_TARGETS[payload.arg - 1]
-        await _ask(ctx, payload, CaseAction.REFER, STEP_REFER, "dispute.ask_refer_reason",
+    if payload.target in service.REFER_TARGETS:
+        target = payload.target
+        await _ask(ctx, payload.case_id, CaseAction.REFER, STEP_REFER, "dispute.ask_refer_reason",
                    target=target)
         return
     case = await _mine(ctx, payload.case_id, CaseAction.REFER)
     ctx.answer()
     ctx.reply(ctx.texts("dispute.ask_refer_target", id=case.id), tuple(
-        (button(ctx, f"dispute.target.{t}", Act.MEDIATE_REFER, case.id or 0, n),)
-        for n, t in enumerate(service.REFER_TARGETS, start=1)))
+        (button(ctx, f"dispute.target.{t}", MediateRefer(case.id or 0, t)),)
+        for t in service.REFER_TARGETS))
 
 
 async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
@@ -180,14 +191,14 @@ async def _scheduled(ctx: Context, case_id: int, at: Any, place: str) -> None:
         ctx.reply(ctx.texts("dispute.other_not_reachable"))
 
 
-async def on_tier(ctx: Context, payload: Payload) -> None:
+async def on_tier(ctx: Context, payload: ChangeTier) -> None:
     """A manager moves the dispute to another tier; that tier's mediator gets it."""
-    if not 0 <= payload.arg < len(ORDER):
+    if payload.tier not in ORDER:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
     case, mediator = await service.change_tier(ctx.session, clock=ctx.clock,
                                                case_id=payload.case_id, actor=ctx.me,
-                                               tier=ORDER[payload.arg])
+                                               tier=MediatorTier(payload.tier))
     ctx.answer()
     details = await disputes.details_of(ctx.session, case.id or 0)
     ctx.edit(ctx.texts("dispute.tier_changed", id=case.id, tier=tier_name(ctx, details.tier),
@@ -195,9 +206,9 @@ async def on_tier(ctx: Context, payload: Payload) -> None:
     await _hand_to(ctx, case, mediator, "dispute.card_tier_changed")
 
 
-async def on_followup(ctx: Context, payload: Payload) -> None:
+async def on_followup(ctx: Context, payload: AgreementHeld | AgreementBroken) -> None:
     """A party answers the follow-up: held, or broken (the dispute reopens to its mediator)."""
-    held = payload.act == Act.FOLLOWUP_HELD
+    held = isinstance(payload, AgreementHeld)
     case, _details = await service.answer_followup(ctx.session, clock=ctx.clock,
                                                    case_id=payload.case_id, actor=ctx.me,
                                                    held=held)
@@ -212,9 +223,9 @@ async def on_followup(ctx: Context, payload: Payload) -> None:
 
 
 FEATURE = Feature(name="mediation", buttons={
-    Act.MEDIATE_ACCEPT: on_accept, Act.MEDIATE_SCHEDULE: on_schedule,
-    Act.MEDIATE_OUTCOME: on_outcome, Act.MEDIATE_AGREED: on_agreed,
-    Act.MEDIATE_PARTIAL: on_partial, Act.MEDIATE_FAILED: on_failed,
-    Act.MEDIATE_REFER: on_refer, Act.MEDIATE_TIER: on_tier,
-    Act.FOLLOWUP_HELD: on_followup, Act.FOLLOWUP_BROKEN: on_followup,
+    MediateAccept: on_accept, MediateSchedule: on_schedule,
+    MediateOutcome: on_outcome, MediateAgreed: on_agreed,
+    MediatePartial: on_partial, MediateFailed: on_failed,
+    MediateRefer: on_refer, ChangeTier: on_tier,
+    AgreementHeld: on_followup, AgreementBroken: on_followup,
 }, steps=dict.fromkeys(STEPS, on_text))

@@ -1,104 +1,532 @@
-"""Button payloads: compact, typed, and well within Telegram's 64-byte callback_data limit."""
+"""Button payloads: one small typed class per button, with named fields, packed well within
+Telegram's 64-byte callback_data limit.
 
-from dataclasses import dataclass
-from enum import StrEnum
+On the wire, version 1 is the first layout, "<prefix>:<field>:<field>" (trailing zeros dropped),
+so the cards already in people's chats keep working. A class whose layout or meaning changed is
+"<prefix>~<version>:<field>:…"; a press of an older version is refused politely (`Outdated`)
+rather than misread, unless the class says how to read it (`legacy`: which old slot is which
+field). Ids travel as named ids (a case, a person, a building); kinds, tiers and targets by their
+value, never by their position in a list, and no two numbers are packed into one."""
+
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, ClassVar
 
 MAX_BYTES = 64
+_MAX_INT = 2**53
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-class Act(StrEnum):
-    """Every button the bot shows; the value is what travels in callback_data."""
-
-    ACCEPT = "a"  # worker: 接单
-    TRANSFER = "t"  # worker: choose a colleague
-    TRANSFER_TO = "tt"  # worker: transfer to person `arg`
-    RETURN = "r"  # worker: return to the manager (asks for a reason)
-    RESOLVE = "d"  # worker: mark handled (asks for a note)
-    SKIP_NOTE = "dn"  # worker: resolve without a note
-    ASSIGN_TO = "as"  # manager: assign to person `arg`
-    SOLVED = "y"  # resident: 解决了
-    NOT_SOLVED = "n"  # resident: 没解决
-    STARS = "s"  # resident: rating `arg` stars
-    NO_COMMENT = "sc"  # resident: no comment
-    OPEN = "o"  # anyone allowed: show the case card
-    PAGE = "p"  # worker: /tasks page starting at `arg`
-    PICK_BUILDING = "b"  # intake: building id `arg` (0 = public area)
-    PICK_COMMUNITY = "c"  # intake: community id `arg`
-    PICK_KIND = "k"  # intake: kind index `arg`
-    CANCEL = "x"  # intake: stop
-    # Micro-wishes and points (handlers/wish_*.py, handlers/points.py).
-    WISH_FOR = "wf"  # worker: post a wish for resident `arg` (0 = register a new one)
-    WISH_APPROVE = "wa"  # reviewer: publish the wish
-    WISH_EDIT = "we"  # reviewer: rewrite the public wording
-    WISH_POINTS = "wt"  # reviewer: the wish is worth `arg` points
-    WISH_DECLINE = "wx"  # reviewer: decline (asks for a reason)
-    WISH_CLAIM = "wc"  # volunteer: 认领
-    WISH_UNCLAIM = "wu"  # claimer: give the wish back
-    WISH_DONE = "wd"  # claimer: fulfilled (asks for a note)
-    WISH_CONFIRM = "wy"  # resident (or the worker for them): fulfilled, credit the points
-    WISH_NOT_YET = "wo"  # resident: not fulfilled yet
-    WISH_NO_THANKS = "wk"  # resident: no thanks message
-    WISH_PAGE = "wp"  # volunteer: /wishes page starting at `arg`
-    WISH_REDEEM = "wb"  # volunteer: exchange points for item `arg`
-    WISH_HANDED = "wh"  # manager: redemption `arg` handed over
-    WISH_REFUND = "wz"  # manager: cancel redemption `arg` (asks for a reason)
-    # Disputes (handlers/disputes.py): "m…"
-    DISPUTE_ANSWER = "mq"  # resident: answer to intake question `case` (step index) = `arg`
-    DISPUTE_COMMUNITY = "mc"  # resident: the dispute is in community `arg`
-    DISPUTE_CANCEL = "mz"  # resident: stop the dispute intake
-    DELETE_ORIGINAL = "md"  # reporter in a group: delete message `case`, sent by user `arg`
-    MEDIATE_ACCEPT = "ma"  # mediator: take the dispute
-    MEDIATE_SCHEDULE = "ms"  # mediator: set a session (asks date, time, place)
-    MEDIATE_OUTCOME = "mo"  # mediator: record the outcome (shows the choices)
-    MEDIATE_AGREED = "mg"  # mediator: agreement reached (asks its text)
-    MEDIATE_PARTIAL = "mp"  # mediator: partly agreed (asks a note)
-    MEDIATE_FAILED = "mf"  # mediator: failed, escalate to the next tier
-    MEDIATE_REFER = "mr"  # mediator: refer outside to target `arg` (0 = show the targets)
-    MEDIATE_TIER = "mt"  # manager: move the dispute to tier index `arg`
-    FOLLOWUP_HELD = "mh"  # party: the agreement held
-    FOLLOWUP_BROKEN = "mb"  # party: the agreement did not hold (reopens)
-    # Emergencies (handlers/emergency.py): "e…"
-    SOS_ACK = "ea"  # alerted staff: 我来处理
-    # Managers' tools (prefix g).
-    EXPORT_MONTH = "gx"  # /export: community `case_id`, month `arg` (yyyymm); then the kinds
-    EXPORT_KIND = "gk"  # /export: community `case_id`, `arg` = yyyymm*100 + kind*10 + csv
-    NOTICE_SEND = "gn"  # /notice: send notice `case_id`; `arg` 1 = privately to subscribers too
-    NOTICE_DROP = "gd"  # /notice: discard the draft `case_id`
-    VISIT_HOME = "vh"  # home visits: household (person id in the case slot)
-    VISIT_LOG = "vl"  # home visits: log outcome `arg` (1 visited, 2 not at home, 3 needs help)
+class Outdated:
+    """A press of a button from an older version of the bot."""
 
 
-@dataclass(frozen=True, slots=True)
-class Payload:
-    """One button's meaning: an action, usually on a case, with an optional number."""
+OUTDATED = Outdated()
+_CLASSES: dict[str, type["ButtonData"]] = {}
 
-    act: Act
-    case_id: int = 0
-    arg: int = 0
+
+class ButtonData:
+    """Base of every button's data; a subclass is a frozen dataclass of int, str or bool."""
+
+    prefix: ClassVar[str]
+    version: ClassVar[int]
+    # How a pre-version press maps its (case, arg) numbers onto fields; None: refuse it.
+    legacy: ClassVar[tuple[str | None, ...] | None]
+
+    def __init_subclass__(
+        cls, *, prefix: str, version: int = 1, legacy: tuple[str | None, ...] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init_subclass__(**kw)
+        if prefix in _CLASSES:
+            raise ValueError(f"button prefix {prefix!r} used twice")
+        if version == 1 and (legacy is None or None in legacy):
+            raise ValueError(f"version 1 of {prefix!r} must name every old slot")
+        cls.prefix, cls.version, cls.legacy = prefix, version, legacy
+        _CLASSES[prefix] = cls
 
     def pack(self) -> str:
-        """Encode as "act:case:arg" (trailing zeros dropped)."""
-        parts = [self.act.value, str(self.case_id), str(self.arg)]
-        while len(parts) > 1 and parts[-1] == "0":
-            parts.pop()
-        data = ":".join(parts)
+        """Encode for callback_data."""
+        values = [_encode(getattr(self, f.name)) or "" for f in fields(self)]  # type: ignore[arg-type]
+        if self.version == 1:  # the first layout: trailing zeros dropped
+            while values and values[-1] == "0":
+                values.pop()
+            data = ":".join([self.prefix, *values])
+        else:
+            defaults = [None if f.default is MISSING else _encode(f.default)
+                        for f in fields(self)]  # type: ignore[arg-type]
+            while values and values[-1] == defaults[len(values) - 1]:
+                values.pop()
+            data = ":".join([f"{self.prefix}~{self.version}", *values])
         if len(data.encode()) > MAX_BYTES:
             raise ValueError("callback_data over 64 bytes")
         return data
 
-    @classmethod
-    def unpack(cls, data: str) -> "Payload | None":
-        """Decode; anything malformed or forged gives None."""
-        if not data or len(data.encode()) > MAX_BYTES:
-            return None
-        head, *numbers = data.split(":")
-        if len(numbers) > 2:
-            return None
-        try:
-            act = Act(head)
-            values = [int(n) for n in numbers] + [0] * (2 - len(numbers))
-        except ValueError:
-            return None
-        if any(v < 0 or v > 2**53 for v in values):
-            return None
-        return cls(act, values[0], values[1])
+
+def _encode(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        if not set(value) <= _SAFE:
+            raise ValueError(f"{value!r} cannot travel in a button")
+        return value
+    return None
+
+
+def _decode(kind: object, text: str) -> object:
+    if kind in (bool, "bool"):
+        if text not in ("0", "1"):
+            raise ValueError(text)
+        return text == "1"
+    if kind in (int, "int"):
+        number = int(text)
+        if not 0 <= number <= _MAX_INT:
+            raise ValueError(text)
+        return number
+    if not text or not set(text) <= _SAFE:
+        raise ValueError(text)
+    return text
+
+
+def unpack(data: str) -> "ButtonData | Outdated | None":
+    """Decode a press; anything malformed or forged gives None, an older version OUTDATED."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    head, *parts = data.split(":")
+    prefix, sep, version = head.partition("~")
+    cls = _CLASSES.get(prefix)
+    if cls is None:
+        return None
+    try:
+        if sep:
+            if not version.isdigit():
+                return None
+            if int(version) != cls.version or cls.version == 1:
+                return OUTDATED if int(version) < cls.version else None
+            names = (f.name for f in fields(cls))  # type: ignore[arg-type]
+            return _build(cls, dict(zip(names, parts, strict=False)), len(parts))
+        return _legacy(cls, parts)
+    except (TypeError, ValueError):
+        return None
+
+
+def _build(cls: type["ButtonData"], raw: dict[str, str], given: int) -> "ButtonData | None":
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    if given > len(names):
+        return None
+    kinds = {f.name: f.type for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{name: _decode(kinds[name], value) for name, value in raw.items()})
+
+
+def _legacy(cls: type["ButtonData"], parts: list[str]) -> "ButtonData | Outdated | None":
+    if len(parts) > 2 or any(not p.isdigit() for p in parts):
+        return None
+    if cls.legacy is None:
+        return OUTDATED
+    numbers = [int(p) for p in parts] + [0] * (2 - len(parts))
+    raw: dict[str, str] = {}
+    for slot, name in enumerate(cls.legacy):
+        if name is None:
+            if numbers[slot]:
+                return None
+        else:
+            raw[name] = str(numbers[slot])
+    if any(numbers[slot] for slot in range(len(cls.legacy), 2)):
+        return None
+    return _build(cls, raw, len(raw))
+
+
+# The closed loop ---------------------------------------------------------------------------------
+C = ("case_id",)  # a press from before versions: the case in the first slot
+
+
+@dataclass(frozen=True)
+class Accept(ButtonData, prefix="a", legacy=C):
+    """Worker: 接单."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Transfer(ButtonData, prefix="t", legacy=C):
+    """Worker: choose a colleague to hand the case to."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class TransferTo(ButtonData, prefix="tt", legacy=("case_id", "person_id")):
+    """Worker: hand the case to this colleague."""
+
+    case_id: int
+    person_id: int
+
+
+@dataclass(frozen=True)
+class GiveBack(ButtonData, prefix="r", legacy=C):
+    """Worker: return the case to the manager (asks for a reason)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Resolve(ButtonData, prefix="d", legacy=C):
+    """Worker: mark handled (asks for a note)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class SkipNote(ButtonData, prefix="dn", legacy=C):
+    """Worker: resolve without a note."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class AssignTo(ButtonData, prefix="as", legacy=("case_id", "person_id")):
+    """Manager: assign the case to this worker."""
+
+    case_id: int
+    person_id: int
+
+
+@dataclass(frozen=True)
+class Solved(ButtonData, prefix="y", legacy=C):
+    """Resident: 解决了."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class NotSolved(ButtonData, prefix="n", legacy=C):
+    """Resident: 没解决."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Stars(ButtonData, prefix="s", legacy=("case_id", "stars")):
+    """Resident: rate the case."""
+
+    case_id: int
+    stars: int
+
+
+@dataclass(frozen=True)
+class NoComment(ButtonData, prefix="sc", legacy=C):
+    """Resident: finish without a comment."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class OpenCase(ButtonData, prefix="o", legacy=C):
+    """Anyone allowed: show the case card."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class TasksPage(ButtonData, prefix="p", version=2, legacy=(None, "offset")):
+    """Worker: the /tasks page starting at `offset`."""
+
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class PickBuilding(ButtonData, prefix="b", version=2, legacy=(None, "building_id")):
+    """Intake: the building (0: a public area)."""
+
+    building_id: int = 0
+
+
+@dataclass(frozen=True)
+class PickCommunity(ButtonData, prefix="c", version=2, legacy=(None, "community_id")):
+    """Intake: the community."""
+
+    community_id: int
+
+
+@dataclass(frozen=True)
+class PickKind(ButtonData, prefix="k", version=2):
+    """Intake: the kind of case, by its value (the old buttons sent a list position)."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class CancelReport(ButtonData, prefix="x", legacy=()):
+    """Intake: stop."""
+
+
+# Micro-wishes and points ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class WishFor(ButtonData, prefix="wf", version=2, legacy=(None, "resident_id")):
+    """Worker: post a wish for this resident (0: register a new one)."""
+
+    resident_id: int = 0
+
+
+@dataclass(frozen=True)
+class ApproveWish(ButtonData, prefix="wa", legacy=C):
+    """Reviewer: publish the wish."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class EditWish(ButtonData, prefix="we", legacy=C):
+    """Reviewer: rewrite the public wording."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class WishPoints(ButtonData, prefix="wt", legacy=("case_id", "points")):
+    """Reviewer: the wish is worth this many points."""
+
+    case_id: int
+    points: int
+
+
+@dataclass(frozen=True)
+class DeclineWish(ButtonData, prefix="wx", legacy=C):
+    """Reviewer: decline (asks for a reason)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ClaimWish(ButtonData, prefix="wc", legacy=C):
+    """Volunteer: 认领."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class UnclaimWish(ButtonData, prefix="wu", legacy=C):
+    """Claimer: give the wish back."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class WishDone(ButtonData, prefix="wd", legacy=C):
+    """Claimer: fulfilled (asks for a note)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmWish(ButtonData, prefix="wy", legacy=C):
+    """Resident (or the worker for them): fulfilled; credit the points."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class WishNotYet(ButtonData, prefix="wo", legacy=C):
+    """Resident: not fulfilled yet."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class NoThanks(ButtonData, prefix="wk", legacy=C):
+    """Resident: no thanks message."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class WishesPage(ButtonData, prefix="wp", version=2, legacy=(None, "offset")):
+    """Volunteer: the /wishes page starting at `offset`."""
+
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Redeem(ButtonData, prefix="wb", version=2, legacy=(None, "item_id")):
+    """Volunteer: exchange points for this item."""
+
+    item_id: int
+
+
+@dataclass(frozen=True)
+class Handed(ButtonData, prefix="wh", version=2, legacy=(None, "redemption_id")):
+    """Manager: the redemption was handed over."""
+
+    redemption_id: int
+
+
+@dataclass(frozen=True)
+class Refund(ButtonData, prefix="wz", version=2, legacy=(None, "redemption_id")):
+    """Manager: cancel the redemption (asks for a reason)."""
+
+    redemption_id: int
+
+
+# Disputes --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DisputeAnswer(ButtonData, prefix="mq", version=2):
+    """Resident: the answer to an intake question, named by its field (old: a step position)."""
+
+    question: str
+    answer: int
+
+
+@dataclass(frozen=True)
+class DisputeCommunity(ButtonData, prefix="mc", version=2, legacy=(None, "community_id")):
+    """Resident: the dispute is in this community."""
+
+    community_id: int
+
+
+@dataclass(frozen=True)
+class CancelDispute(ButtonData, prefix="mz", legacy=()):
+    """Resident: stop the dispute intake."""
+
+
+@dataclass(frozen=True)
+class DeleteOriginal(ButtonData, prefix="md", legacy=("message_id", "sender_id")):
+    """Reporter in a group: delete their message there."""
+
+    message_id: int
+    sender_id: int
+
+
+@dataclass(frozen=True)
+class MediateAccept(ButtonData, prefix="ma", legacy=C):
+    """Mediator: take the dispute."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class MediateSchedule(ButtonData, prefix="ms", legacy=C):
+    """Mediator: set a session (asks date, time, place)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class MediateOutcome(ButtonData, prefix="mo", legacy=C):
+    """Mediator: record the outcome (shows the choices)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class MediateAgreed(ButtonData, prefix="mg", legacy=C):
+    """Mediator: agreement reached (asks its text)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class MediatePartial(ButtonData, prefix="mp", legacy=C):
+    """Mediator: partly agreed (asks a note)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class MediateFailed(ButtonData, prefix="mf", legacy=C):
+    """Mediator: failed; the next tier takes it."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class MediateRefer(ButtonData, prefix="mr", version=2):
+    """Mediator: refer outside to `target` (empty: show the targets; old: a list position)."""
+
+    case_id: int
+    target: str = "none"
+
+
+@dataclass(frozen=True)
+class ChangeTier(ButtonData, prefix="mt", version=2):
+    """Manager: move the dispute to this tier, by name (old: a list position)."""
+
+    case_id: int
+    tier: str
+
+
+@dataclass(frozen=True)
+class AgreementHeld(ButtonData, prefix="mh", legacy=C):
+    """Party: the agreement held."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class AgreementBroken(ButtonData, prefix="mb", legacy=C):
+    """Party: the agreement did not hold (reopens)."""
+
+    case_id: int
+
+
+# Emergencies, managers' tools, home visits -----------------------------------------------------
+@dataclass(frozen=True)
+class TakeEmergency(ButtonData, prefix="ea", legacy=C):
+    """Alerted staff: 我来处理."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ExportMonth(ButtonData, prefix="gx", version=2):
+    """/export: this community's ledger for this month; then the kinds."""
+
+    community_id: int
+    year: int
+    month: int
+
+
+@dataclass(frozen=True)
+class ExportLedger(ButtonData, prefix="gk", version=2):
+    """/export: the ledger of one kind (or "all") in one format (old: digits packed in one)."""
+
+    community_id: int
+    year: int
+    month: int
+    kind: str
+    fmt: str
+
+
+@dataclass(frozen=True)
+class SendNotice(ButtonData, prefix="gn", legacy=("notice_id", "private_too")):
+    """/notice: send the draft (privately to subscribers too, or to the groups only)."""
+
+    notice_id: int
+    private_too: bool = False
+
+
+@dataclass(frozen=True)
+class DropNotice(ButtonData, prefix="gd", legacy=("notice_id",)):
+    """/notice: discard the draft."""
+
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class VisitHome(ButtonData, prefix="vh", legacy=("person_id",)):
+    """Home visits: this household (its resident)."""
+
+    person_id: int
+
+
+@dataclass(frozen=True)
+class LogVisit(ButtonData, prefix="vl", legacy=("person_id", "outcome")):
+    """Home visits: log the outcome (1 visited, 2 not at home, 3 needs help)."""
+
+    person_id: int
+    outcome: int
+
+
+def all_buttons() -> tuple[type[ButtonData], ...]:
+    """Every button class the bot knows."""
+    return tuple(_CLASSES.values())

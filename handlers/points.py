@@ -8,7 +8,7 @@ from handlers import notify
 from handlers.cards import button, local
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import Handed, Redeem, Refund
 from handlers.types import Button
 from models import Redemption, Role
 from services import case_queries, directory, points, wish_people
@@ -58,15 +58,15 @@ async def on_shop(ctx: Context, _args: str) -> None:
         ctx.reply(ctx.texts("points.shop_empty", balance=balance))
         return
     rows = tuple((Button(ctx.texts("btn.redeem", name=i.name, cost=i.cost, stock=i.stock),
-                         data=Payload(Act.WISH_REDEEM, 0, i.id or 0).pack()),)
+                         data=Redeem(i.id or 0).pack()),)
                  for i in items[:20] if i.stock > 0)
     ctx.reply(ctx.texts("points.shop_header", balance=balance), rows)
 
 
-async def on_redeem(ctx: Context, payload: Payload) -> None:
+async def on_redeem(ctx: Context, payload: Redeem) -> None:
     """Redeem an item: points debited now, the managers asked to hand it over."""
     redemption, item, left = await points.redeem(ctx.session, clock=ctx.clock, actor=ctx.me,
-                                                 item_id=payload.arg)
+                                                 item_id=payload.item_id)
     ctx.answer()
     ctx.reply(ctx.texts("points.redeemed", name=item.name, cost=item.cost, balance=left))
     managers = await directory.people_with_role(ctx.session, Role.MANAGER,
@@ -82,8 +82,8 @@ def _redemption_line(ctx: Context, redemption: Redemption, item: str, name: str)
 
 def _decide_buttons(ctx: Context, redemption: Redemption) -> tuple[tuple[Button, ...], ...]:
     rid = redemption.id or 0
-    return ((button(ctx, "btn.handed", Act.WISH_HANDED, 0, rid),
-             button(ctx, "btn.refund", Act.WISH_REFUND, 0, rid)),)
+    return ((button(ctx, "btn.handed", Handed(rid)),
+             button(ctx, "btn.refund", Refund(rid))),)
 
 
 async def on_item(ctx: Context, args: str) -> None:
@@ -115,22 +115,22 @@ async def on_redemptions(ctx: Context, _args: str) -> None:
                   _decide_buttons(ctx, redemption))
 
 
-async def on_handed(ctx: Context, payload: Payload) -> None:
+async def on_handed(ctx: Context, payload: Handed) -> None:
     """Record that the volunteer received the item."""
     redemption = await points.hand_over(ctx.session, clock=ctx.clock, actor=ctx.me,
-                                        redemption_id=payload.arg)
+                                        redemption_id=payload.redemption_id)
     ctx.answer()
     ctx.edit(ctx.texts("points.handed", id=redemption.id))
     volunteer = await case_queries.person(ctx.session, redemption.person_id)
     notify.to_person(ctx, volunteer, ctx.texts("points.handed_volunteer", id=redemption.id))
 
 
-async def on_refund(ctx: Context, payload: Payload) -> None:
+async def on_refund(ctx: Context, payload: Refund) -> None:
     """Ask why the redemption is cancelled."""
-    await points.pending_redemption(ctx.session, actor=ctx.me, redemption_id=payload.arg)
-    await ctx.wait(STEP_REFUND, {"redemption_id": payload.arg})
+    await points.pending_redemption(ctx.session, actor=ctx.me, redemption_id=payload.redemption_id)
+    await ctx.wait(STEP_REFUND, {"redemption_id": payload.redemption_id})
     ctx.answer()
-    ctx.reply(ctx.texts("points.ask_refund_reason", id=payload.arg))
+    ctx.reply(ctx.texts("points.ask_refund_reason", id=payload.redemption_id))
 
 
 async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
@@ -162,6 +162,6 @@ FEATURE = Feature(
     commands={"points": on_points, "rank": on_rank, "shop": on_shop, "item": on_item,
               "redemptions": on_redemptions, "volunteers_group": on_volunteers_group},
     private_commands=frozenset({"points", "shop", "item", "redemptions"}),
-    buttons={Act.WISH_REDEEM: on_redeem, Act.WISH_HANDED: on_handed, Act.WISH_REFUND: on_refund},
+    buttons={Redeem: on_redeem, Handed: on_handed, Refund: on_refund},
     steps={STEP_REFUND: on_text},
 )

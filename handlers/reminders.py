@@ -13,7 +13,7 @@ from handlers.cards import (
     worker_buttons,
 )
 from handlers.context import Writer
-from handlers.payloads import Act
+from handlers.payloads import OpenCase
 from handlers.wish_cards import claimer_buttons
 from models import Case, CaseAction, CaseKind, Person, Role
 from services import case_queries, cases, directory
@@ -22,7 +22,7 @@ from services.reminders import DueReminder
 
 
 def _open(ctx: Writer, case: Case) -> Rows:
-    return ((button(ctx, "btn.remind_open", Act.OPEN, case.id or 0),),)
+    return ((button(ctx, "btn.remind_open", OpenCase(case.id or 0)),),)
 
 
 async def send_reminder(ctx: Writer, due: DueReminder) -> None:

@@ -15,14 +15,14 @@ from handlers.cards import button, case_card, star_buttons, stars, worker_button
 from handlers.context import Context
 from handlers.dispute_cards import mediator_buttons
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import NoComment, NotSolved, Solved, Stars
 from models import CaseAction, CaseKind
 from services import case_queries, cases
 
 STEP_REOPEN, STEP_COMMENT = "resident.reopen_words", "resident.comment"
 
 
-async def on_solved(ctx: Context, payload: Payload) -> None:
+async def on_solved(ctx: Context, payload: Solved) -> None:
     """Close the case as solved and ask for a rating."""
     case = await cases.confirm_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
                                     actor=ctx.me)
@@ -30,7 +30,7 @@ async def on_solved(ctx: Context, payload: Payload) -> None:
     ctx.edit(ctx.texts("resident.ask_rating", id=case.id), star_buttons(ctx, payload.case_id))
 
 
-async def on_not_solved(ctx: Context, payload: Payload) -> None:
+async def on_not_solved(ctx: Context, payload: NotSolved) -> None:
     """Ask what is still wrong before reopening."""
     case = await cases.may_act(ctx.session, case_id=payload.case_id, action=CaseAction.REOPEN,
                                actor=ctx.me)
@@ -39,14 +39,14 @@ async def on_not_solved(ctx: Context, payload: Payload) -> None:
     ctx.edit(ctx.texts("resident.ask_reopen_words", id=case.id))
 
 
-async def on_stars(ctx: Context, payload: Payload) -> None:
+async def on_stars(ctx: Context, payload: Stars) -> None:
     """Record the rating, thank the resident, and post the closing receipt in the group."""
     case = await cases.rate_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
-                                 actor=ctx.me, stars=payload.arg)
+                                 actor=ctx.me, stars=payload.stars)
     ctx.answer(ctx.texts("resident.thanks_toast"))
     await ctx.wait(STEP_COMMENT, {"case_id": case.id})
     ctx.edit(ctx.texts("resident.ask_comment", id=case.id, stars=stars(case.rating)),
-             ((button(ctx, "btn.no_comment", Act.NO_COMMENT, payload.case_id),),))
+             ((button(ctx, "btn.no_comment", NoComment(payload.case_id)),),))
     worker = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, worker, ctx.texts("worker.rated", id=case.id, stars=stars(case.rating)),
                      case_id=case.id)
@@ -55,7 +55,7 @@ async def on_stars(ctx: Context, payload: Payload) -> None:
                                                 stars=stars(case.rating)), case_id=case.id)
 
 
-async def on_no_comment(ctx: Context, payload: Payload) -> None:
+async def on_no_comment(ctx: Context, payload: NoComment) -> None:
     """Finish without a comment."""
     await ctx.stop_waiting()
     ctx.answer()
@@ -90,7 +90,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
 
 FEATURE = Feature(
     name="resident",
-    buttons={Act.SOLVED: on_solved, Act.NOT_SOLVED: on_not_solved, Act.STARS: on_stars,
-             Act.NO_COMMENT: on_no_comment},
+    buttons={Solved: on_solved, NotSolved: on_not_solved, Stars: on_stars,
+             NoComment: on_no_comment},
     steps={STEP_REOPEN: on_text, STEP_COMMENT: on_text},
 )

@@ -22,7 +22,7 @@ from handlers import (
 )
 from handlers.context import Context
 from handlers.feature import Feature, owned
-from handlers.payloads import Payload
+from handlers.payloads import Outdated, unpack
 from handlers.types import Button
 from services import conversation, directory
 from services.errors import DomainError
@@ -62,11 +62,14 @@ async def handle(ctx: Context) -> None:
 async def on_button(ctx: Context) -> None:
     """Decode a button press and run its owner's action; forged or stale presses change
     nothing."""
-    payload = Payload.unpack(ctx.incoming.callback_data or "")
-    if payload is None or payload.act not in BUTTONS:
+    payload = unpack(ctx.incoming.callback_data or "")
+    if isinstance(payload, Outdated):  # from an older version of the bot: never misread it
+        ctx.answer(ctx.texts("button.outdated"), alert=True)
+        return
+    if payload is None or type(payload) not in BUTTONS:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
-    await BUTTONS[payload.act](ctx, payload)
+    await BUTTONS[type(payload)](ctx, payload)
 
 
 async def on_message(ctx: Context) -> None:

@@ -16,7 +16,7 @@ from handlers.cards import (
 from handlers.context import Context
 from handlers.dispute_cards import show_dispute
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import OpenCase, TasksPage
 from handlers.types import Button
 from models import Case, CaseAction, CaseKind, Urgency
 from services import actors, case_queries, cases
@@ -39,7 +39,7 @@ async def my_cases(ctx: Context) -> None:
         ctx.reply(ctx.texts("my.none"))
         return
     lines = [ctx.texts("my.header")] + [_line(ctx, c) for c in mine]
-    rows = tuple((Button(f"#{c.id}", data=Payload(Act.OPEN, c.id or 0).pack()),) for c in mine[:5])
+    rows = tuple((Button(f"#{c.id}", data=OpenCase(c.id or 0).pack()),) for c in mine[:5])
     ctx.reply("\n".join(lines), rows)
 
 
@@ -53,13 +53,13 @@ async def tasks(ctx: Context, offset: int = 0, *, edit: bool = False) -> None:
     pages = (total + PAGE - 1) // PAGE
     lines = [ctx.texts("tasks.header", total=total, page=offset // PAGE + 1, pages=pages)]
     lines += [_line(ctx, c) for c in page]
-    opens = [Button(f"#{c.id}", data=Payload(Act.OPEN, c.id or 0).pack()) for c in page]
+    opens = [Button(f"#{c.id}", data=OpenCase(c.id or 0).pack()) for c in page]
     rows = [tuple(opens[i:i + 4]) for i in range(0, len(opens), 4)]
     nav = []
     if offset > 0:
-        nav.append(Button(ctx.texts("btn.prev"), data=Payload(Act.PAGE, 0, offset - PAGE).pack()))
+        nav.append(Button(ctx.texts("btn.prev"), data=TasksPage(offset - PAGE).pack()))
     if offset + PAGE < total:
-        nav.append(Button(ctx.texts("btn.next"), data=Payload(Act.PAGE, 0, offset + PAGE).pack()))
+        nav.append(Button(ctx.texts("btn.next"), data=TasksPage(offset + PAGE).pack()))
     if nav:
         rows.append(tuple(nav))
     (ctx.edit if edit else ctx.reply)("\n".join(lines), tuple(rows))
@@ -128,16 +128,16 @@ async def follow_case(ctx: Context, case_id: int) -> None:
                          confirm_buttons(ctx, case.id or 0), case_id=case.id)
 
 
-async def on_open(ctx: Context, payload: Payload) -> None:
+async def on_open(ctx: Context, payload: OpenCase) -> None:
     """Show the case card of a list's #N button."""
     ctx.answer()
     await show_case(ctx, payload.case_id, with_history=False)
 
 
-async def on_page(ctx: Context, payload: Payload) -> None:
+async def on_page(ctx: Context, payload: TasksPage) -> None:
     """Turn the /tasks page."""
     ctx.answer()
-    await tasks(ctx, max(payload.arg, 0), edit=True)
+    await tasks(ctx, max(payload.offset, 0), edit=True)
 
 
 async def on_my(ctx: Context, _args: str) -> None:
@@ -171,6 +171,6 @@ FEATURE = Feature(
     name="views",
     commands={"my": on_my, "tasks": on_tasks, "case": on_case},
     private_commands=frozenset({"my", "tasks", "case"}),
-    buttons={Act.OPEN: on_open, Act.PAGE: on_page},
+    buttons={OpenCase: on_open, TasksPage: on_page},
     start=on_start_link,
 )

@@ -14,7 +14,7 @@ from handlers.cards import button
 from handlers.context import Context, Writer
 from handlers.feature import Feature
 from handlers.filing import hand_over
-from handlers.payloads import Act, Payload
+from handlers.payloads import LogVisit, VisitHome
 from handlers.renderer import Renderer
 from handlers.types import Button
 from models import CaseKind, Community, Person, Role, Urgency
@@ -64,7 +64,7 @@ async def _list(ctx: Writer, worker: Person, grid: str, homes: list[Household]) 
         lines += [_label(ctx, h) for h in part]
         rows = tuple((Button(ctx.texts("visit.btn_home", building=h.building,
                                        unit=h.person.unit or "-", room=h.person.room or "-"),
-                             data=Payload(Act.VISIT_HOME, h.person.id or 0).pack()),)
+                             data=VisitHome(h.person.id or 0).pack()),)
                      for h in part)
         ctx.send(worker.telegram_id, "\n".join(lines), rows)
 
@@ -87,23 +87,23 @@ async def on_visits(ctx: Context, args: str) -> None:
         ctx.reply(ctx.texts("visit.none"))
 
 
-async def on_home(ctx: Context, payload: Payload) -> None:
+async def on_home(ctx: Context, payload: VisitHome) -> None:
     """Offer the three outcomes for one household."""
     ctx.answer()
-    rows = (tuple(button(ctx, f"visit.btn_{outcome}", Act.VISIT_LOG, payload.case_id, n)
+    rows = (tuple(button(ctx, f"visit.btn_{outcome}", LogVisit(payload.person_id, n))
                   for n, outcome in enumerate(OUTCOMES[:2], start=1)),
-            (button(ctx, "visit.btn_help", Act.VISIT_LOG, payload.case_id, 3),))
-    ctx.reply(ctx.texts("visit.ask", id=payload.case_id), rows)
+            (button(ctx, "visit.btn_help", LogVisit(payload.person_id, 3)),))
+    ctx.reply(ctx.texts("visit.ask", id=payload.person_id), rows)
 
 
-async def on_log(ctx: Context, payload: Payload) -> None:
+async def on_log(ctx: Context, payload: LogVisit) -> None:
     """Record the visit; "needs help" opens a case for the household."""
-    if not 1 <= payload.arg <= len(OUTCOMES):
+    if not 1 <= payload.outcome <= len(OUTCOMES):
         raise DomainError("visit.bad_outcome")
-    outcome = OUTCOMES[payload.arg - 1]
+    outcome = OUTCOMES[payload.outcome - 1]
     now = ctx.clock.now()
     household, building = await visits.log_visit(ctx.session, worker=ctx.me,
-                                                 household_id=payload.case_id, outcome=outcome,
+                                                 household_id=payload.person_id, outcome=outcome,
                                                  at=now, tz=ctx.tz)
     ctx.answer()
     where = ctx.texts("visit.where", building=building.number, unit=household.unit or "-",
@@ -116,7 +116,7 @@ async def on_log(ctx: Context, payload: Payload) -> None:
                        community_id=building.community_id, building=building,
                        unit=household.unit, room=household.room)
     reported = await report_case(ctx.session, clock=ctx.clock, reporter=household, report=report)
-    await visits.log_visit(ctx.session, worker=ctx.me, household_id=payload.case_id,
+    await visits.log_visit(ctx.session, worker=ctx.me, household_id=payload.person_id,
                            outcome=outcome, at=now, tz=ctx.tz, case_id=reported.case.id)
     ctx.edit(ctx.texts("visit.logged_help", where=where, id=reported.case.id))
     await hand_over(ctx, reported.case, reported.assignee, reported.also_notify)
@@ -172,4 +172,4 @@ async def _help(ctx: Context, roles: set[str]) -> list[str]:
 FEATURE = Feature(name="visits",
                   commands={"care": on_care, "visitday": on_visitday, "visits": on_visits},
                   private_commands=frozenset({"care", "visits"}),
-                  buttons={Act.VISIT_HOME: on_home, Act.VISIT_LOG: on_log}, help=_help)
+                  buttons={VisitHome: on_home, LogVisit: on_log}, help=_help)

@@ -4,7 +4,17 @@ with the resident's contact, and who hears what about a wish."""
 from handlers import notify
 from handlers.cards import Rows, address, button
 from handlers.context import Context, Writer
-from handlers.payloads import Act, Payload
+from handlers.payloads import (
+    ApproveWish,
+    ClaimWish,
+    ConfirmWish,
+    DeclineWish,
+    EditWish,
+    UnclaimWish,
+    WishDone,
+    WishNotYet,
+    WishPoints,
+)
 from handlers.renderer import Renderer
 from handlers.types import Button
 from models import Case, CaseAction, Person, WishDetails
@@ -40,11 +50,11 @@ def review_buttons(ctx: Renderer, case: Case, details: WishDetails) -> Rows:
     """Approve, rewrite, set points, or decline."""
     cid = case.id or 0
     marks = tuple(Button(ctx.texts("btn.wish_points", points=n, mark="✓" if n == details.points
-                                   else ""), data=Payload(Act.WISH_POINTS, cid, n).pack())
+                                   else ""), data=WishPoints(cid, n).pack())
                   for n in POINT_CHOICES)
-    return ((button(ctx, "btn.wish_approve", Act.WISH_APPROVE, cid),),
-            (button(ctx, "btn.wish_edit", Act.WISH_EDIT, cid),), marks,
-            (button(ctx, "btn.wish_decline", Act.WISH_DECLINE, cid),))
+    return ((button(ctx, "btn.wish_approve", ApproveWish(cid)),),
+            (button(ctx, "btn.wish_edit", EditWish(cid)),), marks,
+            (button(ctx, "btn.wish_decline", DeclineWish(cid)),))
 
 
 async def public_card(
@@ -57,19 +67,19 @@ async def public_card(
 
 def claim_button(ctx: Renderer, case_id: int) -> Rows:
     """The one big 认领 button."""
-    return ((button(ctx, "btn.wish_claim", Act.WISH_CLAIM, case_id),),)
+    return ((button(ctx, "btn.wish_claim", ClaimWish(case_id)),),)
 
 
 def claimer_buttons(ctx: Renderer, case_id: int) -> Rows:
     """What the claimer can do: mark it fulfilled, or give it back."""
-    return ((button(ctx, "btn.wish_done", Act.WISH_DONE, case_id),),
-            (button(ctx, "btn.wish_unclaim", Act.WISH_UNCLAIM, case_id),))
+    return ((button(ctx, "btn.wish_done", WishDone(case_id)),),
+            (button(ctx, "btn.wish_unclaim", UnclaimWish(case_id)),))
 
 
 def confirm_buttons(ctx: Renderer, case_id: int) -> Rows:
     """Ask the resident: has the wish come true?"""
-    return ((button(ctx, "btn.wish_confirm", Act.WISH_CONFIRM, case_id),),
-            (button(ctx, "btn.wish_not_yet", Act.WISH_NOT_YET, case_id),))
+    return ((button(ctx, "btn.wish_confirm", ConfirmWish(case_id)),),
+            (button(ctx, "btn.wish_not_yet", WishNotYet(case_id)),))
 
 
 async def contact_card(ctx: Writer, case: Case, details: WishDetails, resident: Person | None,

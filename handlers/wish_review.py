@@ -17,7 +17,7 @@ from handlers import notify
 from handlers.cards import Rows, track_button
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import ApproveWish, DeclineWish, EditWish, WishPoints
 from handlers.wish_cards import (
     claim_button,
     public_card,
@@ -85,15 +85,15 @@ async def _review(ctx: Context, case: Case, details: WishDetails) -> tuple[str, 
     return review_card(ctx, case, details, reporter, poster), review_buttons(ctx, case, details)
 
 
-async def on_points(ctx: Context, payload: Payload) -> None:
+async def on_points(ctx: Context, payload: WishPoints) -> None:
     """Set how many points the wish is worth."""
     case, details = await wishes.set_points(ctx.session, case_id=payload.case_id, actor=ctx.me,
-                                            value=payload.arg)
+                                            value=payload.points)
     ctx.answer(ctx.texts("wish.points_set", points=details.points))
     ctx.edit(*await _review(ctx, case, details))
 
 
-async def on_edit(ctx: Context, payload: Payload) -> None:
+async def on_edit(ctx: Context, payload: EditWish) -> None:
     """Ask for the public wording."""
     case, details = await wishes.reviewable(ctx.session, payload.case_id, ctx.me)
     await ctx.wait(STEP_PUBLIC, {"case_id": case.id})
@@ -101,7 +101,7 @@ async def on_edit(ctx: Context, payload: Payload) -> None:
     ctx.reply(ctx.texts("wish.ask_public", id=case.id, text=details.public_text or "-"))
 
 
-async def on_decline(ctx: Context, payload: Payload) -> None:
+async def on_decline(ctx: Context, payload: DeclineWish) -> None:
     """Ask why the wish is declined."""
     case, _details = await wishes.reviewable(ctx.session, payload.case_id, ctx.me)
     await ctx.wait(STEP_DECLINE, {"case_id": case.id})
@@ -126,7 +126,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
                         (ctx.texts("wish.declined_group", id=case.id), ()))
 
 
-async def on_approve(ctx: Context, payload: Payload) -> None:
+async def on_approve(ctx: Context, payload: ApproveWish) -> None:
     """Publish the wish: the volunteers and their group get the card; the resident is told."""
     case, details = await wishes.approve_wish(ctx.session, clock=ctx.clock,
                                               case_id=payload.case_id, actor=ctx.me)
@@ -154,7 +154,7 @@ async def publish(ctx: Context, case: Case, details: WishDetails,
 
 FEATURE = Feature(
     name="wish_review",
-    buttons={Act.WISH_APPROVE: on_approve, Act.WISH_EDIT: on_edit, Act.WISH_POINTS: on_points,
-             Act.WISH_DECLINE: on_decline},
+    buttons={ApproveWish: on_approve, EditWish: on_edit, WishPoints: on_points,
+             DeclineWish: on_decline},
     steps={STEP_PUBLIC: on_text, STEP_DECLINE: on_text},
 )

@@ -17,7 +17,15 @@ from handlers import notify
 from handlers.cards import button, local
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import (
+    ClaimWish,
+    ConfirmWish,
+    NoThanks,
+    UnclaimWish,
+    WishDone,
+    WishesPage,
+    WishNotYet,
+)
 from handlers.types import Button
 from handlers.wish_cards import (
     claimer_buttons,
@@ -39,7 +47,7 @@ async def _badge(ctx: Context, person_id: int | None) -> str:
     return ctx.texts("wish.party_badge") if party else ""
 
 
-async def on_claim(ctx: Context, payload: Payload) -> None:
+async def on_claim(ctx: Context, payload: ClaimWish) -> None:
     """Claim the wish; the winner gets the resident's contact privately, the rest a polite no."""
     case, details = await wishes.claim_wish(ctx.session, clock=ctx.clock, case_id=payload.case_id,
                                             actor=ctx.me, in_private=ctx.incoming.is_private)
@@ -63,7 +71,7 @@ async def on_claim(ctx: Context, payload: Payload) -> None:
                         (ctx.texts("wish.claimed_group", id=case.id), ()))
 
 
-async def on_unclaim(ctx: Context, payload: Payload) -> None:
+async def on_unclaim(ctx: Context, payload: UnclaimWish) -> None:
     """Give the wish back: it is open again and the volunteers hear of it."""
     case, details = await wishes.unclaim_wish(ctx.session, clock=ctx.clock,
                                               case_id=payload.case_id, actor=ctx.me)
@@ -72,7 +80,7 @@ async def on_unclaim(ctx: Context, payload: Payload) -> None:
     await publish(ctx, case, details, header="wish.public_again", skip=ctx.me.id)
 
 
-async def on_done(ctx: Context, payload: Payload) -> None:
+async def on_done(ctx: Context, payload: WishDone) -> None:
     """Ask the claimer how the wish was fulfilled."""
     case, _details = await wishes.wish_for(ctx.session, case_id=payload.case_id,
                                            action=CaseAction.RESOLVE, actor=ctx.me)
@@ -91,14 +99,14 @@ async def _fulfilled(ctx: Context, case_id: int, note: str) -> None:
                         (ctx.texts("wish.ask_confirm_group", id=case.id), buttons))
 
 
-async def on_confirm(ctx: Context, payload: Payload) -> None:
+async def on_confirm(ctx: Context, payload: ConfirmWish) -> None:
     """Confirm the wish came true: credit the volunteer and offer to send thanks."""
     case, details, balance = await wishes.confirm_wish(ctx.session, clock=ctx.clock,
                                                        case_id=payload.case_id, actor=ctx.me)
     ctx.answer()
     await ctx.wait(STEP_THANKS, {"case_id": case.id})
     ctx.edit(ctx.texts("wish.ask_thanks", id=case.id),
-             ((button(ctx, "btn.no_comment", Act.WISH_NO_THANKS, case.id or 0),),))
+             ((button(ctx, "btn.no_comment", NoThanks(case.id or 0)),),))
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, volunteer, ctx.texts("wish.credited", id=case.id, points=details.points,
                                                balance=balance), case_id=case.id)
@@ -107,7 +115,7 @@ async def on_confirm(ctx: Context, payload: Payload) -> None:
                                                 name=volunteer.name), case_id=case.id)
 
 
-async def on_not_yet(ctx: Context, payload: Payload) -> None:
+async def on_not_yet(ctx: Context, payload: WishNotYet) -> None:
     """Say the wish has not come true yet: the same volunteer is asked again."""
     case, _details = await wishes.reopen_wish(ctx.session, clock=ctx.clock,
                                               case_id=payload.case_id, actor=ctx.me)
@@ -118,7 +126,7 @@ async def on_not_yet(ctx: Context, payload: Payload) -> None:
                      claimer_buttons(ctx, case.id or 0), case_id=case.id)
 
 
-async def on_no_thanks(ctx: Context, payload: Payload) -> None:
+async def on_no_thanks(ctx: Context, payload: NoThanks) -> None:
     """Finish without a thanks message."""
     await ctx.stop_waiting()
     ctx.answer()
@@ -161,23 +169,23 @@ async def open_list(ctx: Context, offset: int = 0, *, edit: bool = False) -> Non
     lines += [_line(ctx, c, d.public_text or "", d.points) for c, d in page]
     rows: list[tuple[Button, ...]] = [
         (Button(ctx.texts("btn.wish_claim_n", id=c.id),
-                data=Payload(Act.WISH_CLAIM, c.id or 0).pack()),) for c, _d in page]
+                data=ClaimWish(c.id or 0).pack()),) for c, _d in page]
     nav = []
     if offset > 0:
         nav.append(Button(ctx.texts("btn.prev"),
-                          data=Payload(Act.WISH_PAGE, 0, max(offset - PAGE, 0)).pack()))
+                          data=WishesPage(max(offset - PAGE, 0)).pack()))
     if offset + PAGE < total:
         nav.append(Button(ctx.texts("btn.next"),
-                          data=Payload(Act.WISH_PAGE, 0, offset + PAGE).pack()))
+                          data=WishesPage(offset + PAGE).pack()))
     if nav:
         rows.append(tuple(nav))
     (ctx.edit if edit else ctx.reply)("\n".join(lines), tuple(rows))
 
 
-async def on_page(ctx: Context, payload: Payload) -> None:
+async def on_page(ctx: Context, payload: WishesPage) -> None:
     """Turn the /wishes page."""
     ctx.answer()
-    await open_list(ctx, max(payload.arg, 0), edit=True)
+    await open_list(ctx, max(payload.offset, 0), edit=True)
 
 
 async def on_wishes(ctx: Context, _args: str) -> None:
@@ -189,8 +197,8 @@ FEATURE = Feature(
     name="wish_volunteers",
     commands={"wishes": on_wishes},
     private_commands=frozenset({"wishes"}),
-    buttons={Act.WISH_CLAIM: on_claim, Act.WISH_UNCLAIM: on_unclaim, Act.WISH_DONE: on_done,
-             Act.WISH_CONFIRM: on_confirm, Act.WISH_NOT_YET: on_not_yet,
-             Act.WISH_NO_THANKS: on_no_thanks, Act.WISH_PAGE: on_page},
+    buttons={ClaimWish: on_claim, UnclaimWish: on_unclaim, WishDone: on_done,
+             ConfirmWish: on_confirm, WishNotYet: on_not_yet,
+             NoThanks: on_no_thanks, WishesPage: on_page},
     steps={STEP_DONE: on_text, STEP_THANKS: on_text},
 )

@@ -20,7 +20,7 @@ from handlers import intake, wish_review
 from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import Act, Payload
+from handlers.payloads import WishFor
 from handlers.types import Button
 from models import CaseKind, Role
 from services import conversation, wish_people
@@ -39,9 +39,9 @@ async def on_wish(ctx: Context, args: str) -> None:
     if community_id is not None:
         await ctx.wait(STEP_PICK, {"text": args.strip()})
         people = await wish_people.registered_residents(ctx.session, community_id)
-        rows = [(Button(p.name, data=Payload(Act.WISH_FOR, 0, p.id or 0).pack()),)
+        rows = [(Button(p.name, data=WishFor(p.id or 0).pack()),)
                 for p in people]
-        rows.append((button(ctx, "btn.wish_new_resident", Act.WISH_FOR, 0, 0),))
+        rows.append((button(ctx, "btn.wish_new_resident", WishFor()),))
         ctx.reply(ctx.texts("wish.ask_resident"), tuple(rows))
         return
     if not args.strip():
@@ -61,7 +61,7 @@ async def _as_resident(ctx: Context, text: str) -> None:
     })
 
 
-async def on_for(ctx: Context, payload: Payload) -> None:
+async def on_for(ctx: Context, payload: WishFor) -> None:
     """Take the worker's choice: a registered resident, or register a new one."""
     waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
                                          user_id=ctx.incoming.sender.id)
@@ -69,12 +69,13 @@ async def on_for(ctx: Context, payload: Payload) -> None:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
     data = dict(waiting.data)
-    if payload.arg == 0:
+    if payload.resident_id == 0:
         ctx.answer()
         await ctx.wait(STEP_NAME, data)
         ctx.edit(ctx.texts("wish.ask_name"))
         return
-    resident = await wish_people.resident_for_wish(ctx.session, person_id=payload.arg, actor=ctx.me)
+    resident = await wish_people.resident_for_wish(ctx.session, person_id=payload.resident_id,
+                                                   actor=ctx.me)
     ctx.answer()
     ctx.edit(ctx.texts("wish.for_resident", name=resident.name))
     await _text_or_file(ctx, {**data, "resident_id": resident.id})
@@ -135,7 +136,7 @@ async def _help(ctx: Context, roles: set[str]) -> list[str]:
 FEATURE = Feature(
     name="wishes",
     commands={"wish": on_wish},
-    buttons={Act.WISH_FOR: on_for},
+    buttons={WishFor: on_for},
     steps=dict.fromkeys((STEP_TEXT, STEP_PICK, STEP_NAME, STEP_PHONE, STEP_ADDRESS), on_text),
     help=_help,
 )

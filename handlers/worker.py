@@ -12,7 +12,7 @@ from handlers.cards import (
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.filing import hand_over, send_assign_card
-from handlers.payloads import Act, Payload
+from handlers.payloads import Accept, AssignTo, GiveBack, Resolve, SkipNote, Transfer, TransferTo
 from handlers.types import Button
 from models import Case, CaseAction, Person, Role
 from services import case_queries, cases
@@ -28,7 +28,7 @@ async def _card_text(ctx: Context, case_id: int, footer_key: str, **params: obje
                      footer=ctx.texts(footer_key, **params))
 
 
-async def on_accept(ctx: Context, payload: Payload) -> None:
+async def on_accept(ctx: Context, payload: Accept) -> None:
     """Accept the case (接单) and tell the resident it is being handled."""
     case = await cases.accept_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
                                    actor=ctx.me)
@@ -40,7 +40,7 @@ async def on_accept(ctx: Context, payload: Payload) -> None:
     notify.to_reporter(ctx, case, reporter, (line, ()), (line, ()))
 
 
-async def on_transfer(ctx: Context, payload: Payload) -> None:
+async def on_transfer(ctx: Context, payload: Transfer) -> None:
     """Show the colleagues the case can be handed to."""
     case = await cases.may_act(ctx.session, case_id=payload.case_id, action=CaseAction.TRANSFER,
                                actor=ctx.me)
@@ -49,23 +49,23 @@ async def on_transfer(ctx: Context, payload: Payload) -> None:
         ctx.answer(ctx.texts("worker.no_colleagues"), alert=True)
         return
     ctx.answer()
-    rows = tuple((Button(p.name, data=Payload(Act.TRANSFER_TO, case.id or 0, p.id or 0).pack()),)
+    rows = tuple((Button(p.name, data=TransferTo(case.id or 0, p.id or 0).pack()),)
                  for p in people[:12])
     ctx.reply(ctx.texts("worker.transfer_to_whom", id=case.id), rows)
 
 
-async def on_transfer_to(ctx: Context, payload: Payload) -> None:
+async def on_transfer_to(ctx: Context, payload: TransferTo) -> None:
     """Hand the case to the chosen colleague."""
     case, target = await cases.transfer_case(ctx.session, clock=ctx.clock,
                                              case_id=payload.case_id, actor=ctx.me,
-                                             to_person_id=payload.arg)
+                                             to_person_id=payload.person_id)
     await _handed_to(ctx, case, target, "worker.transferred")
 
 
-async def on_assign_to(ctx: Context, payload: Payload) -> None:
+async def on_assign_to(ctx: Context, payload: AssignTo) -> None:
     """Let a manager assign the case to a worker (派单)."""
     case, target = await cases.assign_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
-                                           actor=ctx.me, to_person_id=payload.arg)
+                                           actor=ctx.me, to_person_id=payload.person_id)
     await _handed_to(ctx, case, target, "manager.assigned")
 
 
@@ -79,26 +79,26 @@ async def _handed_to(ctx: Context, case: Case, target: Person, done_key: str) ->
     notify.to_reporter(ctx, case, reporter, (line, ()))
 
 
-async def _ask(ctx: Context, payload: Payload, action: CaseAction, step: str, key: str,
+async def _ask(ctx: Context, case_id: int, action: CaseAction, step: str, key: str,
                buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
-    case = await cases.may_act(ctx.session, case_id=payload.case_id, action=action, actor=ctx.me)
+    case = await cases.may_act(ctx.session, case_id=case_id, action=action, actor=ctx.me)
     await ctx.wait(step, {"case_id": case.id})
     ctx.answer()
     ctx.reply(ctx.texts(key, id=case.id), buttons)
 
 
-async def on_return(ctx: Context, payload: Payload) -> None:
+async def on_return(ctx: Context, payload: GiveBack) -> None:
     """Ask why the case goes back to the manager."""
-    await _ask(ctx, payload, CaseAction.RETURN, STEP_RETURN, "worker.ask_return_reason")
+    await _ask(ctx, payload.case_id, CaseAction.RETURN, STEP_RETURN, "worker.ask_return_reason")
 
 
-async def on_resolve(ctx: Context, payload: Payload) -> None:
+async def on_resolve(ctx: Context, payload: Resolve) -> None:
     """Ask for a one-line note on what was done."""
-    skip = ((button(ctx, "btn.skip_note", Act.SKIP_NOTE, payload.case_id),),)
-    await _ask(ctx, payload, CaseAction.RESOLVE, STEP_NOTE, "worker.ask_note", skip)
+    skip = ((button(ctx, "btn.skip_note", SkipNote(payload.case_id)),),)
+    await _ask(ctx, payload.case_id, CaseAction.RESOLVE, STEP_NOTE, "worker.ask_note", skip)
 
 
-async def on_skip_note(ctx: Context, payload: Payload) -> None:
+async def on_skip_note(ctx: Context, payload: SkipNote) -> None:
     """Resolve without a note."""
     ctx.answer()
     await resolve(ctx, payload.case_id, None)
@@ -144,9 +144,9 @@ async def _help(ctx: Context, roles: set[str]) -> list[str]:
 
 FEATURE = Feature(
     name="worker",
-    buttons={Act.ACCEPT: on_accept, Act.TRANSFER: on_transfer, Act.TRANSFER_TO: on_transfer_to,
-             Act.RETURN: on_return, Act.RESOLVE: on_resolve, Act.SKIP_NOTE: on_skip_note,
-             Act.ASSIGN_TO: on_assign_to},
+    buttons={Accept: on_accept, Transfer: on_transfer, TransferTo: on_transfer_to,
+             GiveBack: on_return, Resolve: on_resolve, SkipNote: on_skip_note,
+             AssignTo: on_assign_to},
     steps={STEP_RETURN: on_text, STEP_NOTE: on_text},
     help=_help,
 )

@@ -6,11 +6,11 @@ messages to queue); a handler's `Context` is a Writer plus the update and the pe
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.renderer import Renderer
+from handlers.steps import dump
 from handlers.types import Button, CallbackAnswer, Effects, Incoming, Outgoing
 from models import Person
 from services import conversation
@@ -66,10 +66,11 @@ class Context(Writer):
         """Answer the button press (an alert for refusals, a toast otherwise)."""
         self.effects.answer = CallbackAnswer(text=text, alert=alert)
 
-    async def wait(self, step: str, data: dict[str, Any]) -> None:
-        """Remember that the bot now waits for `step` from this person in this chat."""
+    async def wait(self, step: str, state: object) -> None:
+        """Remember that the bot now waits for `step` from this person in this chat, with the
+        step's typed state (handlers/steps.py)."""
         await conversation.wait_for(self.session, clock=self.clock, chat_id=self.incoming.chat_id,
-                                    user_id=self.incoming.sender.id, step=step, data=data)
+                                    user_id=self.incoming.sender.id, step=step, data=dump(state))
 
     async def stop_waiting(self) -> None:
         """Forget any question pending for this person in this chat."""

@@ -18,7 +18,6 @@ stateDiagram-v2
 ```
 """
 
-from typing import Any
 
 from handlers import mediation, notify
 from handlers.cards import Rows, ask_community, button
@@ -26,6 +25,7 @@ from handlers.context import Context
 from handlers.dispute_cards import dispute_card, record_views, tier_buttons, tier_name
 from handlers.feature import Feature
 from handlers.payloads import CancelDispute, DeleteOriginal, DisputeAnswer, DisputeCommunity
+from handlers.steps import Asks, DisputeDraft, dump, load
 from handlers.types import Button, Outgoing
 from models import Role
 from services import conversation, directory
@@ -56,7 +56,9 @@ async def begin(ctx: Context, text: str, *, message_id: int | None = None) -> No
         await _move_to_private(ctx, text, message_id or ctx.incoming.message_id)
         return
     await ctx.stop_waiting()
-    draft: dict[str, Any] = {"what": text} if text.strip() else {}
+    draft = DisputeDraft()
+    if text.strip():
+        draft.answer("what", text)
     await _next(ctx, draft)
 
 
@@ -65,12 +67,12 @@ async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> N
     inc = ctx.incoming
     await ctx.stop_waiting()
     community = await directory.community_of_chat(ctx.session, inc.chat_id)
-    draft: dict[str, Any] = {"community_id": community.id if community else None}
+    draft = DisputeDraft(community_id=community.id if community else None)
     if text.strip():
-        draft["what"] = text.strip()
+        draft.answer("what", text.strip())
     # The private chat's id is the person's Telegram id: the draft waits for them there.
     await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=inc.sender.id,
-                                user_id=inc.sender.id, step=STEP_PENDING, data=draft)
+                                user_id=inc.sender.id, step=STEP_PENDING, data=dump(draft))
     ctx.reply(ctx.texts("dispute.group_neutral"),
               ((Button(ctx.texts("dispute.btn_private"), url=ctx.deep_link(LINK)),),))
     if message_id is not None:
@@ -85,7 +87,8 @@ async def on_start(ctx: Context) -> None:
     """/start dispute from the group's link: continue the words kept from the group."""
     waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
                                          user_id=ctx.incoming.sender.id)
-    draft = waiting.data if waiting and waiting.step == STEP_PENDING else {}
+    draft = (load(DisputeDraft, waiting.data) if waiting and waiting.step == STEP_PENDING
+             else DisputeDraft())
     ctx.reply(ctx.texts("dispute.private_intro"))
     await _next(ctx, draft)
 
@@ -104,46 +107,47 @@ def _answer_buttons(ctx: Context, step: str) -> Rows:
     return (cancel,)
 
 
-async def _next(ctx: Context, draft: dict[str, Any]) -> None:
+async def _next(ctx: Context, draft: DisputeDraft) -> None:
     """Ask the next question not yet answered, or file the dispute."""
-    if draft.get("what") and "place" not in draft and parse_address(draft["what"])[0]:
-        draft["place"] = None  # the building was named: no need to ask where
-    if not (draft.get("hurt") or draft.get("damage")) and "hurt" in draft and "damage" in draft:
-        draft.setdefault("compensation", False)
+    if draft.what and not draft.has("place") and parse_address(draft.what)[0]:
+        draft.answer("place", None)  # the building was named: no need to ask where
+    if not (draft.hurt or draft.damage) and draft.has("hurt") and draft.has("damage"):
+        if not draft.has("compensation"):
+            draft.answer("compensation", False)
     for step in QUESTIONS:
-        if _field(step) not in draft:
+        if not draft.has(_field(step)):
             await ctx.wait(step, draft)
             ctx.reply(ctx.texts(f"dispute.ask_{_field(step)}"), _answer_buttons(ctx, step))
             return
-    if "community_id" not in draft or draft["community_id"] is None:
+    if draft.community_id is None:
         if not await _find_community(ctx, draft):
             return
     await ctx.stop_waiting()
     await _file(ctx, draft)
 
 
-async def _find_community(ctx: Context, draft: dict[str, Any]) -> bool:
-    for text in (draft.get("place"), draft.get("what")):
+async def _find_community(ctx: Context, draft: DisputeDraft) -> bool:
+    for text in (draft.place, draft.what):
         number = parse_address(text or "")[0]
         found = await directory.buildings_numbered(ctx.session, number) if number else []
         if len(found) == 1:
-            draft["community_id"] = found[0].community_id
+            draft.community_id = found[0].community_id
             return True
     if (obvious := await directory.obvious_community(ctx.session, ctx.me)) is not None:
-        draft["community_id"] = obvious
+        draft.community_id = obvious
         return True
     await ctx.wait(STEP_COMMUNITY, draft)
     await ask_community(ctx, DisputeCommunity, "dispute.ask_community")
     return False
 
 
-async def _file(ctx: Context, draft: dict[str, Any]) -> None:
+async def _file(ctx: Context, draft: DisputeDraft) -> None:
     """Store the dispute; the mediator, the grid worker and the managers get the card."""
     new = NewDispute(
-        what=draft["what"], place=draft.get("place"), other_party=draft.get("other"),
-        since=draft.get("since"), injury=bool(draft.get("hurt")),
-        property_damage=bool(draft.get("damage")), compensation=bool(draft.get("compensation")),
-        repeated=bool(draft.get("repeated")), community_id=draft.get("community_id"))
+        what=draft.what or "", place=draft.place, other_party=draft.other, since=draft.since,
+        injury=bool(draft.hurt), property_damage=bool(draft.damage),
+        compensation=bool(draft.compensation), repeated=bool(draft.repeated),
+        community_id=draft.community_id)
     filed = await file_dispute(ctx.session, clock=ctx.clock, reporter=ctx.me, new=new)
     case, details, mediator = filed.case, filed.details, filed.mediator
     name = mediator.name if mediator else ctx.texts("receipt.community")
@@ -160,24 +164,24 @@ async def _file(ctx: Context, draft: dict[str, Any]) -> None:
     await record_views(ctx, case, [p for p in (mediator, *filed.also_notify) if p is not None])
 
 
-async def on_step(ctx: Context, step: str, draft: dict[str, Any]) -> None:
+async def on_step(ctx: Context, step: str, draft: DisputeDraft) -> None:
     """Take a typed answer in the dispute conversation."""
     text = ctx.incoming.text.strip()
     if step == STEP_PENDING:  # typed in private instead of using the link: add to the words
-        draft["what"] = f"{draft.get('what', '')}\n{text}".strip()
+        draft.answer("what", f"{draft.what or ''}\n{text}".strip())
         await _next(ctx, draft)
         return
     if step in YES_NO:
         word = text.lower()
         if word.startswith(_NO_WORDS):
-            draft[_field(step)] = False
+            draft.answer(_field(step), False)
         elif word.startswith(_YES_WORDS):
-            draft[_field(step)] = True
+            draft.answer(_field(step), True)
         else:
             ctx.reply(ctx.texts("dispute.use_buttons"), _answer_buttons(ctx, step))
             return
     elif step in QUESTIONS and text:
-        draft[_field(step)] = text[:2000 if step == STEP_WHAT else 200]
+        draft.answer(_field(step), text[:2000 if step == STEP_WHAT else 200])
     else:
         ctx.reply(ctx.texts("dispute.use_buttons"))
         return
@@ -191,14 +195,15 @@ async def on_answer(ctx: Context, payload: DisputeAnswer) -> None:
     if waiting is None or waiting.step not in QUESTIONS or _field(waiting.step) != payload.question:
         ctx.answer(ctx.texts("button.invalid"), alert=True)  # an earlier question's button
         return
-    step, draft = waiting.step, waiting.data
+    step, draft = waiting.step, load(DisputeDraft, waiting.data)
     if payload.answer in (YES, NO) and step in YES_NO:
-        draft[_field(step)] = payload.answer == YES
+        draft.answer(_field(step), payload.answer == YES)
         label = ctx.texts("dispute.btn_yes" if payload.answer == YES else "dispute.btn_no")
     elif payload.answer in SINCE_CHOICES and step == STEP_SINCE:
-        draft["since"] = label = ctx.texts(f"dispute.since_{payload.answer}")
+        label = ctx.texts(f"dispute.since_{payload.answer}")
+        draft.answer("since", label)
     elif payload.answer == SKIP and step in (STEP_PLACE, STEP_OTHER):
-        draft[_field(step)] = None
+        draft.answer(_field(step), None)
         label = ctx.texts("dispute.btn_unknown")
     else:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
@@ -219,8 +224,9 @@ async def on_community(ctx: Context, payload: DisputeCommunity) -> None:
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
-    waiting.data["community_id"] = payload.community_id
-    await _next(ctx, waiting.data)
+    draft = load(DisputeDraft, waiting.data)
+    draft.community_id = payload.community_id
+    await _next(ctx, draft)
 
 
 async def on_cancel(ctx: Context, payload: CancelDispute) -> None:
@@ -265,7 +271,8 @@ FEATURE = Feature(
         DisputeAnswer: on_answer, DisputeCommunity: on_community,
         CancelDispute: on_cancel, DeleteOriginal: on_delete_original,
     },
-    steps=dict.fromkeys((*QUESTIONS, STEP_COMMUNITY, STEP_PENDING), on_step),
+    steps={step: Asks(DisputeDraft, on_step)
+           for step in (*QUESTIONS, STEP_COMMUNITY, STEP_PENDING)},
     help=help_lines,
     start=on_start_link,
 )

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 from handlers.context import Context
 from handlers.payloads import ButtonData
+from handlers.steps import Asks
 
 CommandHandler = Callable[[Context, str], Awaitable[None]]
 # Each handler takes its own button class; the router passes the class it decoded.
 ButtonHandler = Callable[[Context, Any], Awaitable[None]]
-StepHandler = Callable[[Context, str, dict[str, Any]], Awaitable[None]]
 HelpHandler = Callable[[Context, set[str]], Awaitable[list[str]]]
 # A /start deep link (t.me/bot?start=...): True when this module took it.
 StartHandler = Callable[[Context, str], Awaitable[bool]]
@@ -28,8 +28,8 @@ class Feature:
     # Commands that show personal data: in a group the bot points to the private chat instead.
     private_commands: frozenset[str] = frozenset()
     buttons: dict[type[ButtonData], ButtonHandler] = field(default_factory=dict)
-    # The conversation steps ("<flow>.<step>") this module asks and answers.
-    steps: dict[str, StepHandler] = field(default_factory=dict)
+    # The conversation steps ("<flow>.<step>") this module asks, each with its typed state.
+    steps: dict[str, Asks[Any]] = field(default_factory=dict)
     # Extra /help paragraphs for a person with these roles.
     help: HelpHandler | None = None
     start: StartHandler | None = None

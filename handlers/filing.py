@@ -1,7 +1,6 @@
 """Filing a report: store and route the case, give receipts, and hand the card to the worker."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from handlers import emergency, notify, wish_review
 from handlers.cards import (
@@ -14,32 +13,33 @@ from handlers.cards import (
     worker_buttons,
 )
 from handlers.context import Context
+from handlers.steps import ReportDraft
 from models import Building, Case, CaseKind, Person, Role, Urgency
 from services import case_queries, directory, residents
 from services.cases import NewReport, assignable_workers, report_case
 
 
-async def file_report(ctx: Context, draft: dict[str, Any]) -> None:
+async def file_report(ctx: Context, draft: ReportDraft) -> None:
     """Store the drafted report as a case and tell everyone who needs to know."""
     # Micro-wishes (issue 4) are reviewed before volunteers see them, never dispatched here.
-    if draft["kind"] == CaseKind.WISH:
+    if draft.kind == CaseKind.WISH:
         await wish_review.file_wish(ctx, draft)
         return
     building: Building | None = None
-    if draft.get("building_id"):
-        building = await directory.building_in(ctx.session, draft["building_id"], None)
-    kind = CaseKind(draft["kind"])
+    if draft.building_id:
+        building = await directory.building_in(ctx.session, draft.building_id, None)
+    kind = CaseKind(draft.kind)
     report = NewReport(
-        text=draft["text"], kind=kind, urgency=Urgency(draft["urgency"]),
-        community_id=draft.get("community_id"), building=building,
-        building_label=draft.get("building"), unit=draft.get("unit"), room=draft.get("room"),
+        text=draft.text, kind=kind, urgency=Urgency(draft.urgency),
+        community_id=draft.community_id, building=building,
+        building_label=draft.building, unit=draft.unit, room=draft.room,
         source_chat_id=None if ctx.incoming.is_private else ctx.incoming.chat_id,
-        source_message_id=draft.get("message_id"),
+        source_message_id=draft.message_id,
     )
     reported = await report_case(ctx.session, clock=ctx.clock, reporter=ctx.me, report=report)
-    if building is not None and (draft.get("remember") or draft.get("room")):
+    if building is not None and (draft.remember or draft.room):
         await residents.remember_address(ctx.session, person=ctx.me, building=building,
-                                         unit=draft.get("unit"), room=draft.get("room"))
+                                         unit=draft.unit, room=draft.room)
     case, assignee = reported.case, reported.assignee
     assert case.id is not None
     worker = assignee.name if assignee else ctx.texts("receipt.community")

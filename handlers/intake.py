@@ -16,13 +16,13 @@ stateDiagram-v2
 """
 
 from dataclasses import replace
-from typing import Any
 
 from handlers import disputes, filing
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.payloads import CancelReport, PickBuilding, PickCommunity, PickKind
+from handlers.steps import Asks, ReportDraft, load
 from handlers.types import Button
 from models import CaseKind, Urgency
 from services import conversation, directory
@@ -38,41 +38,41 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
     """Read a new report (of a known kind, for /sos) and move it on."""
     text = text.strip()
     if not text:
-        await ctx.wait(STEP_TEXT, {})
+        await ctx.wait(STEP_TEXT, ReportDraft())
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
     if kind == CaseKind.EMERGENCY:
         parsed = replace(parsed, kind=kind, urgency=Urgency.URGENT, confidence=1.0)
-    draft: dict[str, Any] = {
-        "text": text, "kind": parsed.kind.value, "urgency": parsed.urgency.value,
-        "building": parsed.building, "unit": parsed.unit, "room": parsed.room,
-        "message_id": ctx.incoming.message_id,
-        "kind_ok": parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
-    }
+    draft = ReportDraft(
+        text=text, kind=parsed.kind.value, urgency=parsed.urgency.value,
+        building=parsed.building, unit=parsed.unit, room=parsed.room,
+        message_id=ctx.incoming.message_id,
+        kind_ok=parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
+    )
     await advance(ctx, draft)
 
 
-async def advance(ctx: Context, draft: dict[str, Any]) -> None:
+async def advance(ctx: Context, draft: ReportDraft) -> None:
     """Ask the next missing thing, or file the report when nothing is missing."""
-    if not draft["kind_ok"]:
+    if not draft.kind_ok:
         await _ask_kind(ctx, draft)
         return
-    if draft["kind"] == CaseKind.DISPUTE:  # disputes: private intake of their own (disputes.py)
-        await disputes.begin(ctx, draft["text"], message_id=draft.get("message_id"))
+    if draft.kind == CaseKind.DISPUTE:  # disputes: private intake of their own (disputes.py)
+        await disputes.begin(ctx, draft.text, message_id=draft.message_id)
         return
-    if draft.get("community_id") is None and not await _locate_community(ctx, draft):
+    if draft.community_id is None and not await _locate_community(ctx, draft):
         return
-    if draft.get("building_id") is None and not draft.get("public_area"):
+    if draft.building_id is None and not draft.public_area:
         if not await _locate_building(ctx, draft):
             return
     await ctx.stop_waiting()
     await filing.file_report(ctx, draft)
 
 
-async def _ask_kind(ctx: Context, draft: dict[str, Any]) -> None:
+async def _ask_kind(ctx: Context, draft: ReportDraft) -> None:
     await ctx.wait(STEP_KIND, draft)
-    guess = CaseKind(draft["kind"])
+    guess = CaseKind(draft.kind)
     yes = button(ctx, "btn.yes_kind", PickKind(guess.value))
     others = [Button(ctx.texts(f"kind.{k}"), data=PickKind(k.value).pack())
               for k in KINDS if k != guess]
@@ -81,47 +81,47 @@ async def _ask_kind(ctx: Context, draft: dict[str, Any]) -> None:
     ctx.reply(ctx.texts("intake.ask_kind", kind=ctx.texts(f"kind.{guess}")), rows)
 
 
-async def _locate_community(ctx: Context, draft: dict[str, Any]) -> bool:
+async def _locate_community(ctx: Context, draft: ReportDraft) -> bool:
     """Find the community: the group's, the building's, or the remembered one; else ask."""
     if not ctx.incoming.is_private:
         community = await directory.community_of_chat(ctx.session, ctx.incoming.chat_id)
         if community is None:
             ctx.reply(ctx.texts("intake.group_not_bound"))
             return False
-        draft["community_id"] = community.id
+        draft.community_id = community.id
         return True
-    if draft.get("building"):
-        matches = await directory.buildings_numbered(ctx.session, draft["building"])
+    if draft.building:
+        matches = await directory.buildings_numbered(ctx.session, draft.building)
         if len(matches) == 1:
-            draft["community_id"] = matches[0].community_id
+            draft.community_id = matches[0].community_id
             return True
     if (obvious := await directory.obvious_community(ctx.session, ctx.me)) is not None:
-        draft["community_id"] = obvious
+        draft.community_id = obvious
         return True
-    if draft["kind"] == CaseKind.EMERGENCY:
-        draft["community_id"] = None  # never delay an emergency: the admins take it
-        draft["public_area"] = True
+    if draft.kind == CaseKind.EMERGENCY:
+        draft.community_id = None  # never delay an emergency: the admins take it
+        draft.public_area = True
         return True
     await ctx.wait(STEP_COMMUNITY, draft)
     await ask_community(ctx, PickCommunity, "intake.ask_community")
     return False
 
 
-async def _locate_building(ctx: Context, draft: dict[str, Any]) -> bool:
+async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
     """Match the building in the community, use the remembered home, or ask once."""
-    community_id = draft["community_id"]
-    if draft.get("building"):
-        found = await directory.buildings_numbered(ctx.session, draft["building"], community_id)
-        draft["building_id"] = found[0].id if found else None
-        draft["public_area"] = not found  # an unknown number goes to the manager, as given
+    community_id = draft.community_id
+    if draft.building:
+        found = await directory.buildings_numbered(ctx.session, draft.building, community_id)
+        draft.building_id = found[0].id if found else None
+        draft.public_area = not found  # an unknown number goes to the manager, as given
         return True
     if ctx.me.building_id is not None and ctx.me.community_id == community_id:
-        draft["building_id"] = ctx.me.building_id
+        draft.building_id = ctx.me.building_id
         return True
-    if draft["kind"] == CaseKind.EMERGENCY or draft.get("asked_building"):
-        draft["public_area"] = True
+    if draft.kind == CaseKind.EMERGENCY or draft.asked_building:
+        draft.public_area = True
         return True
-    draft["asked_building"] = True
+    draft.asked_building = True
     await ctx.wait(STEP_BUILDING, draft)
     ctx.reply(ctx.texts("intake.ask_building"), await _building_rows(ctx, community_id))
     return False
@@ -138,7 +138,7 @@ async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[
     return tuple(rows)
 
 
-async def on_text(ctx: Context, step: str, draft: dict[str, Any]) -> None:
+async def on_text(ctx: Context, step: str, draft: ReportDraft) -> None:
     """Take a typed answer to the question the bot asked."""
     text = ctx.incoming.text.strip()
     if step == STEP_TEXT:
@@ -147,17 +147,17 @@ async def on_text(ctx: Context, step: str, draft: dict[str, Any]) -> None:
         building, unit, room = parse_address(text)
         if building is None:
             ctx.reply(ctx.texts("intake.building_not_understood"),
-                      await _building_rows(ctx, draft.get("community_id")))
+                      await _building_rows(ctx, draft.community_id))
             return
-        draft.update(building=building, unit=unit or draft.get("unit"),
-                     room=room or draft.get("room"), remember=True)
+        draft.building, draft.remember = building, True
+        draft.unit, draft.room = unit or draft.unit, room or draft.room
         await advance(ctx, draft)
     else:  # a question answered with buttons: ask again, kindly
         ctx.reply(ctx.texts("intake.use_buttons"))
 
 
 async def on_pick(
-    ctx: Context, payload: PickKind | PickCommunity | PickBuilding, draft: dict[str, Any] | None
+    ctx: Context, payload: PickKind | PickCommunity | PickBuilding, draft: ReportDraft | None
 ) -> None:
     """Take a button answer (kind, community or building) to the pending question."""
     if draft is None:
@@ -168,25 +168,25 @@ async def on_pick(
         if payload.kind not in KINDS:
             ctx.answer(ctx.texts("button.invalid"), alert=True)
             return
-        draft.update(kind=payload.kind, kind_ok=True)
+        draft.kind, draft.kind_ok = payload.kind, True
         if payload.kind == CaseKind.EMERGENCY:
-            draft["urgency"] = Urgency.URGENT.value
+            draft.urgency = Urgency.URGENT.value
     elif isinstance(payload, PickCommunity):
         if not any(c.id == payload.community_id
                    for c in await directory.all_communities(ctx.session)):
             ctx.answer(ctx.texts("button.invalid"), alert=True)
             return
-        draft["community_id"] = payload.community_id
+        draft.community_id = payload.community_id
     else:
         if payload.building_id == 0:
-            draft["public_area"] = True
+            draft.public_area = True
         else:
             building = await directory.building_in(ctx.session, payload.building_id,
-                                                   draft.get("community_id"))
+                                                   draft.community_id)
             if building is None:
                 ctx.answer(ctx.texts("button.invalid"), alert=True)
                 return
-            draft.update(building_id=building.id, building=building.number, remember=True)
+            draft.building_id, draft.building, draft.remember = building.id, building.number, True
     await advance(ctx, draft)
 
 
@@ -203,7 +203,7 @@ async def on_pick_button(
         else:
             ctx.answer(ctx.texts("button.not_for_you"), alert=True)
     else:
-        await on_pick(ctx, payload, waiting.data if mine and waiting else None)
+        await on_pick(ctx, payload, load(ReportDraft, waiting.data) if mine and waiting else None)
 
 
 async def on_cancel(ctx: Context) -> None:
@@ -234,6 +234,6 @@ FEATURE = Feature(
     commands={"report": on_report, "sos": on_sos},
     buttons={PickKind: on_pick_button, PickCommunity: on_pick_button,
              PickBuilding: on_pick_button, CancelReport: on_pick_button},
-    steps=dict.fromkeys(STEPS, on_text),
+    steps={step: Asks(ReportDraft, on_text) for step in STEPS},
     help=_help,
 )

@@ -26,6 +26,7 @@ from handlers.payloads import (
     MediateRefer,
     MediateSchedule,
 )
+from handlers.steps import Asks, OnCase, Referral
 from models import Case, CaseAction, MediatorTier, Person
 from services import case_queries, cases, disputes
 from services import mediation as service
@@ -76,9 +77,10 @@ async def on_accept(ctx: Context, payload: MediateAccept) -> None:
 
 
 async def _ask(ctx: Context, case_id: int, action: CaseAction, step: str, key: str,
-               **data: Any) -> None:
+               target: str | None = None) -> None:
     case = await _mine(ctx, case_id, action)
-    await ctx.wait(step, {"case_id": case.id, **data})
+    cid = case.id or 0
+    await ctx.wait(step, OnCase(cid) if target is None else Referral(cid, target))
     ctx.answer()
     ctx.reply(ctx.texts(key, id=case.id))
 
@@ -137,10 +139,10 @@ async def on_refer(ctx: Context, payload: MediateRefer) -> None:
         for t in service.REFER_TARGETS))
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     """Take the mediator's typed session, agreement, note or reason."""
     text = ctx.incoming.text.strip()
-    case_id = int(data["case_id"])
+    case_id = data.case_id
     if step == STEP_SCHEDULE:
         parsed = service.parse_session(text, now=ctx.clock.now(), tz=ctx.tz)
         if parsed is None:
@@ -163,8 +165,8 @@ async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
                                             actor=ctx.me, note=text)
         ctx.reply(ctx.texts("dispute.partial_recorded", id=case.id), mediator_buttons(ctx, case))
         await _tell_reporter(ctx, case, ctx.texts("dispute.resident_partial", id=case.id))
-    else:
-        target = str(data.get("target"))
+    elif isinstance(data, Referral):
+        target = data.target
         case = await service.refer(ctx.session, clock=ctx.clock, case_id=case_id, actor=ctx.me,
                                    target=target, reason=text)
         where = ctx.texts(f"dispute.target.{target}")
@@ -228,4 +230,5 @@ FEATURE = Feature(name="mediation", buttons={
     MediatePartial: on_partial, MediateFailed: on_failed,
     MediateRefer: on_refer, ChangeTier: on_tier,
     AgreementHeld: on_followup, AgreementBroken: on_followup,
-}, steps=dict.fromkeys(STEPS, on_text))
+}, steps={STEP_SCHEDULE: Asks(OnCase, on_text), STEP_AGREEMENT: Asks(OnCase, on_text),
+          STEP_PARTIAL: Asks(OnCase, on_text), STEP_REFER: Asks(Referral, on_text)})

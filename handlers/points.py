@@ -2,13 +2,13 @@
 and cancellation; /volunteers_group binds a volunteers' group chat."""
 
 from datetime import UTC
-from typing import Any
 
 from handlers import notify
 from handlers.cards import button, local
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.payloads import Handed, Redeem, Refund
+from handlers.steps import Asks, OnRedemption
 from handlers.types import Button
 from models import Redemption, Role
 from services import case_queries, directory, points, wish_people
@@ -128,17 +128,17 @@ async def on_handed(ctx: Context, payload: Handed) -> None:
 async def on_refund(ctx: Context, payload: Refund) -> None:
     """Ask why the redemption is cancelled."""
     await points.pending_redemption(ctx.session, actor=ctx.me, redemption_id=payload.redemption_id)
-    await ctx.wait(STEP_REFUND, {"redemption_id": payload.redemption_id})
+    await ctx.wait(STEP_REFUND, OnRedemption(payload.redemption_id))
     ctx.answer()
     ctx.reply(ctx.texts("points.ask_refund_reason", id=payload.redemption_id))
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+async def on_text(ctx: Context, step: str, data: OnRedemption) -> None:
     """Take the reason for cancelling a redemption: refund and tell the volunteer."""
     await ctx.stop_waiting()
     reason = ctx.incoming.text.strip()
     redemption, left = await points.cancel_redemption(
-        ctx.session, clock=ctx.clock, actor=ctx.me, redemption_id=data["redemption_id"],
+        ctx.session, clock=ctx.clock, actor=ctx.me, redemption_id=data.redemption_id,
         reason=reason)
     ctx.reply(ctx.texts("points.refunded", id=redemption.id))
     volunteer = await case_queries.person(ctx.session, redemption.person_id)
@@ -163,5 +163,5 @@ FEATURE = Feature(
               "redemptions": on_redemptions, "volunteers_group": on_volunteers_group},
     private_commands=frozenset({"points", "shop", "item", "redemptions"}),
     buttons={Redeem: on_redeem, Handed: on_handed, Refund: on_refund},
-    steps={STEP_REFUND: on_text},
+    steps={STEP_REFUND: Asks(OnRedemption, on_text)},
 )

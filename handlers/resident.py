@@ -16,6 +16,7 @@ from handlers.context import Context
 from handlers.dispute_cards import mediator_buttons
 from handlers.feature import Feature
 from handlers.payloads import NoComment, NotSolved, Solved, Stars
+from handlers.steps import Asks, OnCase
 from models import CaseAction, CaseKind
 from services import case_queries, cases
 
@@ -34,7 +35,7 @@ async def on_not_solved(ctx: Context, payload: NotSolved) -> None:
     """Ask what is still wrong before reopening."""
     case = await cases.may_act(ctx.session, case_id=payload.case_id, action=CaseAction.REOPEN,
                                actor=ctx.me)
-    await ctx.wait(STEP_REOPEN, {"case_id": case.id})
+    await ctx.wait(STEP_REOPEN, OnCase(case.id or 0))
     ctx.answer()
     ctx.edit(ctx.texts("resident.ask_reopen_words", id=case.id))
 
@@ -44,7 +45,7 @@ async def on_stars(ctx: Context, payload: Stars) -> None:
     case = await cases.rate_case(ctx.session, clock=ctx.clock, case_id=payload.case_id,
                                  actor=ctx.me, stars=payload.stars)
     ctx.answer(ctx.texts("resident.thanks_toast"))
-    await ctx.wait(STEP_COMMENT, {"case_id": case.id})
+    await ctx.wait(STEP_COMMENT, OnCase(case.id or 0))
     ctx.edit(ctx.texts("resident.ask_comment", id=case.id, stars=stars(case.rating)),
              ((button(ctx, "btn.no_comment", NoComment(payload.case_id)),),))
     worker = await case_queries.person(ctx.session, case.assignee_id)
@@ -62,19 +63,19 @@ async def on_no_comment(ctx: Context, payload: NoComment) -> None:
     ctx.edit(ctx.texts("resident.bye", id=payload.case_id))
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
+async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     """Take the resident's words: why it is not solved, or a comment on the service."""
     await ctx.stop_waiting()
     words = ctx.incoming.text.strip()
     if step == STEP_COMMENT:
-        case = await cases.comment_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],
+        case = await cases.comment_case(ctx.session, clock=ctx.clock, case_id=data.case_id,
                                         actor=ctx.me, comment=words)
         ctx.reply(ctx.texts("resident.comment_saved"))
         worker = await case_queries.person(ctx.session, case.assignee_id)
         notify.to_person(ctx, worker, ctx.texts("worker.commented", id=case.id, comment=words),
                          case_id=case.id)
         return
-    case = await cases.reopen_case(ctx.session, clock=ctx.clock, case_id=data["case_id"],
+    case = await cases.reopen_case(ctx.session, clock=ctx.clock, case_id=data.case_id,
                                    actor=ctx.me, words=words)
     worker = await case_queries.person(ctx.session, case.assignee_id)
     ctx.reply(ctx.texts("resident.reopened", id=case.id,
@@ -92,5 +93,5 @@ FEATURE = Feature(
     name="resident",
     buttons={Solved: on_solved, NotSolved: on_not_solved, Stars: on_stars,
              NoComment: on_no_comment},
-    steps={STEP_REOPEN: on_text, STEP_COMMENT: on_text},
+    steps={STEP_REOPEN: Asks(OnCase, on_text), STEP_COMMENT: Asks(OnCase, on_text)},
 )

@@ -23,6 +23,7 @@ from handlers import (
 from handlers.context import Context
 from handlers.feature import Feature, owned
 from handlers.payloads import Outdated, unpack
+from handlers.steps import load
 from handlers.types import Button
 from services import conversation, directory
 from services.errors import DomainError
@@ -84,8 +85,13 @@ async def on_message(ctx: Context) -> None:
     waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
     if waiting is None:
         await intake.start_report(ctx, _strip_mention(inc.text, ctx.bot_username))
-    elif waiting.step in STEPS:
-        await STEPS[waiting.step](ctx, waiting.step, waiting.data)
+    elif (asks := STEPS.get(waiting.step)) is not None:
+        try:
+            state = load(asks.state, waiting.data)
+        except TypeError:  # remembered by an older version in another shape
+            await ctx.stop_waiting()
+            return
+        await asks.handler(ctx, waiting.step, state)
     else:  # a step nobody asks any more (an older version's): let the person start afresh
         await ctx.stop_waiting()
 

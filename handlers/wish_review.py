@@ -11,13 +11,13 @@ stateDiagram-v2
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 from handlers import notify
 from handlers.cards import Rows, track_button
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.payloads import ApproveWish, DeclineWish, EditWish, WishPoints
+from handlers.steps import Asks, OnCase, ReportDraft
 from handlers.wish_cards import (
     claim_button,
     public_card,
@@ -32,22 +32,22 @@ from services.cases import NewReport
 STEP_PUBLIC, STEP_DECLINE = "wish.public_text", "wish.decline_reason"
 
 
-async def file_wish(ctx: Context, draft: dict[str, Any]) -> None:
+async def file_wish(ctx: Context, draft: ReportDraft) -> None:
     """Store a wish the intake understood and send it for review."""
     building: Building | None = None
-    if draft.get("building_id"):
-        building = await directory.building_in(ctx.session, draft["building_id"], None)
+    if draft.building_id:
+        building = await directory.building_in(ctx.session, draft.building_id, None)
     report = NewReport(
-        text=draft["text"], kind=CaseKind.WISH, urgency=Urgency.NORMAL,
-        community_id=draft.get("community_id"), building=building,
-        building_label=draft.get("building"), unit=draft.get("unit"), room=draft.get("room"),
+        text=draft.text, kind=CaseKind.WISH, urgency=Urgency.NORMAL,
+        community_id=draft.community_id, building=building,
+        building_label=draft.building, unit=draft.unit, room=draft.room,
         source_chat_id=None if ctx.incoming.is_private else ctx.incoming.chat_id,
-        source_message_id=draft.get("message_id"))
+        source_message_id=draft.message_id)
     submitted = await wishes.submit_wish(ctx.session, clock=ctx.clock, reporter=ctx.me,
                                          report=report)
-    if building is not None and (draft.get("remember") or draft.get("room")):
+    if building is not None and (draft.remember or draft.room):
         await residents.remember_address(ctx.session, person=ctx.me, building=building,
-                                         unit=draft.get("unit"), room=draft.get("room"))
+                                         unit=draft.unit, room=draft.room)
     case = submitted.case
     assert case.id is not None
     if ctx.incoming.is_private:
@@ -96,7 +96,7 @@ async def on_points(ctx: Context, payload: WishPoints) -> None:
 async def on_edit(ctx: Context, payload: EditWish) -> None:
     """Ask for the public wording."""
     case, details = await wishes.reviewable(ctx.session, payload.case_id, ctx.me)
-    await ctx.wait(STEP_PUBLIC, {"case_id": case.id})
+    await ctx.wait(STEP_PUBLIC, OnCase(case.id or 0))
     ctx.answer()
     ctx.reply(ctx.texts("wish.ask_public", id=case.id, text=details.public_text or "-"))
 
@@ -104,22 +104,22 @@ async def on_edit(ctx: Context, payload: EditWish) -> None:
 async def on_decline(ctx: Context, payload: DeclineWish) -> None:
     """Ask why the wish is declined."""
     case, _details = await wishes.reviewable(ctx.session, payload.case_id, ctx.me)
-    await ctx.wait(STEP_DECLINE, {"case_id": case.id})
+    await ctx.wait(STEP_DECLINE, OnCase(case.id or 0))
     ctx.answer()
     ctx.reply(ctx.texts("wish.ask_decline", id=case.id))
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     """Take the reviewer's public wording or reason for declining."""
     await ctx.stop_waiting()
     text = ctx.incoming.text.strip()
     if step == STEP_PUBLIC:
-        case, details = await wishes.set_public_text(ctx.session, case_id=data["case_id"],
+        case, details = await wishes.set_public_text(ctx.session, case_id=data.case_id,
                                                      actor=ctx.me, text=text)
         ctx.reply(*await _review(ctx, case, details))
         return
     case, details = await wishes.decline_wish(ctx.session, clock=ctx.clock,
-                                              case_id=data["case_id"], actor=ctx.me, reason=text)
+                                              case_id=data.case_id, actor=ctx.me, reason=text)
     ctx.reply(ctx.texts("wish.declined_staff", id=case.id))
     await tell_resident(ctx, case, details,
                         (ctx.texts("wish.declined", id=case.id, reason=text), ()),
@@ -156,5 +156,5 @@ FEATURE = Feature(
     name="wish_review",
     buttons={ApproveWish: on_approve, EditWish: on_edit, WishPoints: on_points,
              DeclineWish: on_decline},
-    steps={STEP_PUBLIC: on_text, STEP_DECLINE: on_text},
+    steps={STEP_PUBLIC: Asks(OnCase, on_text), STEP_DECLINE: Asks(OnCase, on_text)},
 )

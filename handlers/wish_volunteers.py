@@ -11,7 +11,6 @@ stateDiagram-v2
 ```
 """
 
-from typing import Any
 
 from handlers import notify
 from handlers.cards import button, local
@@ -26,6 +25,7 @@ from handlers.payloads import (
     WishesPage,
     WishNotYet,
 )
+from handlers.steps import Asks, OnCase
 from handlers.types import Button
 from handlers.wish_cards import (
     claimer_buttons,
@@ -84,7 +84,7 @@ async def on_done(ctx: Context, payload: WishDone) -> None:
     """Ask the claimer how the wish was fulfilled."""
     case, _details = await wishes.wish_for(ctx.session, case_id=payload.case_id,
                                            action=CaseAction.RESOLVE, actor=ctx.me)
-    await ctx.wait(STEP_DONE, {"case_id": case.id})
+    await ctx.wait(STEP_DONE, OnCase(case.id or 0))
     ctx.answer()
     ctx.reply(ctx.texts("wish.ask_done", id=case.id))
 
@@ -104,7 +104,7 @@ async def on_confirm(ctx: Context, payload: ConfirmWish) -> None:
     case, details, balance = await wishes.confirm_wish(ctx.session, clock=ctx.clock,
                                                        case_id=payload.case_id, actor=ctx.me)
     ctx.answer()
-    await ctx.wait(STEP_THANKS, {"case_id": case.id})
+    await ctx.wait(STEP_THANKS, OnCase(case.id or 0))
     ctx.edit(ctx.texts("wish.ask_thanks", id=case.id),
              ((button(ctx, "btn.no_comment", NoThanks(case.id or 0)),),))
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
@@ -133,14 +133,14 @@ async def on_no_thanks(ctx: Context, payload: NoThanks) -> None:
     ctx.edit(ctx.texts("wish.bye", id=payload.case_id))
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     """Take the claimer's note or the resident's thanks."""
     await ctx.stop_waiting()
     words = ctx.incoming.text.strip()
     if step == STEP_DONE:
-        await _fulfilled(ctx, data["case_id"], words)
+        await _fulfilled(ctx, data.case_id, words)
         return
-    case, _details = await wishes.thank(ctx.session, clock=ctx.clock, case_id=data["case_id"],
+    case, _details = await wishes.thank(ctx.session, clock=ctx.clock, case_id=data.case_id,
                                         actor=ctx.me, words=words)
     ctx.reply(ctx.texts("wish.thanks_sent"))
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
@@ -200,5 +200,5 @@ FEATURE = Feature(
     buttons={ClaimWish: on_claim, UnclaimWish: on_unclaim, WishDone: on_done,
              ConfirmWish: on_confirm, WishNotYet: on_not_yet,
              NoThanks: on_no_thanks, WishesPage: on_page},
-    steps={STEP_DONE: on_text, STEP_THANKS: on_text},
+    steps={STEP_DONE: Asks(OnCase, on_text), STEP_THANKS: Asks(OnCase, on_text)},
 )

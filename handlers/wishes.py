@@ -14,13 +14,14 @@ stateDiagram-v2
 ```
 """
 
-from typing import Any
+from dataclasses import replace
 
 from handlers import intake, wish_review
 from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.payloads import WishFor
+from handlers.steps import Asks, ReportDraft, WishPosting, load
 from handlers.types import Button
 from models import CaseKind, Role
 from services import conversation, wish_people
@@ -37,7 +38,7 @@ async def on_wish(ctx: Context, args: str) -> None:
     community_id = await wish_people.is_staff_of(ctx.session, ctx.me) if ctx.incoming.is_private \
         else None
     if community_id is not None:
-        await ctx.wait(STEP_PICK, {"text": args.strip()})
+        await ctx.wait(STEP_PICK, WishPosting(text=args.strip()))
         people = await wish_people.registered_residents(ctx.session, community_id)
         rows = [(Button(p.name, data=WishFor(p.id or 0).pack()),)
                 for p in people]
@@ -45,7 +46,7 @@ async def on_wish(ctx: Context, args: str) -> None:
         ctx.reply(ctx.texts("wish.ask_resident"), tuple(rows))
         return
     if not args.strip():
-        await ctx.wait(STEP_TEXT, {})
+        await ctx.wait(STEP_TEXT, WishPosting())
         ctx.reply(ctx.texts("wish.ask_text"))
         return
     await _as_resident(ctx, args)
@@ -54,11 +55,11 @@ async def on_wish(ctx: Context, args: str) -> None:
 async def _as_resident(ctx: Context, text: str) -> None:
     """Hand the resident's wish to the intake, which asks for a missing building and files it."""
     parsed = parse_report(text)
-    await intake.advance(ctx, {
-        "text": text.strip(), "kind": CaseKind.WISH.value, "urgency": parsed.urgency.value,
-        "building": parsed.building, "unit": parsed.unit, "room": parsed.room,
-        "message_id": ctx.incoming.message_id, "kind_ok": True,
-    })
+    await intake.advance(ctx, ReportDraft(
+        text=text.strip(), kind=CaseKind.WISH.value, urgency=parsed.urgency.value,
+        building=parsed.building, unit=parsed.unit, room=parsed.room,
+        message_id=ctx.incoming.message_id, kind_ok=True,
+    ))
 
 
 async def on_for(ctx: Context, payload: WishFor) -> None:
@@ -68,7 +69,7 @@ async def on_for(ctx: Context, payload: WishFor) -> None:
     if waiting is None or waiting.step != STEP_PICK:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
-    data = dict(waiting.data)
+    data = load(WishPosting, waiting.data)
     if payload.resident_id == 0:
         ctx.answer()
         await ctx.wait(STEP_NAME, data)
@@ -78,46 +79,47 @@ async def on_for(ctx: Context, payload: WishFor) -> None:
                                                    actor=ctx.me)
     ctx.answer()
     ctx.edit(ctx.texts("wish.for_resident", name=resident.name))
-    await _text_or_file(ctx, {**data, "resident_id": resident.id})
+    await _text_or_file(ctx, replace(data, resident_id=resident.id))
 
 
-async def _text_or_file(ctx: Context, data: dict[str, Any]) -> None:
-    if not data.get("text"):
+async def _text_or_file(ctx: Context, data: WishPosting) -> None:
+    if not data.text:
         await ctx.wait(STEP_TEXT, data)
         ctx.reply(ctx.texts("wish.ask_text_for"))
         return
     await ctx.stop_waiting()
-    resident = await wish_people.resident_for_wish(ctx.session, person_id=data["resident_id"],
+    assert data.resident_id is not None  # chosen or registered before the words are asked
+    resident = await wish_people.resident_for_wish(ctx.session, person_id=data.resident_id,
                                               actor=ctx.me)
-    await wish_review.file_for_resident(ctx, resident, data["text"])
+    await wish_review.file_for_resident(ctx, resident, data.text)
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, Any]) -> None:
+async def on_text(ctx: Context, step: str, data: WishPosting) -> None:
     """Continue posting a wish: the words, or the new resident's name, phone and address."""
     text = ctx.incoming.text.strip()
-    if step == STEP_TEXT and "resident_id" in data:
-        await _text_or_file(ctx, {**data, "text": text})
+    if step == STEP_TEXT and data.resident_id is not None:
+        await _text_or_file(ctx, replace(data, text=text))
     elif step == STEP_TEXT:
         await ctx.stop_waiting()
         await _as_resident(ctx, text)
     elif step == STEP_PICK:
         ctx.reply(ctx.texts("intake.use_buttons"))
     elif step == STEP_NAME:
-        await ctx.wait(STEP_PHONE, {**data, "name": text[:100]})
+        await ctx.wait(STEP_PHONE, replace(data, name=text[:100]))
         ctx.reply(ctx.texts("wish.ask_phone"))
     elif step == STEP_PHONE:
         phone = None if text.lower() in NO_PHONE else text[:32]
-        await ctx.wait(STEP_ADDRESS, {**data, "phone": phone})
+        await ctx.wait(STEP_ADDRESS, replace(data, phone=phone))
         ctx.reply(ctx.texts("wish.ask_address"))
     else:
         await _registered(ctx, data, text)
 
 
-async def _registered(ctx: Context, data: dict[str, Any], where: str) -> None:
-    resident = await wish_people.register_resident(ctx.session, actor=ctx.me, name=data["name"],
-                                              phone=data.get("phone"), where=where)
+async def _registered(ctx: Context, data: WishPosting, where: str) -> None:
+    resident = await wish_people.register_resident(ctx.session, actor=ctx.me, name=data.name,
+                                              phone=data.phone, where=where)
     ctx.reply(ctx.texts("wish.resident_registered", name=resident.name))
-    await _text_or_file(ctx, {**data, "resident_id": resident.id})
+    await _text_or_file(ctx, replace(data, resident_id=resident.id))
 
 
 async def _help(ctx: Context, roles: set[str]) -> list[str]:
@@ -137,6 +139,7 @@ FEATURE = Feature(
     name="wishes",
     commands={"wish": on_wish},
     buttons={WishFor: on_for},
-    steps=dict.fromkeys((STEP_TEXT, STEP_PICK, STEP_NAME, STEP_PHONE, STEP_ADDRESS), on_text),
+    steps={step: Asks(WishPosting, on_text)
+           for step in (STEP_TEXT, STEP_PICK, STEP_NAME, STEP_PHONE, STEP_ADDRESS)},
     help=_help,
 )

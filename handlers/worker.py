@@ -13,6 +13,7 @@ from handlers.context import Context
 from handlers.feature import Feature
 from handlers.filing import hand_over, send_assign_card
 from handlers.payloads import Accept, AssignTo, GiveBack, Resolve, SkipNote, Transfer, TransferTo
+from handlers.steps import Asks, OnCase
 from handlers.types import Button
 from models import Case, CaseAction, Person, Role
 from services import case_queries, cases
@@ -82,7 +83,7 @@ async def _handed_to(ctx: Context, case: Case, target: Person, done_key: str) ->
 async def _ask(ctx: Context, case_id: int, action: CaseAction, step: str, key: str,
                buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
     case = await cases.may_act(ctx.session, case_id=case_id, action=action, actor=ctx.me)
-    await ctx.wait(step, {"case_id": case.id})
+    await ctx.wait(step, OnCase(case.id or 0))
     ctx.answer()
     ctx.reply(ctx.texts(key, id=case.id), buttons)
 
@@ -104,20 +105,20 @@ async def on_skip_note(ctx: Context, payload: SkipNote) -> None:
     await resolve(ctx, payload.case_id, None)
 
 
-async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
+async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     """Take the typed reason or note the bot asked for."""
     text = ctx.incoming.text.strip()
     if step == STEP_RETURN:
         await ctx.stop_waiting()
         case, managers = await cases.return_case(ctx.session, clock=ctx.clock,
-                                                 case_id=data["case_id"], actor=ctx.me,
+                                                 case_id=data.case_id, actor=ctx.me,
                                                  reason=text)
         ctx.reply(ctx.texts("worker.returned", id=case.id))
         await send_assign_card(ctx, case, managers, header="card.returned",
                                footer=ctx.texts("card.return_reason", name=ctx.me.name,
                                                 reason=text))
     else:
-        await resolve(ctx, data["case_id"], text)
+        await resolve(ctx, data.case_id, text)
 
 
 async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
@@ -147,6 +148,6 @@ FEATURE = Feature(
     buttons={Accept: on_accept, Transfer: on_transfer, TransferTo: on_transfer_to,
              GiveBack: on_return, Resolve: on_resolve, SkipNote: on_skip_note,
              AssignTo: on_assign_to},
-    steps={STEP_RETURN: on_text, STEP_NOTE: on_text},
+    steps={STEP_RETURN: Asks(OnCase, on_text), STEP_NOTE: Asks(OnCase, on_text)},
     help=_help,
 )

@@ -108,7 +108,7 @@ async def seed_structure(sessions) -> dict[str, list[int]]:  # type: ignore[no-u
             {"name": f"居民{i}", "telegram_id": 5_000_000 + i, "care": []}
             for i in range(RESIDENTS)])
         first = (await session.execute(select(func.min(Person.id)).where(
-            Person.telegram_id >= 5_000_000))).scalar_one()
+            col(Person.telegram_id) >= 5_000_000))).scalar_one()
     people["reporters"] = list(range(first, first + RESIDENTS))
     return people
 
@@ -225,7 +225,7 @@ async def main() -> None:
     print(f"  seeding took {time.perf_counter() - started:.0f} s")
     async with sessions() as session:
         open_count = (await session.execute(select(func.count()).select_from(Case).where(
-            Case.status != CaseStatus.CLOSED))).scalar_one()
+            col(Case.status) != CaseStatus.CLOSED))).scalar_one()
         steps = (await session.execute(select(func.count()).select_from(ReminderSent))).scalar_one()
     print(f"  {args.total:,} cases, {open_count:,} open, {steps:,} reminder steps already sent")
     async with sessions() as session, session.begin():  # the bot last ticked an hour ago

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 
 from bot.sender import Delivery
 
@@ -17,14 +18,16 @@ class BotApi:
     """Calls one Bot API method with a JSON body over the aiogram Bot's own HTTP session."""
 
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        if not isinstance(bot.session, AiohttpSession):
+            raise TypeError("BotApi needs the bot's aiohttp session")
+        self.bot, self.session = bot, bot.session
 
     async def call(self, method: str, params: dict[str, Any],
                    timeout: float = 60.0) -> tuple[int, dict[str, Any]]:
         """Return (HTTP status, JSON answer); network failures raise NETWORK_ERRORS, whose text
         never holds the URL (it contains the token)."""
-        http = await self.bot.session.create_session()
-        url = self.bot.session.api.api_url(self.bot.token, method)
+        http = await self.session.create_session()
+        url = self.session.api.api_url(self.bot.token, method)
         async with http.post(url, json=params,
                              timeout=aiohttp.ClientTimeout(total=timeout)) as answer:
             body = await answer.json(loads=json.loads, content_type=None)

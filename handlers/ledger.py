@@ -58,7 +58,7 @@ async def on_month(ctx: Context, payload: Payload) -> None:
         arg = (payload.arg * 10 + kind) * 10 + fmt
         return Button(label, data=Payload(Act.EXPORT_KIND, community.id or 0, arg).pack())
 
-    rows = [(pick(ctx.texts("ledger.all_kinds"), 0),)]
+    rows: list[tuple[Button, ...]] = [(pick(ctx.texts("ledger.all_kinds"), 0),)]
     kinds = [pick(ctx.texts(f"kind.{k}"), i) for i, k in enumerate(ledger.KINDS, start=1)]
     rows += [tuple(kinds[i:i + 3]) for i in range(0, len(kinds), 3)]
     rows.append((pick(ctx.texts("ledger.all_csv"), 0, 1),))

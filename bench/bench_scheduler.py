@@ -45,6 +45,7 @@ from services import digest  # noqa: E402
 from services.clock import FrozenClock  # noqa: E402
 from services.deadlines import DeadlinePolicy  # noqa: E402
 from services.reminders import TICK, ReminderRules  # noqa: E402
+from services.timing import Timing  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)  # 08:30 local: digest time
@@ -116,7 +117,7 @@ async def seed_structure(sessions) -> dict[str, list[int]]:  # type: ignore[no-u
 def case_rows(start: int, count: int, opened: bool, people: dict[str, list[int]],
               rng: random.Random) -> tuple[list[dict], list[dict]]:
     """Cases, and the reminder steps a running bot would already have recorded for them."""
-    rules = ReminderRules(DeadlinePolicy())
+    rules = Timing().reminder_rules()
     cases, sent = [], []
     span = timedelta(days=30 if opened else 365)
     for i in range(start, start + count):

@@ -6,11 +6,12 @@ from handlers.cards import kind_name, when
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.texts import Texts
-from handlers.types import Outgoing
+from handlers.types import Message
 from models import Person, Role
 from services import chart, digest, directory
 from services.digest import CommunityDigest, DayPoint
 from services.metrics import Rates
+from services.outgoing import Photo
 
 
 def _rate(ctx: Context, part: int, whole: int) -> str:
@@ -73,7 +74,7 @@ def chart_message(ctx: Context, chat_id: int, points: list[DayPoint], caption: s
     labels = chart.ChartLabels(*(texts(f"digest.chart_{part}") for part in
                                  ("title", "new", "closed", "response", "resolution",
                                   "satisfaction")))
-    ctx.effects.messages.append(Outgoing(chat_id, caption, photo=chart.render(points, labels)))
+    ctx.emit(chat_id, Message(caption, media=Photo(chart.render(points, labels))))
 
 
 async def send_digests(ctx: Context, person: Person | None = None) -> int:

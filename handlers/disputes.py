@@ -26,7 +26,7 @@ from handlers.context import Context
 from handlers.dispute_cards import dispute_card, record_views, tier_buttons, tier_name
 from handlers.feature import Feature
 from handlers.payloads import Act, Payload
-from handlers.types import Button, Outgoing
+from handlers.types import Button, Message
 from models import Role
 from services import conversation, directory
 from services.disputes import NewDispute, file_dispute
@@ -74,10 +74,10 @@ async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> N
     ctx.reply(ctx.texts("dispute.group_neutral"),
               ((Button(ctx.texts("dispute.btn_private"), url=ctx.deep_link(LINK)),),))
     if message_id is not None:
-        ctx.effects.messages.append(Outgoing(
-            chat_id=inc.chat_id, text=ctx.texts("dispute.group_delete_offer"),
-            buttons=((button(ctx, "dispute.btn_delete", Act.DELETE_ORIGINAL, message_id,
-                             inc.sender.id),),),
+        ctx.emit(inc.chat_id, Message(
+            ctx.texts("dispute.group_delete_offer"),
+            ((button(ctx, "dispute.btn_delete", Act.DELETE_ORIGINAL, message_id,
+                     inc.sender.id),),),
             only_if_bot_admin=True))
 
 
@@ -240,8 +240,7 @@ async def on_delete_original(ctx: Context, payload: Payload) -> None:
         ctx.answer(ctx.texts("dispute.delete_not_yours"), alert=True)
         return
     ctx.answer()
-    ctx.effects.messages.append(Outgoing(chat_id=ctx.incoming.chat_id, text="",
-                                         delete_message_id=payload.case_id))
+    ctx.emit(ctx.incoming.chat_id, Message(delete_message_id=payload.case_id))
     ctx.edit(ctx.texts("dispute.group_deleted"))
 
 

@@ -5,14 +5,13 @@ repeats one; the rows are locked (SKIP LOCKED) so two instances never send the s
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.emergency import ack_button
 from handlers.payloads import Act, Payload
 from handlers.texts import Texts
-from handlers.types import Button, Outgoing
+from handlers.types import Button, Message
 from models import Person
 from services import case_queries, emergencies, mediation, outbox
 from services.clock import Clock
@@ -20,10 +19,10 @@ from services.clock import Clock
 log = logging.getLogger("gridbot.jobs")
 
 
-def _queue(session: AsyncSession, person: Person | None, payload: dict[str, Any], *,
+def _queue(session: AsyncSession, person: Person | None, message: Message, *,
            at: datetime, case_id: int | None) -> None:
     if person is not None and person.telegram_id is not None:
-        outbox.enqueue(session, chat_id=person.telegram_id, payload=payload, at=at,
+        outbox.enqueue(session, chat_id=person.telegram_id, payload=message.to_json(), at=at,
                        case_id=case_id)
 
 
@@ -45,9 +44,9 @@ async def repeat_emergency_alerts(
             emergencies.mark_repeated(alert, at=now)
             text = texts("emergency.repeat", id=case.id, times=alert.times_sent,
                          address=address, text=case.text[:300])
-            payload = Outgoing(0, text, ack_button(texts, case.id or 0)).to_payload()
+            message = Message(text, ack_button(texts, case.id or 0))
             for person in await emergencies.recipients_of(session, alert):
-                _queue(session, person, payload, at=now, case_id=case.id)
+                _queue(session, person, message, at=now, case_id=case.id)
     if due:
         log.info("emergency alerts repeated", extra={"count": len(due)})
     return len(due)
@@ -68,14 +67,14 @@ async def ask_dispute_followups(
                                data=Payload(Act.FOLLOWUP_HELD, cid).pack()),
                         Button(texts("dispute.btn_broken"),
                                data=Payload(Act.FOLLOWUP_BROKEN, cid).pack())),)
-            payload = Outgoing(0, texts("dispute.followup_question", id=cid,
-                                        agreement=details.agreement or "-"), buttons).to_payload()
+            message = Message(texts("dispute.followup_question", id=cid,
+                                    agreement=details.agreement or "-"), buttons)
             people = [await case_queries.person(session, case.reporter_id)]
             other = await case_queries.person(session, details.other_party_id)
             if other is not None and other.private_chat_at is not None:
                 people.append(other)
             for person in people:
-                _queue(session, person, payload, at=now, case_id=cid)
+                _queue(session, person, message, at=now, case_id=cid)
             mediation.mark_followup_asked(details, at=now, after=after)
     if due:
         log.info("dispute follow-ups asked", extra={"count": len(due)})

@@ -7,7 +7,9 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
+from handlers.texts import Texts
 from scheduler.env import JobEnv
+from scheduler.setup import build_scheduler
 from services.clock import FrozenClock
 from services.timing import Timing
 
@@ -67,3 +69,14 @@ def test_a_bad_setting_stops_the_command_with_its_name(
     assert main(["parse", "3号楼楼道灯坏了"]) == 2
     err = capsys.readouterr().err
     assert named in err and "Traceback" not in err and len(err.strip().splitlines()) == 2
+
+
+def test_the_digest_and_the_repeats_are_scheduled_from_the_settings() -> None:
+    s = settings(digest_time="07:45", emergency_repeat_min=3, dispute_followup_days=10)
+    env = JobEnv.from_settings(s, sessions=None, clock=FrozenClock(),  # type: ignore[arg-type]
+                               texts=Texts(), bot_username="b")
+    scheduler = build_scheduler(sessions=env.sessions, clock=env.clock, tz=env.tz, env=env)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert "hour='7', minute='45'" in str(jobs["daily_digest"].trigger)
+    assert jobs["repeat_emergency_alerts"].kwargs["every_minutes"] == 3
+    assert jobs["ask_dispute_followups"].kwargs["after_days"] == 10

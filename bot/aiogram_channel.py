@@ -76,12 +76,6 @@ class AiogramChannel(ChannelCalls):
         router.callback_query.register(self._on_callback)
         return router
 
-    async def identify(self) -> str:
-        """Ask Telegram who the bot is; return its username."""
-        me = await self.bot.get_me()
-        self.username, self.bot_id = me.username or "", me.id
-        return self.username
-
     async def _on_message(self, message: Message, event_update: Update) -> None:
         assert self._core is not None
         await self._core(incoming_from_message(message, event_update.update_id, self.bot_id,

@@ -66,6 +66,11 @@ def message_call(chat_id: int, message: Message) -> BotCall:
     return BotCall("sendMessage", {**params, "text": text})
 
 
+def get_me_call() -> BotCall:
+    """Ask Telegram who the bot is."""
+    return BotCall("getMe", {})
+
+
 def admin_check(chat_id: int, bot_id: int) -> BotCall:
     """Ask whether the bot is an administrator of the chat (getChatMember)."""
     return BotCall("getChatMember", {"chat_id": chat_id, "user_id": bot_id})

@@ -10,6 +10,7 @@ from bot.botcalls import (
     ALLOWED_UPDATES,
     answer_call,
     delete_webhook_call,
+    get_me_call,
     set_webhook_call,
 )
 from bot.transport import ApiTransport
@@ -128,6 +129,14 @@ class ChannelCalls:
     """The calls every adapter makes the same way, through its transport."""
 
     transport: ApiTransport
+    username: str
+    bot_id: int
+
+    async def identify(self) -> str:
+        """Ask Telegram who the bot is; return its username."""
+        me = await self.transport.require(get_me_call())
+        self.username, self.bot_id = str(me.get("username") or ""), int(me["id"])
+        return self.username
 
     async def answer_press(self, query_id: str, effects: Effects | None) -> None:
         """Answer a processed button press (a toast, an alert, or only stop the spinner)."""

@@ -110,9 +110,7 @@ class PtbChannel(ChannelCalls):
     async def identify(self) -> str:
         """Ask Telegram who the bot is; return its username."""
         await self._ensure_ready()
-        me = await self.bot.get_me()
-        self.username, self.bot_id = me.username or "", me.id
-        return self.username
+        return await super().identify()
 
     async def _on_message(self, update: Update, context: Context) -> None:
         assert self._core is not None and update.message is not None

@@ -18,9 +18,9 @@ demo: $(STAMP)  ## set up and play a full repair case against the local Bot API 
 test: $(STAMP)  ## set up and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff and mypy over the whole tree
 	$(BIN)/ruff check .
-	$(BIN)/mypy services models
+	$(BIN)/mypy .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -45,6 +45,7 @@ from services import digest  # noqa: E402
 from services.clock import FrozenClock  # noqa: E402
 from services.deadlines import DeadlinePolicy  # noqa: E402
 from services.reminders import TICK, ReminderRules  # noqa: E402
+from services.timing import Timing  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)  # 08:30 local: digest time
@@ -108,7 +109,7 @@ async def seed_structure(sessions) -> dict[str, list[int]]:  # type: ignore[no-u
             {"name": f"居民{i}", "telegram_id": 5_000_000 + i, "care": []}
             for i in range(RESIDENTS)])
         first = (await session.execute(select(func.min(Person.id)).where(
-            Person.telegram_id >= 5_000_000))).scalar_one()
+            col(Person.telegram_id) >= 5_000_000))).scalar_one()
     people["reporters"] = list(range(first, first + RESIDENTS))
     return people
 
@@ -116,7 +117,7 @@ async def seed_structure(sessions) -> dict[str, list[int]]:  # type: ignore[no-u
 def case_rows(start: int, count: int, opened: bool, people: dict[str, list[int]],
               rng: random.Random) -> tuple[list[dict], list[dict]]:
     """Cases, and the reminder steps a running bot would already have recorded for them."""
-    rules = ReminderRules(DeadlinePolicy())
+    rules = Timing().reminder_rules()
     cases, sent = [], []
     span = timedelta(days=30 if opened else 365)
     for i in range(start, start + count):
@@ -225,7 +226,7 @@ async def main() -> None:
     print(f"  seeding took {time.perf_counter() - started:.0f} s")
     async with sessions() as session:
         open_count = (await session.execute(select(func.count()).select_from(Case).where(
-            Case.status != CaseStatus.CLOSED))).scalar_one()
+            col(Case.status) != CaseStatus.CLOSED))).scalar_one()
         steps = (await session.execute(select(func.count()).select_from(ReminderSent))).scalar_one()
     print(f"  {args.total:,} cases, {open_count:,} open, {steps:,} reminder steps already sent")
     async with sessions() as session, session.begin():  # the bot last ticked an hour ago

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import ColumnElement, Select, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot import migrate
 from bot.db import make_engine, make_sessions
@@ -88,15 +89,15 @@ async def outcome(url: str) -> Outcome:
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:
-            def count(*where: object) -> object:
+            def count(*where: ColumnElement[bool]) -> Select[int]:
                 return select(func.count()).select_from(OutboxMessage).where(*where)
             row = OutboxMessage
             queued = (await conn.execute(count())).scalar_one()
-            sent = (await conn.execute(count(row.sent_at.is_not(None)))).scalar_one()  # type: ignore[union-attr]
-            failed = (await conn.execute(count(row.failed_at.is_not(None)))).scalar_one()  # type: ignore[union-attr]
+            sent = (await conn.execute(count(col(row.sent_at).is_not(None)))).scalar_one()
+            failed = (await conn.execute(count(col(row.failed_at).is_not(None)))).scalar_one()
             cases = (await conn.execute(select(func.count()).select_from(Case))).scalar_one()
             closed = (await conn.execute(select(func.count()).select_from(Case).where(
-                Case.status == CaseStatus.CLOSED))).scalar_one()
+                col(Case.status) == CaseStatus.CLOSED))).scalar_one()
     finally:
         await engine.dispose()
     return Outcome(queued, sent, failed, queued - sent - failed, closed, cases)
@@ -115,21 +116,22 @@ async def _seed(engine: AsyncEngine, count: int, residents: int, batch: int) -> 
     rng = random.Random(8)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     async with engine.begin() as conn:
-        buildings = (await conn.execute(select(Building.id, Building.community_id,  # type: ignore[call-overload]
-                                               Building.grid_id))).all()
-        workers = (await conn.execute(select(StaffRole.person_id, StaffRole.grid_id).where(
-            StaffRole.role == Role.WORKER))).all()
-        first = (await conn.execute(select(func.coalesce(func.max(Person.id), 0)))).scalar_one()
+        buildings = (await conn.execute(select(col(Building.id), col(Building.community_id),
+                                               col(Building.grid_id)))).all()
+        workers = (await conn.execute(select(col(StaffRole.person_id), col(StaffRole.grid_id))
+                                      .where(col(StaffRole.role) == Role.WORKER))).all()
+        first = (await conn.execute(select(func.max(col(Person.id))))).scalar_one() or 0
         await conn.execute(insert(Person), [
             {"telegram_id": 50_000_000 + n, "name": f"老住户{n:05d}", "care": [],
              "notices_opt_in": False, "created_at": start} for n in range(residents)])
     by_grid: dict[int, list[int]] = {}
     for person_id, grid_id in workers:
-        by_grid.setdefault(grid_id, []).append(person_id)
+        if grid_id is not None:  # every worker has a grid; the column allows none for managers
+            by_grid.setdefault(grid_id, []).append(person_id)
     for offset in range(0, count, batch):
         cases, events = [], []
         async with engine.begin() as conn:
-            top = (await conn.execute(select(func.coalesce(func.max(Case.id), 0)))).scalar_one()
+            top = (await conn.execute(select(func.max(col(Case.id))))).scalar_one() or 0
             for n in range(offset, min(count, offset + batch)):
                 building_id, community_id, grid_id = rng.choice(buildings)
                 created = start + timedelta(minutes=5 * n)

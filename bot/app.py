@@ -3,7 +3,6 @@
 import asyncio
 import logging
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -71,7 +70,7 @@ class GridBot:
                                                 clock=self.clock, texts=texts,
                                                 bot_username=username)
         self.processor = Processor(self.sessions, self.clock, texts,
-                                   ZoneInfo(self.settings.timezone), username,
+                                   self.settings.timezone, username,
                                    deadlines=jobs.rules.policy)
         limiter = FloodLimiter(global_per_s=self.settings.send_rate_global_per_s,
                                group_per_min=self.settings.send_rate_group_per_min,
@@ -79,7 +78,7 @@ class GridBot:
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
                                    lease_s=self.settings.outbox_lease_s)
         self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
-                                         tz=ZoneInfo(self.settings.timezone), env=jobs)
+                                         tz=self.settings.timezone, env=jobs)
         self.scheduler.start(paused=True)
         self.leadership = Leadership(self.engine, poll_s=self.settings.leader_poll_s,
                                      on_gain=self._lead, on_loss=self._follow)

@@ -1,47 +1,61 @@
-"""Plain JSON Bot API calls for the two hottest paths, getUpdates and sending: building aiogram's
-pydantic objects for every request and answer was most of the bot's CPU under load (see
-bench/RESULTS.md). Everything else still goes through aiogram."""
+"""Plain JSON Bot API calls over the aiogram Bot's own HTTP session: building aiogram's pydantic
+objects for every request and answer was most of the bot's CPU under load (see
+bench/RESULTS.md). The aiogram adapter makes every call this way."""
 
 import json
 from typing import Any
 
 import aiohttp
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 
+from bot.botcalls import Upload, inline_keyboard
 from bot.sender import Delivery
+from services.outgoing import Button
 
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError)
 
 
+def form_of(params: dict[str, Any], files: dict[str, Upload]) -> aiohttp.FormData:
+    """A multipart body: files as parts, other values as text (objects as JSON)."""
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in params.items():
+        if value is not None:
+            form.add_field(name, value if isinstance(value, str) else json.dumps(value))
+    for name, upload in files.items():
+        form.add_field(name, upload.content, filename=upload.filename)
+    return form
+
+
 class BotApi:
-    """Calls one Bot API method with a JSON body over the aiogram Bot's own HTTP session."""
+    """Calls one Bot API method over the aiogram Bot's own HTTP session."""
 
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        if not isinstance(bot.session, AiohttpSession):
+            raise TypeError("BotApi needs the bot's aiohttp session")
+        self.bot, self.session = bot, bot.session
 
-    async def call(self, method: str, params: dict[str, Any],
-                   timeout: float = 60.0) -> tuple[int, dict[str, Any]]:
+    async def call(self, method: str, params: dict[str, Any], timeout: float = 60.0,
+                   files: dict[str, Upload] | None = None) -> tuple[int, dict[str, Any]]:
         """Return (HTTP status, JSON answer); network failures raise NETWORK_ERRORS, whose text
-        never holds the URL (it contains the token)."""
-        http = await self.bot.session.create_session()
-        url = self.bot.session.api.api_url(self.bot.token, method)
-        async with http.post(url, json=params,
-                             timeout=aiohttp.ClientTimeout(total=timeout)) as answer:
-            body = await answer.json(loads=json.loads, content_type=None)
-            return answer.status, body if isinstance(body, dict) else {}
+        never holds the URL (it contains the token). With files, the body is multipart."""
+        http = await self.session.create_session()
+        url = self.session.api.api_url(self.bot.token, method)
+        body = {"data": form_of(params, files)} if files else {"json": params}
+        async with http.post(url, timeout=aiohttp.ClientTimeout(total=timeout),
+                             **body) as answer:  # type: ignore[arg-type]
+            data = await answer.json(loads=json.loads, content_type=None)
+            return answer.status, data if isinstance(data, dict) else {}
 
 
 def raw_keyboard(rows: list[list[dict[str, Any]]]) -> dict[str, Any] | None:
-    """An inline keyboard as JSON from outbox button rows."""
-    if not rows:
-        return None
-    return {"inline_keyboard": [
-        [{"text": b["text"], "url": b["url"]} if b.get("url")
-         else {"text": b["text"], "callback_data": b["data"]} for b in row] for row in rows]}
+    """An inline keyboard as JSON from outbox button rows (as stored in a payload)."""
+    return inline_keyboard(tuple(tuple(Button(b["text"], b.get("data"), b.get("url"))
+                                       for b in row) for row in rows))
 
 
 def delivery_of(status: int, body: dict[str, Any], edited: int | None) -> Delivery:
-    """Map Telegram's answer to a send or edit onto what the outbox does next."""
+    """Map Telegram's answer to a call onto what the outbox does next."""
     if body.get("ok"):
         result = body.get("result")
         return Delivery("sent", message_id=result.get("message_id", edited)

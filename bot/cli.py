@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from pydantic import ValidationError
+
+from bot.config import Settings, problems
 from bot.logs import configure
 
 
@@ -126,7 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # checked once, before anything starts
+        print(f"gridbot: a setting cannot be used (see .env.example):\n{problems(error)}",
+              file=sys.stderr)
+        return 2
     configure(settings.log_level, settings.log_format)
     return int(args.func(args) or 0)
 

@@ -1,24 +1,27 @@
-"""Settings from the environment or `.env` (pydantic-settings)."""
+"""Settings from the environment or `.env` (pydantic-settings), parsed and checked once."""
 
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.timing import Timing
 
 OFFICIAL_API = "https://api.telegram.org"
 
 
-class Settings(BaseSettings):
-    """Everything the bot can be configured with; `.env.example` documents each one."""
+class Settings(BaseSettings, Timing):
+    """Everything the bot can be configured with; `.env.example` documents each one. The timing
+    (zone, deadlines, reminders, quiet hours, digest, visits, repeats) comes from Timing."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      arbitrary_types_allowed=True)
 
     bot_token: str = ""
     telegram_api_base: str = OFFICIAL_API
     database_url: str = "sqlite+aiosqlite:///./data/gridbot.db"
-    timezone: str = "Asia/Shanghai"
     locale: str = "zh"
     # Telegram's flood limits: per-chat and global sending rates the outbox keeps to.
     send_rate_global_per_s: float = Field(default=25.0, gt=0)
@@ -44,21 +47,6 @@ class Settings(BaseSettings):
     outbox_lease_s: float = Field(default=30.0, gt=0)
     # "text" for people, "json" for log collectors: one object per line, with update and case ids.
     log_format: Literal["text", "json"] = "text"
-    # Disputes and emergencies: an emergency alert is sent again every emergency_repeat_min
-    # minutes until someone presses 我来处理; the parties of an agreement are asked whether it
-    # held dispute_followup_days later, by a daily job at dispute_followup_hour (local time).
-    emergency_repeat_min: int = Field(default=5, ge=1, le=60)
-    dispute_followup_days: int = Field(default=7, ge=1, le=90)
-    dispute_followup_hour: int = Field(default=10, ge=7, le=20)
-    # Scheduler: deadlines, reminders, the daily digest, home visits (see the README).
-    deadlines: str = ""  # overrides, e.g. "repair.accept=1h,dispute.urgent.resolve=7d"
-    digest_time: str = Field(default="08:30", pattern=r"^\d{1,2}:\d{2}$")  # local time
-    quiet_hours: str = "22:00-07:00"  # local; empty: no quiet hours
-    remind_at_fraction: float = Field(default=0.75, gt=0, lt=1)
-    confirm_remind_after: str = Field(default="1d", pattern=r"^\d+[mhd]$")
-    confirm_close_after: str = Field(default="3d", pattern=r"^\d+[mhd]$")
-    visit_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "wed"
-    outbox_keep_days: int = Field(default=30, ge=1)
 
     @property
     def has_token(self) -> bool:
@@ -76,3 +64,16 @@ class Settings(BaseSettings):
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
             return Path(self.database_url.removeprefix(prefix))
         return None
+
+
+def problems(error: ValidationError) -> str:
+    """One line per bad setting, named as its environment variable, e.g. "DIGEST_TIME: cannot
+    read the time '8h'; write e.g. 08:30"."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
+        message = str(item["msg"]).removeprefix("Value error, ").removeprefix(f"{name}: ")
+        given = repr(item.get("input"))
+        lines.append(message if given in message else f"{message} (got {given})")
+        lines[-1] = f"{name}: {lines[-1]}"
+    return "\n".join(lines)

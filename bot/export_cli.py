@@ -4,14 +4,12 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.db import make_engine, make_sessions
 from handlers.texts import Texts
 from services import ledger
 from services.clock import SystemClock
-from services.deadlines import DeadlinePolicy
 from services.staff import community_by_code
 
 
@@ -29,7 +27,7 @@ async def export_ledger(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out)
     fmt = "csv" if args.csv or out.suffix.lower() == ".csv" else "xlsx"
-    texts, tz = Texts(settings.locale), ZoneInfo(settings.timezone)
+    texts, tz = Texts(settings.locale), settings.timezone
     engine = make_engine(settings.database_url)
     try:
         async with make_sessions(engine)() as session:
@@ -39,7 +37,7 @@ async def export_ledger(settings: Settings, args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 1
             book = await ledger.collect(session, community=community, month=month, kinds=kinds,
-                                        policy=DeadlinePolicy(settings.deadlines),
+                                        policy=settings.deadlines,
                                         now=SystemClock().now(), tz=tz, label=texts)
     finally:
         await engine.dispose()

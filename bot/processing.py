@@ -12,7 +12,7 @@ from bot.db import keep_loaded
 from handlers.context import Context
 from handlers.router import handle
 from handlers.texts import Texts
-from handlers.types import CallbackAnswer, Effects, Incoming, Outgoing
+from handlers.types import CallbackAnswer, Effects, Incoming, Message, Outgoing
 from models import Person
 from services import outbox
 from services.clock import Clock
@@ -93,7 +93,8 @@ class Processor:
         if incoming.is_button:
             effects.answer = CallbackAnswer(self.texts("error.generic"), alert=True)
         elif incoming.is_private:
-            effects.messages.append(Outgoing(incoming.chat_id, self.texts("error.generic")))
+            effects.messages.append(Outgoing(incoming.chat_id,
+                                             Message(self.texts("error.generic"))))
         return effects if await self._record(incoming, effects, person=False) else None
 
     @staticmethod

@@ -1,36 +1,30 @@
 """The python-telegram-bot channel adapter: the same bot as the aiogram one, on PTB 22."""
 
 import asyncio
-import base64
-import logging
+import re
 import warnings
 from datetime import timedelta
 from typing import Any
 
 import telegram as tg
-from telegram import Bot, CallbackQuery, Message, Update, ext
+from telegram import Bot, Update, ext
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels import ALLOWED_UPDATES, Core, display_name
+from bot.botcalls import BotCall, delivered
+from bot.channels import (
+    ALLOWED_UPDATES,
+    ChannelCalls,
+    Core,
+    incoming_from_callback,
+    incoming_from_message,
+)
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
-from handlers.types import Incoming, Sender
+from bot.transport import Answer, ApiTransport, token_bot_id
 
-log = logging.getLogger("gridbot.ptb")
 TEXT_MESSAGES = ext.filters.UpdateType.MESSAGE & (ext.filters.TEXT | ext.filters.CAPTION)
 Context = ext.ContextTypes.DEFAULT_TYPE
-
-
-def keyboard(rows: list[list[dict[str, Any]]]) -> tg.InlineKeyboardMarkup | None:
-    """Build an inline keyboard from outbox button rows."""
-    if not rows:
-        return None
-    return tg.InlineKeyboardMarkup([
-        [tg.InlineKeyboardButton(b["text"], url=b["url"]) if b.get("url")
-         else tg.InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row]
-        for row in rows
-    ])
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -41,97 +35,41 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class PtbTransport:
-    """Sends outbox payloads with a PTB Bot, mapping Telegram's answers to Deliveries."""
+class PtbTransport(ApiTransport):
+    """Makes every call with the PTB Bot's method of the same name, and maps PTB's errors to
+    Deliveries."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def _may_delete(self, chat_id: int) -> bool:
-        """Tell whether the bot is an administrator allowed to delete messages in the chat."""
-        bot_id = int(self.bot.token.split(":", 1)[0])
-        member = await self.bot.get_chat_member(chat_id, bot_id)
-        return member.status == "creator" or (
-            member.status == "administrator" and bool(getattr(member, "can_delete_messages", 0)))
+    def bot_id(self) -> int:
+        """The bot's own user id."""
+        return token_bot_id(self.bot.token)
 
-    async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
-        """Send or edit one message."""
-        markup = keyboard(payload.get("buttons") or [])
+    async def call(self, call: BotCall) -> Answer:
+        """Make one call: the parameters go as they are, files as PTB InputFiles."""
+        method = getattr(self.bot, snake_case(call.method))
+        files = {name: tg.InputFile(f.content, filename=f.filename)
+                 for name, f in call.files.items()}
         try:
-            # Disputes raised in a group: an offer shown only where the bot may delete, and the
-            # deletion itself.
-            if payload.get("only_if_bot_admin") and not await self._may_delete(chat_id):
-                return Delivery("sent")
-            if payload.get("delete_message_id"):
-                await self.bot.delete_message(chat_id, payload["delete_message_id"])
-                return Delivery("sent")
-            if payload.get("photo_png"):
-                photo = tg.InputFile(base64.b64decode(payload["photo_png"]), filename="chart.png")
-                sent = await self.bot.send_photo(chat_id, photo, caption=payload["text"] or None,
-                                                 reply_markup=markup)
-                return Delivery("sent", message_id=sent.message_id)
-            if payload.get("document"):
-                return await self._send_document(chat_id, payload, markup)
-            if payload.get("edit_message_id"):
-                await self.bot.edit_message_text(text=payload["text"], chat_id=chat_id,
-                                                 message_id=payload["edit_message_id"],
-                                                 reply_markup=markup)
-                return Delivery("sent", message_id=payload["edit_message_id"])
-            reply = payload.get("reply_to_message_id")
-            message = await self.bot.send_message(
-                chat_id, payload["text"], reply_markup=markup,
-                reply_parameters=tg.ReplyParameters(reply, allow_sending_without_reply=True)
-                if reply else None,
-            )
-            return Delivery("sent", message_id=message.message_id)
+            result = await method(**call.params, **files)
         except RetryAfter as exc:
-            return Delivery("retry", retry_after=retry_seconds(exc), error=exc.message)
+            return Answer(Delivery("retry", retry_after=retry_seconds(exc), error=exc.message))
         except Forbidden as exc:
-            return Delivery("failed", error=exc.message)
+            return Answer(Delivery("failed", error=exc.message))
         except BadRequest as exc:  # PTB capitalises Telegram's description
             if "message is not modified" in exc.message.lower():
-                return Delivery("sent", message_id=payload.get("edit_message_id"))
-            return Delivery("failed", error=exc.message)
+                return Answer(Delivery("sent", message_id=call.edited))
+            return Answer(Delivery("failed", error=exc.message))
         except NetworkError as exc:  # TimedOut, connection errors and Telegram's 5xx answers
-            return Delivery("retry", retry_after=2.0, error=str(exc))
-
-    async def _send_document(self, chat_id: int, payload: dict[str, Any],
-                             markup: tg.InlineKeyboardMarkup | None) -> Delivery:
-        """Send a file (e.g. a ledger workbook) with the text as its caption."""
-        document = payload["document"]
-        message = await self.bot.send_document(
-            chat_id, base64.b64decode(document["base64"]), filename=document["filename"],
-            caption=payload["text"] or None, reply_markup=markup)
-        return Delivery("sent", message_id=message.message_id)
+            return Answer(Delivery("retry", retry_after=2.0, error=str(exc)))
+        data = result.to_dict() if isinstance(result, tg.TelegramObject) else result
+        return Answer(delivered(call, data), data)
 
 
-def incoming_from_message(message: Message, update_id: int, bot_id: int, username: str) -> Incoming:
-    """Reduce a PTB Message to an Incoming."""
-    user = message.from_user
-    text = message.text or message.caption or ""
-    replied = message.reply_to_message
-    return Incoming(
-        update_id=update_id, chat_id=message.chat.id, chat_type=str(message.chat.type),
-        sender=Sender(id=user.id if user else message.chat.id,
-                      name=display_name(user.first_name, user.last_name) if user else "",
-                      language=user.language_code if user else None),
-        text=text, message_id=message.message_id,
-        reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
-        mentions_bot=bool(username) and f"@{username.lower()}" in text.lower(),
-    )
-
-
-def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
-    """Reduce a PTB CallbackQuery to an Incoming."""
-    message, user = query.message, query.from_user
-    return Incoming(
-        update_id=update_id, chat_id=message.chat.id if message else user.id,
-        chat_type=str(message.chat.type) if message else "private",
-        sender=Sender(id=user.id, name=display_name(user.first_name, user.last_name),
-                      language=user.language_code),
-        message_id=message.message_id if message else None,
-        callback_id=query.id, callback_data=query.data or "",
-    )
+def snake_case(method: str) -> str:
+    """PTB's name for a Bot API method: sendMessage -> send_message."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
 
 
 def update_key(update: Update) -> tuple[int, int]:
@@ -142,7 +80,7 @@ def update_key(update: Update) -> tuple[int, int]:
     return chat.id if chat else user.id, user.id
 
 
-class PtbChannel:
+class PtbChannel(ChannelCalls):
     """Runs the bot on PTB: long polling with per-person ordering, webhook feeding, transport."""
 
     name = "ptb"
@@ -172,9 +110,7 @@ class PtbChannel:
     async def identify(self) -> str:
         """Ask Telegram who the bot is; return its username."""
         await self._ensure_ready()
-        me = await self.bot.get_me()
-        self.username, self.bot_id = me.username or "", me.id
-        return self.username
+        return await super().identify()
 
     async def _on_message(self, update: Update, context: Context) -> None:
         assert self._core is not None and update.message is not None
@@ -185,12 +121,7 @@ class PtbChannel:
         assert self._core is not None and update.callback_query is not None
         query = update.callback_query
         effects = await self._core(incoming_from_callback(query, update.update_id))
-        answer = effects.answer if effects else None
-        try:
-            await query.answer(text=(answer.text[:200] if answer else None) or None,
-                               show_alert=bool(answer and answer.alert))
-        except BadRequest as exc:  # too old: the press was redelivered after a restart
-            log.info("callback answer refused: %s", exc.message)
+        await self.answer_press(query.id, effects)
 
     async def _on_error(self, update: object, context: Context) -> None:
         """PTB swallows handler errors; keep them so the update is retried, not confirmed."""
@@ -209,15 +140,6 @@ class PtbChannel:
         """Process one raw update (webhook mode) with the given core."""
         self._core = core
         await self.feed(Update.de_json(data, self.bot))
-
-    async def set_webhook(self, url: str, secret: str, drop_pending_updates: bool) -> None:
-        """Ask Telegram to POST updates to url with the secret header."""
-        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-                                   drop_pending_updates=drop_pending_updates)
-
-    async def delete_webhook(self) -> None:
-        """Go back to getUpdates; pending updates are kept."""
-        await self.bot.delete_webhook()
 
     async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
         """Long-poll until stopped; each update is confirmed only after it is processed."""

@@ -12,10 +12,9 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.types import Effects, Incoming
+from bot.channels import Core
 
 log = logging.getLogger("gridbot.webhook")
-Core = Callable[[Incoming], Awaitable[Effects | None]]
 DbProbe = Callable[[], Awaitable[bool]]
 Status = Callable[[], dict[str, Any]]  # extra fields for /healthz, e.g. {"leader": true}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

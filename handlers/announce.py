@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.feature import Feature
 from handlers.managers import community_codes, my_community, split_code
 from handlers.payloads import DropNotice, SendNotice
-from handlers.types import Outgoing
+from handlers.types import Message
 from services import announcements
 
 
@@ -36,9 +36,9 @@ async def notice(ctx: Context, args: str) -> None:
 async def on_send(ctx: Context, payload: SendNotice) -> None:
     """Queue the notice for every recipient and start reporting progress."""
     notice_text = await announcements.text_of(ctx.session, payload.notice_id, author=ctx.me)
-    message = Outgoing(chat_id=0, text=ctx.texts("notice.message", text=notice_text))
     templates = announcements.Templates(
-        notice=message.to_payload(), progress=ctx.texts("notice.progress"),
+        notice=Message(ctx.texts("notice.message", text=notice_text)),
+        progress=ctx.texts("notice.progress"),
         done=ctx.texts("notice.done"), partial=ctx.texts("notice.partial"))
     _, total = await announcements.send(
         ctx.session, clock=ctx.clock, actor=ctx.me, notice_id=payload.notice_id,

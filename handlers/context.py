@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.renderer import Renderer
 from handlers.steps import dump
-from handlers.types import Button, CallbackAnswer, Effects, Incoming, Outgoing
+from handlers.types import CallbackAnswer, Effects, Incoming, Keyboard, Message, Outgoing
 from models import Person
 from services import conversation
 from services.clock import Clock
@@ -30,13 +30,16 @@ class Writer(Renderer):
         """A writer for scheduled work that renders like `renderer`."""
         return cls(session=session, clock=clock, **renderer.renderer_fields())
 
+    def emit(self, chat_id: int, message: Message, *, case_id: int | None = None) -> None:
+        """Queue any message (media, deletions, …) for the outbox."""
+        self.effects.messages.append(Outgoing(chat_id, message, case_id))
+
     def send(
-        self, chat_id: int, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *,
+        self, chat_id: int, text: str, buttons: Keyboard = (), *,
         case_id: int | None = None, reply_to: int | None = None,
     ) -> None:
         """Queue a new message."""
-        self.effects.messages.append(Outgoing(chat_id=chat_id, text=text, buttons=buttons,
-                                              case_id=case_id, reply_to_message_id=reply_to))
+        self.emit(chat_id, Message(text, buttons, reply_to_message_id=reply_to), case_id=case_id)
 
 
 @dataclass(kw_only=True)
@@ -47,20 +50,17 @@ class Context(Writer):
     incoming: Incoming
     me: Person
 
-    def reply(
-        self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), **kw: int | None
-    ) -> None:
+    def reply(self, text: str, buttons: Keyboard = (), **kw: int | None) -> None:
         """Queue a message to the chat the update came from."""
         self.send(self.incoming.chat_id, text, buttons, **kw)
 
-    def edit(self, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+    def edit(self, text: str, buttons: Keyboard = ()) -> None:
         """Change the message whose button was pressed."""
         if self.incoming.message_id is None:
             self.reply(text, buttons)
             return
-        self.effects.messages.append(Outgoing(chat_id=self.incoming.chat_id, text=text,
-                                              buttons=buttons,
-                                              edit_message_id=self.incoming.message_id))
+        self.emit(self.incoming.chat_id,
+                  Message(text, buttons, edit_message_id=self.incoming.message_id))
 
     def answer(self, text: str = "", *, alert: bool = False) -> None:
         """Answer the button press (an alert for refusals, a toast otherwise)."""

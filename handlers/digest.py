@@ -12,12 +12,13 @@ from handlers.context import Context, Writer
 from handlers.feature import Feature
 from handlers.renderer import Renderer
 from handlers.texts import Texts
-from handlers.types import Outgoing
+from handlers.types import Message, Outgoing
 from models import Person, Role
 from services import chart, digest, directory
 from services.chart import ChartLabels
 from services.digest import CommunityDigest, DayPoint
 from services.metrics import Rates
+from services.outgoing import Photo
 
 
 def _rate(ctx: Renderer, part: int, whole: int) -> str:
@@ -109,12 +110,12 @@ async def plan_digests(w: Writer, person: Person | None = None) -> DigestPlan:
                                                     community_id=d.community_id)
         for manager in managers:
             if (person is None or manager.id == person.id) and manager.telegram_id:
-                plan.append(Outgoing(manager.telegram_id, community_text(w, d)))
+                plan.append(Outgoing(manager.telegram_id, Message(community_text(w, d))))
                 plan.append(_chart(w, manager.telegram_id, each.get(d.community_id, empty),
                                    w.texts("digest.caption", name=d.name)))
     for admin in await directory.admins(w.session):
         if (person is None or admin.id == person.id) and admin.telegram_id:
-            plan.append(Outgoing(admin.telegram_id, admin_text(w, digests)))
+            plan.append(Outgoing(admin.telegram_id, Message(admin_text(w, digests))))
             plan.append(_chart(w, admin.telegram_id, overall,
                                w.texts("digest.caption", name=w.texts("digest.all"))))
     return plan
@@ -129,7 +130,8 @@ def draw(plan: DigestPlan) -> list[Outgoing]:
     """Draw the planned charts (matplotlib: call it off the event loop) and return the messages
     in order."""
     return [item if isinstance(item, Outgoing) else
-            Outgoing(item.chat_id, item.caption, photo=chart.render(item.points, item.labels))
+            Outgoing(item.chat_id, Message(item.caption,
+                                            media=Photo(chart.render(item.points, item.labels))))
             for item in plan]
 
 

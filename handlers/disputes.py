@@ -26,7 +26,7 @@ from handlers.dispute_cards import dispute_card, record_views, tier_buttons, tie
 from handlers.feature import Feature
 from handlers.payloads import CancelDispute, DeleteOriginal, DisputeAnswer, DisputeCommunity
 from handlers.steps import Asks, DisputeDraft, dump, load
-from handlers.types import Button, Outgoing
+from handlers.types import Button, Message
 from models import Role
 from services import conversation, directory
 from services.disputes import NewDispute, file_dispute
@@ -76,10 +76,9 @@ async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> N
     ctx.reply(ctx.texts("dispute.group_neutral"),
               ((Button(ctx.texts("dispute.btn_private"), url=ctx.deep_link(LINK)),),))
     if message_id is not None:
-        ctx.effects.messages.append(Outgoing(
-            chat_id=inc.chat_id, text=ctx.texts("dispute.group_delete_offer"),
-            buttons=((button(ctx, "dispute.btn_delete",
-                             DeleteOriginal(message_id, inc.sender.id)),),),
+        ctx.emit(inc.chat_id, Message(
+            ctx.texts("dispute.group_delete_offer"),
+            ((button(ctx, "dispute.btn_delete", DeleteOriginal(message_id, inc.sender.id)),),),
             only_if_bot_admin=True))
 
 
@@ -242,8 +241,7 @@ async def on_delete_original(ctx: Context, payload: DeleteOriginal) -> None:
         ctx.answer(ctx.texts("dispute.delete_not_yours"), alert=True)
         return
     ctx.answer()
-    ctx.effects.messages.append(Outgoing(chat_id=ctx.incoming.chat_id, text="",
-                                         delete_message_id=payload.message_id))
+    ctx.emit(ctx.incoming.chat_id, Message(delete_message_id=payload.message_id))
     ctx.edit(ctx.texts("dispute.group_deleted"))
 
 

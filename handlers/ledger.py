@@ -6,10 +6,11 @@ from handlers.context import Context
 from handlers.feature import Feature
 from handlers.managers import community_codes, my_community, split_code
 from handlers.payloads import ExportLedger, ExportMonth
-from handlers.types import Button, Outgoing
+from handlers.types import Button, Message
 from models import Community
 from services import case_queries, ledger, staff, stats
 from services.errors import DomainError
+from services.outgoing import Document
 from services.stats import previous_month
 
 FORMATS = ("xlsx", "csv")
@@ -54,7 +55,7 @@ async def on_month(ctx: Context, payload: ExportMonth) -> None:
         return Button(label, data=ExportLedger(community.id or 0, month.year, month.month, kind,
                                                fmt).pack())
 
-    rows = [(pick(ctx.texts("ledger.all_kinds"), ALL),)]
+    rows: list[tuple[Button, ...]] = [(pick(ctx.texts("ledger.all_kinds"), ALL),)]
     kinds = [pick(ctx.texts(f"kind.{k}"), k) for k in ledger.KINDS]
     rows += [tuple(kinds[i:i + 3]) for i in range(0, len(kinds), 3)]
     rows.append((pick(ctx.texts("ledger.all_csv"), ALL, "csv"),))
@@ -89,9 +90,8 @@ async def _send_ledger(ctx: Context, community: Community, month: date, kinds: t
     content = (ledger.csv_bytes if fmt == "csv" else ledger.workbook_bytes)(book, ctx.texts)
     caption = ctx.texts("ledger.caption", community=community.name, month=f"{month:%Y-%m}",
                         count=len(book.rows))
-    ctx.effects.messages.append(Outgoing(
-        chat_id=ctx.incoming.chat_id, text=caption,
-        document=(ledger.file_name(book, fmt=fmt), content)))
+    ctx.emit(ctx.incoming.chat_id,
+             Message(caption, media=Document(ledger.file_name(book, fmt=fmt), content)))
 
 
 def _rate(value: float | None) -> str:

@@ -62,8 +62,8 @@ async def audit_trail(ctx: Context, args: str) -> None:
     if not views:
         ctx.reply(ctx.texts("audit.none", community=community.name, days=AUDIT_DAYS))
         return
-    people = await case_queries.people_by_id(
-        ctx.session, {v.viewer_id for v in views} | {v.subject_id for v in views})
+    ids = {v.subject_id for v in views} | {v.viewer_id for v in views}
+    people = await case_queries.people_by_id(ctx.session, ids)
     lines = [ctx.texts("audit.header", community=community.name, days=AUDIT_DAYS)]
     for view in views:
         viewer, subject = people.get(view.viewer_id), people.get(view.subject_id or 0)

@@ -1,10 +1,13 @@
-"""Channel-neutral messages: what arrives (Incoming) and what goes out (Outgoing)."""
+"""Channel-neutral messages: what arrives (Incoming) and what goes out (Outgoing: a typed
+Message from services/outgoing.py, addressed to a chat)."""
 
-import base64
 from dataclasses import dataclass, field
+from typing import Any
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
+from services.outgoing import Button, Keyboard, Message
+
+__all__ = ["Button", "CallbackAnswer", "Effects", "Incoming", "Keyboard", "Message", "Outgoing",
+           "Sender"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,53 +56,21 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
-class Button:
-    """An inline button: either a payload for the bot or a link."""
-
-    text: str
-    data: str | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to send, or (with edit_message_id) a message to change."""
+    """A message addressed to a chat, and the case it is about."""
 
     chat_id: int
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    edit_message_id: int | None = None
-    reply_to_message_id: int | None = None
+    message: Message
     case_id: int | None = None
-    # Disputes raised in a group: delete that message instead of sending (the text is unused),
-    # or send only where the bot is an administrator (the offer to delete).
-    delete_message_id: int | None = None
-    only_if_bot_admin: bool = False
-    # A file to send (name, bytes), with `text` as its caption.
-    document: tuple[str, bytes] | None = None
-    photo: bytes | None = None  # a PNG (the digest's chart) sent with `text` as its caption
 
-    def to_payload(self) -> dict[str, object]:
-        """Serialise for the outbox (a file's bytes travel base64-encoded in the row, so a
-        restart between queueing and sending loses nothing)."""
-        limit = MAX_CAPTION if self.document or self.photo else MAX_TEXT
-        text = self.text if len(self.text) <= limit else self.text[: limit - 1] + "…"
-        payload: dict[str, object] = {
-            "text": text,
-            "buttons": [[{"text": b.text, "data": b.data, "url": b.url} for b in row]
-                        for row in self.buttons],
-            "edit_message_id": self.edit_message_id,
-            "reply_to_message_id": self.reply_to_message_id,
-            **({"delete_message_id": self.delete_message_id} if self.delete_message_id else {}),
-            **({"only_if_bot_admin": True} if self.only_if_bot_admin else {}),
-        }
-        if self.document is not None:
-            name, content = self.document
-            payload["document"] = {"filename": name,
-                                   "base64": base64.b64encode(content).decode("ascii")}
-        if self.photo is not None:
-            payload["photo_png"] = base64.b64encode(self.photo).decode("ascii")
-        return payload
+    def to_payload(self) -> dict[str, Any]:
+        """The outbox row's payload."""
+        return self.message.to_json()
+
+    @property
+    def text(self) -> str:
+        """What the message says."""
+        return self.message.text
 
 
 @dataclass(slots=True)

@@ -139,8 +139,8 @@ async def on_care(ctx: Context, args: str) -> None:
     household = await visits.flag_household(ctx.session, actor=ctx.me, community_id=community_id,
                                             building_number=parts[0], unit=parts[1],
                                             room=parts[2], flags=flags)
-    names = ctx.texts("digest.list_sep").join(ctx.texts(f"care.{f}") for f in household.care)
-    ctx.reply(ctx.texts("visit.care_saved", where=address, flags=names or "-"))
+    saved = ctx.texts("digest.list_sep").join(ctx.texts(f"care.{f}") for f in household.care)
+    ctx.reply(ctx.texts("visit.care_saved", where=address, flags=saved or "-"))
 
 
 def _care_kind(ctx: Context, word: str) -> str:

@@ -1,49 +1,33 @@
-"""What the scheduled jobs need besides a session: the clock, texts, zone and the settings."""
+"""What the scheduled jobs need besides a session: the clock, texts, zone and the timing."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
 from handlers.renderer import Renderer
 from handlers.texts import Texts
 from services.clock import Clock
-from services.deadlines import DeadlinePolicy
 from services.quiet_hours import QuietHours
 from services.reminders import ReminderRules
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
-
-
-def span(text: str) -> timedelta:
-    """Read "1d", "12h" or "30m"."""
-    match = re.fullmatch(r"(\d+)([mhd])", text.strip())
-    if match is None:
-        raise ValueError(f"cannot read the duration {text!r}; write e.g. 1d, 12h or 30m")
-    return int(match[1]) * _UNITS[match[2]]
+from services.timing import Timing
 
 
 @dataclass
 class JobEnv:
-    """Everything the jobs share; built once from the settings."""
+    """Everything the jobs share; built once from the settings (already parsed and checked)."""
 
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     tz: ZoneInfo
     texts: Texts = field(default_factory=Texts)
     bot_username: str = "gridbot"
-    rules: ReminderRules = field(default_factory=lambda: ReminderRules(DeadlinePolicy()))
-    quiet_hours: str = "22:00-07:00"
-    digest_time: str = "08:30"
-    visit_weekday: int = 2  # Wednesday
-    outbox_keep: timedelta = timedelta(days=30)
-    emergency_repeat_min: int = 5
-    dispute_followup_days: int = 7
-    dispute_followup_hour: int = 10
+    timing: Timing = field(default_factory=Timing)
+    rules: ReminderRules = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rules = self.timing.reminder_rules()
 
     @property
     def renderer(self) -> Renderer:
@@ -53,24 +37,25 @@ class JobEnv:
 
     @property
     def quiet(self) -> QuietHours:
-        """The quiet hours in the local zone."""
-        return QuietHours.parse(self.quiet_hours, self.tz)
+        """The quiet hours in the jobs' zone."""
+        quiet = self.timing.quiet_hours
+        return quiet if quiet.tz == self.tz else QuietHours(quiet.start, quiet.end, self.tz)
+
+    @property
+    def visit_weekday(self) -> int:
+        """The default home-visit day, Monday = 0."""
+        return self.timing.visit_day
+
+    @property
+    def outbox_keep(self) -> timedelta:
+        """How long delivered messages are kept."""
+        return self.timing.outbox_keep
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+        cls, timing: Timing, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
         texts: Texts, bot_username: str,
     ) -> "JobEnv":
-        """Build from the bot's settings."""
-        s = settings
-        rules = ReminderRules(DeadlinePolicy(s.deadlines), remind_at=s.remind_at_fraction,
-                              confirm_remind_after=span(s.confirm_remind_after),
-                              confirm_close_after=span(s.confirm_close_after))
-        QuietHours.parse(s.quiet_hours, ZoneInfo(s.timezone))  # a typo stops the start, loudly
-        return cls(sessions=sessions, clock=clock, tz=ZoneInfo(s.timezone), texts=texts,
-                   bot_username=bot_username, rules=rules, quiet_hours=s.quiet_hours,
-                   digest_time=s.digest_time, visit_weekday=WEEKDAYS.index(s.visit_weekday),
-                   outbox_keep=timedelta(days=s.outbox_keep_days),
-                   emergency_repeat_min=s.emergency_repeat_min,
-                   dispute_followup_days=s.dispute_followup_days,
-                   dispute_followup_hour=s.dispute_followup_hour)
+        """Build from the bot's settings (any Timing: the bot's Settings is one)."""
+        return cls(sessions=sessions, clock=clock, tz=timing.timezone, texts=texts,
+                   bot_username=bot_username, timing=timing)

@@ -1,5 +1,6 @@
 """Building the scheduler: started paused, resumed while this replica is the leader."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -12,6 +13,7 @@ from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
 from services.clock import Clock
 
 VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
+MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
 
 
 def build_scheduler(
@@ -30,19 +32,20 @@ def build_scheduler(
     # Reminders are derived from the database, so a missed tick is simply caught up by the next.
     scheduler.add_job(remind, "interval", minutes=1, kwargs={"env": env}, id="remind",
                       coalesce=True, max_instances=1)
-    hour, minute = (int(part) for part in env.digest_time.split(":"))
-    scheduler.add_job(daily_digest, "cron", hour=hour, minute=minute, kwargs={"env": env},
+    timing = env.timing
+    scheduler.add_job(daily_digest, "cron", hour=timing.digest_time.hour,
+                      minute=timing.digest_time.minute, kwargs={"env": env},
                       id="daily_digest", **once)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.
     base = {"sessions": sessions, "clock": clock, "texts": env.texts, "tz": env.tz}
     scheduler.add_job(repeat_emergency_alerts, "interval", minutes=1,
-                      kwargs={**base, "every_minutes": env.emergency_repeat_min},
+                      kwargs={**base, "every_minutes": timing.emergency_repeat // MINUTE},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)
     # Dispute follow-ups once a day at a decent local hour, so quiet hours never matter.
-    scheduler.add_job(ask_dispute_followups, "cron", hour=env.dispute_followup_hour, minute=0,
-                      kwargs={**base, "after_days": env.dispute_followup_days},
+    scheduler.add_job(ask_dispute_followups, "cron", hour=timing.dispute_followup_hour, minute=0,
+                      kwargs={**base, "after_days": timing.dispute_followup_after // DAY},
                       id="ask_dispute_followups", **once)
     # Notices: the manager's progress message is brought up to date every few seconds.
     scheduler.add_job(report_notice_progress, "interval", seconds=PROGRESS_EVERY_S,

@@ -15,6 +15,7 @@ from models import Announcement, AnnouncementDelivery, GroupChat, OutboxMessage,
 from services import directory, outbox
 from services.clock import Clock
 from services.errors import DomainError
+from services.outgoing import Message
 
 MAX_TEXT = 3500
 
@@ -56,7 +57,7 @@ async def recipients(
 class Templates:
     """What recipients and the manager see (already in the manager's language)."""
 
-    notice: dict[str, Any]  # the outbox payload every recipient gets
+    notice: Message | dict[str, Any]  # what every recipient gets (or its outbox payload)
     progress: str  # "{done}/{total}"
     done: str  # every recipient reached: "{done}/{total}"
     partial: str  # some could not be reached: "{done}/{total}, {failed}"
@@ -100,9 +101,10 @@ async def send(
     chats = await recipients(session, notice.community_id, private_too=private_too)
     progress = outbox.enqueue(
         session, chat_id=progress_chat_id, at=now,
-        payload={"text": templates.progress.format(done=0, total=len(chats)), "buttons": [],
-                 "edit_message_id": None, "reply_to_message_id": None})
-    rows = [outbox.enqueue(session, chat_id=chat, payload=templates.notice, at=now)
+        payload=Message(templates.progress.format(done=0, total=len(chats))).to_json())
+    wording = templates.notice
+    notice_payload = wording.to_json() if isinstance(wording, Message) else wording
+    rows = [outbox.enqueue(session, chat_id=chat, payload=notice_payload, at=now)
             for chat in chats]
     await session.flush()
     assert notice.id is not None and progress.id is not None
@@ -143,10 +145,6 @@ async def progress_of(session: AsyncSession, notice_id: int) -> Progress:
     return Progress(total=int(row[0]), sent=int(row[1]), failed=int(row[2]))
 
 
-def _text(text: str, edit: int | None = None) -> dict[str, Any]:
-    return {"text": text, "buttons": [], "edit_message_id": edit, "reply_to_message_id": None}
-
-
 async def report_progress(session: AsyncSession, *, now: datetime) -> int:
     """Tell managers how their notices are going: edit the progress message when more were
     delivered, and say so once all are; return how many notices were reported on."""
@@ -161,13 +159,13 @@ async def report_progress(session: AsyncSession, *, now: datetime) -> int:
             continue
         message = await session.get(OutboxMessage, notice.progress_outbox_id)
         if message is not None and message.sent_message_id is not None:
-            outbox.enqueue(session, chat_id=notice.progress_chat_id, at=now, payload=_text(
+            outbox.enqueue(session, chat_id=notice.progress_chat_id, at=now, payload=Message(
                 notice.progress_template.format(done=state.sent, total=state.total),
-                message.sent_message_id))
+                edit_message_id=message.sent_message_id).to_json())
         if state.finished:
             template = notice.partial_template if state.failed else notice.done_template
-            outbox.enqueue(session, chat_id=notice.progress_chat_id, at=now, payload=_text(
-                template.format(done=state.sent, total=state.total, failed=state.failed)))
+            outbox.enqueue(session, chat_id=notice.progress_chat_id, at=now, payload=Message(
+                template.format(done=state.sent, total=state.total, failed=state.failed)).to_json())
             notice.finished_at = now
         notice.reported_done = handled
         session.add(notice)

@@ -45,12 +45,12 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class ReminderRules:
-    """The settings the ladder runs on."""
+    """The settings the ladder runs on (services.timing.Timing.reminder_rules builds them)."""
 
     policy: DeadlinePolicy
-    remind_at: float = 0.75
-    confirm_remind_after: timedelta = timedelta(days=1)
-    confirm_close_after: timedelta = timedelta(days=3)
+    remind_at: float
+    confirm_remind_after: timedelta
+    confirm_close_after: timedelta
 
     def steps(self) -> tuple[Step, ...]:
         """Every step in the order a tick handles them."""

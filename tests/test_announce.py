@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from models import Announcement, GroupChat, OutboxMessage, Person
 from services import announcements, outbox
@@ -63,7 +64,7 @@ async def test_progress_is_reported_as_deliveries_are_confirmed_and_sending_is_o
                                      private_too=True, progress_chat_id=910001,
                                      templates=TEMPLATES)
     async with sessions() as session, session.begin():
-        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+        rows = (await session.execute(select(OutboxMessage).order_by(col(OutboxMessage.id)))
                 ).scalars().all()
         assert [r.chat_id for r in rows] == [910001, -1001000000001, -1009, 1]
         assert rows[0].payload["text"] == "0/3"
@@ -77,8 +78,8 @@ async def test_progress_is_reported_as_deliveries_are_confirmed_and_sending_is_o
         notice = (await session.execute(select(Announcement))).scalar_one()
         assert notice.finished_at is not None
     async with sessions() as session:
-        queued = (await session.execute(select(OutboxMessage).where(OutboxMessage.id > 4)
-                                        .order_by(OutboxMessage.id))).scalars().all()
+        queued = (await session.execute(select(OutboxMessage).where(col(OutboxMessage.id) > 4)
+                                        .order_by(col(OutboxMessage.id)))).scalars().all()
     assert [(r.payload["text"], r.payload["edit_message_id"]) for r in queued] == [
         ("1/3", 77), ("2/3", 77), ("2/3 -1", None)]
 

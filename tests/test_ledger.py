@@ -13,12 +13,12 @@ from openpyxl import load_workbook
 from bot.config import Settings
 from bot.export_cli import export_ledger
 from handlers.texts import Texts
-from handlers.types import Outgoing
 from models import CaseKind
 from services import ledger
 from services.cases import accept_case, confirm_case, rate_case, resolve_case
 from services.clock import FrozenClock
 from services.deadlines import DeadlinePolicy
+from services.outgoing import Document, Message
 from services.staff import community_by_code
 from tests.conftest import Sessions
 from tests.factories import load_sample, make_case, person
@@ -50,7 +50,7 @@ def test_a_month_runs_from_local_midnight_and_is_read_in_several_spellings() -> 
 
 
 def test_a_document_travels_base64_in_the_outbox_payload() -> None:
-    payload = Outgoing(chat_id=1, text="x" * 2000, document=("a.xlsx", b"\x00\x01PK")).to_payload()
+    payload = Message("x" * 2000, media=Document("a.xlsx", b"\x00\x01PK")).to_json()
     document = payload["document"]
     assert isinstance(document, dict) and document["filename"] == "a.xlsx"
     assert base64.b64decode(document["base64"]) == b"\x00\x01PK"

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.db import Sessions
 from models import Case, CaseAction, CaseEvent, CaseStatus
@@ -54,7 +55,7 @@ async def test_an_action_out_of_order_is_refused_and_changes_nothing(
     async with sessions() as s, s.begin():
         await load_sample(s)
         resident = await person(s, 5001)
-        case_id = (await make_case(s, clock, reporter=resident)).case.id
+        case_id = (await make_case(s, clock, reporter=resident)).case.id or 0
         worker = await person(s, 940001)
     async with sessions() as s, s.begin():
         with pytest.raises(DomainError) as refusal:
@@ -65,7 +66,8 @@ async def test_an_action_out_of_order_is_refused_and_changes_nothing(
         assert not_reporter.value.key == "case.not_reporter"
     async with sessions() as s:
         case = await s.get(Case, case_id)
-        events = (await s.execute(select(CaseEvent).where(CaseEvent.case_id == case_id))).all()
+        events = (await s.execute(select(CaseEvent).where(col(CaseEvent.case_id) == case_id))
+                  ).all()
     assert case is not None and case.status == S.ASSIGNED and len(events) == 2
 
 
@@ -87,8 +89,8 @@ async def test_every_step_of_the_loop_is_recorded_with_actor_and_statuses(
         with pytest.raises(DomainError):
             await cases.rate_case(s, clock=clock, case_id=case_id, actor=resident, stars=5)
     async with sessions() as s:
-        rows = (await s.execute(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                .order_by(CaseEvent.id))).scalars().all()
+        rows = (await s.execute(select(CaseEvent).where(col(CaseEvent.case_id) == case_id)
+                                .order_by(col(CaseEvent.id)))).scalars().all()
         case = await s.get(Case, case_id)
     trail = [(e.action, e.from_status, e.to_status) for e in rows]
     assert trail == [
@@ -107,7 +109,7 @@ async def test_two_simultaneous_accepts_let_exactly_one_through(
 ) -> None:
     async with sessions() as s, s.begin():
         await load_sample(s)
-        case_id = (await make_case(s, clock, reporter=await person(s, 5001))).case.id
+        case_id = (await make_case(s, clock, reporter=await person(s, 5001))).case.id or 0
 
     async def accept() -> str:
         try:
@@ -124,5 +126,5 @@ async def test_two_simultaneous_accepts_let_exactly_one_through(
     assert outcomes.count("ok") == 1, outcomes
     async with sessions() as s:
         accepts = (await s.execute(select(CaseEvent).where(
-            CaseEvent.case_id == case_id, CaseEvent.action == CaseAction.ACCEPT))).all()
+            col(CaseEvent.case_id) == case_id, col(CaseEvent.action) == CaseAction.ACCEPT))).all()
     assert len(accepts) == 1

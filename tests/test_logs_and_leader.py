@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot.db import Sessions
 from bot.leader import Leadership
@@ -36,7 +37,7 @@ async def test_old_processed_update_ids_are_pruned_and_recent_ones_kept(
         await claim_update(s, update_id=2, at=clock.now() - timedelta(days=2))
     assert await prune_processed_updates(sessions, clock) == 1
     async with sessions() as s:
-        left = (await s.execute(select(ProcessedUpdate.update_id))).scalars().all()
+        left = (await s.execute(select(col(ProcessedUpdate.update_id)))).scalars().all()
     assert list(left) == [2]
 
 

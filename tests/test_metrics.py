@@ -109,11 +109,11 @@ async def test_facts_come_from_the_cases_in_the_database(sessions: Sessions,
         resident = await person(s, 5001)
         reported = await make_case(s, clock, reporter=resident)
         worker_id = reported.case.assignee_id
-        case_id = reported.case.id
+        case_id = reported.case.id or 0
     start = clock.now()
     clock.advance(minutes=30)
     async with sessions() as s, s.begin():
-        worker = await s.get(type(resident), worker_id)
+        worker = await s.get_one(type(resident), worker_id)
         await accept_case(s, clock=clock, case_id=case_id, actor=worker)
         await resolve_case(s, clock=clock, case_id=case_id, actor=worker, note="换了灯泡")
     clock.advance(hours=1)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot import processing
 from bot.db import Sessions
@@ -50,7 +51,7 @@ async def test_a_refusal_undoes_the_attempt_but_records_the_update_and_the_answe
     async with sessions() as session:
         rows = (await session.execute(select(OutboxMessage))).scalars().all()
         person = (await session.execute(
-            select(Person).where(Person.telegram_id == 5550001))).scalar_one()
+            select(Person).where(col(Person.telegram_id) == 5550001))).scalar_one()
     assert [(r.chat_id, r.payload["text"]) for r in rows] == [(5550001, "抱歉，这一步现在做不了。")]
     assert person.private_chat_at is not None  # first contact is still registered
 
@@ -69,7 +70,7 @@ async def test_the_replies_of_an_update_are_queued_in_order_with_its_changes(
     monkeypatch.setattr(processing, "handle", three_replies)
     await _processor(sessions, clock).process(_private(902))
     async with sessions() as session:
-        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+        rows = (await session.execute(select(OutboxMessage).order_by(col(OutboxMessage.id)))
                 ).scalars().all()
     assert [(r.chat_id, r.payload["text"]) for r in rows] == [
         (5550002, "第1条"), (5550003, "第2条"), (5550004, "第3条")]

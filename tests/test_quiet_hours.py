@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from models import OutboxMessage
 from scheduler.jobs import prune_outbox
@@ -69,7 +70,7 @@ async def test_delivered_messages_are_deleted_after_the_keeping_time(sessions: S
     clock.advance(days=1, seconds=1)
     assert await prune_outbox(env_for(sessions, clock)) == 1
     async with sessions() as session:
-        left = (await session.execute(select(OutboxMessage.payload))).scalars().all()
+        left = (await session.execute(select(col(OutboxMessage.payload)))).scalars().all()
     assert left == [{"text": "unsent"}]
     assert timedelta(days=30) == env_for(sessions, clock).outbox_keep
 

@@ -111,7 +111,7 @@ async def test_nothing_repeats_after_a_restart_and_the_next_step_fires_once(
     finally:
         await engine.dispose()
     async with sessions() as session:
-        steps = (await session.execute(select(ReminderSent.step))).scalars().all()
+        steps = (await session.execute(select(col(ReminderSent.step)))).scalars().all()
     assert sorted(steps) == ["accept_75", "accept_due", "accept_mgr"]
 
 
@@ -126,7 +126,7 @@ async def test_quiet_hours_defer_a_reminder_but_never_an_emergency(sessions: Ses
     rows = await outbox_rows(sessions)
     waiting = [r for r in rows if r.available_at is not None]
     assert len(waiting) == 1 and waiting[0].case_id != emergency
-    assert waiting[0].available_at.astimezone(TZ).strftime("%d %H:%M") == "03 07:00"
+    assert waiting[0].available_at.astimezone(TZ).strftime("%d %H:%M") == "03 07:00"  # type: ignore[union-attr]
     assert all(r.available_at is None for r in rows if r.case_id == emergency)
 
 

@@ -21,7 +21,7 @@ CHEN, LIN, ZHANG, MA = 910001, 910002, 940001, 940004
 
 async def _yulan(session) -> int:  # type: ignore[no-untyped-def]
     communities = await visits.directory.all_communities(session)
-    return next(c.id for c in communities if c.code == "yulan")
+    return next(c.id or 0 for c in communities if c.code == "yulan")
 
 
 async def test_a_manager_flags_a_household_even_one_the_bot_does_not_know(

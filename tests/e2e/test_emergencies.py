@@ -1,6 +1,8 @@
 """Emergencies end to end: everyone responsible is alerted at once, the alert repeats until one
 of them presses 我来处理, and then it stops for all."""
 
+from typing import Any
+
 from handlers.texts import Texts
 from models import CaseAction, CaseStatus
 from scheduler.dispute_jobs import repeat_emergency_alerts
@@ -24,7 +26,7 @@ async def test_an_emergency_acknowledged_by_one_of_three_stops_the_repeats_for_a
         assert "紧急求助 #1" in alert.text and alert.button_texts == ["🙋 我来处理"]
 
     assert world.bot is not None and world.bot.sessions is not None
-    repeat = {"texts": Texts(), "every_minutes": 5}
+    repeat: dict[str, Any] = {"texts": Texts(), "every_minutes": 5}
     world.clock.advance(minutes=4)
     assert await repeat_emergency_alerts(world.bot.sessions, world.clock, **repeat) == 0
     world.clock.advance(minutes=1)

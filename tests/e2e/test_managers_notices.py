@@ -4,6 +4,7 @@ residents within Telegram's flood limits, with progress reported to the manager.
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models import Community, GroupChat, Person
 from sandbox import FakeUser
@@ -25,7 +26,7 @@ async def _subscribed_residents(world: World, count: int) -> None:
     """Residents who opened the bot, live in 玉兰 and asked for notices privately."""
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session, session.begin():
-        yulan = (await session.execute(select(Community).where(Community.code == "yulan"))
+        yulan = (await session.execute(select(Community).where(col(Community.code) == "yulan"))
                  ).scalar_one()
         for i in range(count):
             user = FakeUser(id=800000 + i, first_name=f"居民{i}")

@@ -4,6 +4,7 @@ lifecycle events), residents registered on their behalf, and the audit trail."""
 import re
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models import CaseEvent, CaseStatus, Person
 from sandbox import FakeUser
@@ -55,10 +56,10 @@ async def test_a_worker_on_leave_hands_open_cases_to_a_colleague_and_gets_no_new
     assert case.status == CaseStatus.ASSIGNED
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
-        events = (await session.execute(select(CaseEvent).where(CaseEvent.case_id == 1)
-                                        .order_by(CaseEvent.id))).scalars().all()
-        newbie = (await session.execute(select(Person).where(Person.telegram_id == NEWBIE.id))
-                  ).scalar_one()
+        events = (await session.execute(select(CaseEvent).where(col(CaseEvent.case_id) == 1)
+                                        .order_by(col(CaseEvent.id)))).scalars().all()
+        newbie = (await session.execute(select(Person).where(
+            col(Person.telegram_id) == NEWBIE.id))).scalar_one()
     assert events[-1].action == "transfer" and events[-1].assignee_id == newbie.id
     await world.say(NEIGHBOUR, "2号楼门口下水道堵了")  # ZHANG has none now, but is away
     assert "#2" in world.last(NEWBIE.id).text
@@ -103,7 +104,7 @@ async def test_a_worker_registers_an_elderly_resident_and_the_manager_sees_the_a
     assert "王奶奶" in reply and "独居、低保" in reply and "3号楼 2单元 301室" in reply
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
-        granny = (await session.execute(select(Person).where(Person.name == "王奶奶"))
+        granny = (await session.execute(select(Person).where(col(Person.name) == "王奶奶"))
                   ).scalar_one()
         assert granny.telegram_id is None and granny.registered_by_id is not None
         assert granny.care == ["elderly_alone", "low_income"] and granny.room == "301"

@@ -1,5 +1,7 @@
 """Micro-wishes end to end: review, publish, claim, give back, fulfil, confirm, thank, points."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -40,7 +42,7 @@ async def _claimed_and_fulfilled(world: World, volunteer: FakeUser = SUN) -> Non
     await world.say(volunteer, "已送去老花镜，试戴合适")
 
 
-async def _rows(world: World, model: type, *where: object) -> list:
+async def _rows(world: World, model: type, *where: Any) -> list:
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
         return list((await session.execute(select(model).where(*where))).scalars())

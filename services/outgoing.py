@@ -1,0 +1,113 @@
+"""What goes out: one typed, channel-neutral message, as the outbox keeps it. Handlers, jobs and
+services all build a Message; `bot/botcalls.py` alone turns it into a Bot API call.
+
+A message is a text (optionally a reply), a change to a sent message (`edit_message_id`), a
+deletion (`delete_message_id`), or media with the text as its caption. The media issue adds its
+kinds here: a new class in `Media` (voice, video, an album of several, a location) and a button
+that asks for a contact or a location (a reply keyboard), each with one case in the mapping."""
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: either a payload for the bot or a link."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A picture (PNG or JPEG), e.g. the digest's chart."""
+
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file under its name, e.g. a ledger workbook."""
+
+    name: str
+    content: bytes
+
+
+Media = Photo | Document
+
+
+def _b64(content: bytes) -> str:
+    return base64.b64encode(content).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One outgoing message: a text, an edit, a deletion, or media with a caption."""
+
+    text: str = ""
+    buttons: Keyboard = ()
+    edit_message_id: int | None = None
+    reply_to_message_id: int | None = None
+    # Disputes raised in a group: delete that message instead of sending (the text is unused),
+    # or send only where the bot is an administrator (the offer to delete).
+    delete_message_id: int | None = None
+    only_if_bot_admin: bool = False
+    media: Media | None = None
+
+    def __post_init__(self) -> None:
+        if self.media is not None and (self.edit_message_id or self.delete_message_id):
+            raise ValueError("media is sent as a new message, never as an edit or a deletion")
+
+    @property
+    def fitted_text(self) -> str:
+        """The text cut to what Telegram takes: 4096 characters, 1024 for a caption."""
+        limit = MAX_CAPTION if self.media is not None else MAX_TEXT
+        return self.text if len(self.text) <= limit else self.text[: limit - 1] + "…"
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the outbox row (a file travels base64-encoded in it, so a restart
+        between queueing and sending loses nothing). Rows written before stay readable."""
+        payload: dict[str, Any] = {
+            "text": self.fitted_text,
+            "buttons": [[{"text": b.text, "data": b.data, "url": b.url} for b in row]
+                        for row in self.buttons],
+            "edit_message_id": self.edit_message_id,
+            "reply_to_message_id": self.reply_to_message_id,
+        }
+        if self.delete_message_id:
+            payload["delete_message_id"] = self.delete_message_id
+        if self.only_if_bot_admin:
+            payload["only_if_bot_admin"] = True
+        match self.media:
+            case Photo(content):
+                payload["photo_png"] = _b64(content)
+            case Document(name, content):
+                payload["document"] = {"filename": name, "base64": _b64(content)}
+        return payload
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> "Message":
+        """Read an outbox row's payload back."""
+        media: Media | None = None
+        if photo := payload.get("photo_png"):
+            media = Photo(base64.b64decode(photo))
+        elif document := payload.get("document"):
+            media = Document(document["filename"], base64.b64decode(document["base64"]))
+        return cls(
+            text=str(payload.get("text") or ""),
+            buttons=tuple(tuple(Button(str(b["text"]), b.get("data"), b.get("url")) for b in row)
+                          for row in payload.get("buttons") or ()),
+            edit_message_id=payload.get("edit_message_id"),
+            reply_to_message_id=payload.get("reply_to_message_id"),
+            delete_message_id=payload.get("delete_message_id"),
+            only_if_bot_admin=bool(payload.get("only_if_bot_admin")),
+            media=media,
+        )

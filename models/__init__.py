@@ -4,6 +4,7 @@ from models.audit import DataAccess
 from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
+from models.guide import GuideEntry, GuideQuestion
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
 from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
@@ -14,6 +15,7 @@ __all__ = [
     "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
+    "GuideEntry", "GuideQuestion",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
     "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",
     "VisitDay", "VisitLog", "VolunteerGroup", "WishDetails",

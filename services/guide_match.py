@@ -96,7 +96,8 @@ def distinctive_pairs(entries: Sequence[GuideTerms]) -> dict[int, tuple[str, ...
     return {
         entry.entry_id: tuple(sorted({
             term[i:i + 2] for term in entry.terms if len(term) >= 4
-            for i in range(len(term) - 1) if owners[term[i:i + 2]] == {entry.entry_id} and term[i:i + 2] not in GENERIC
+            for i in range(len(term) - 1)
+            if owners[term[i:i + 2]] == {entry.entry_id} and term[i:i + 2] not in GENERIC
         }))
         for entry in entries
     }

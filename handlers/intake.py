@@ -21,6 +21,7 @@ from typing import Any
 from handlers import disputes, filing
 from handlers.cards import ask_community, button
 from handlers.context import Context
+from handlers.guide_answer import answer_from_guide
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Urgency
@@ -40,6 +41,8 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
+    if kind is None and parsed.kind == CaseKind.OTHER and await answer_from_guide(ctx, text):
+        return  # a question the service guide answers (issue 20); 👎 files it after all
     if kind == CaseKind.EMERGENCY:
         parsed = replace(parsed, kind=kind, urgency=Urgency.URGENT, confidence=1.0)
     draft: dict[str, Any] = {

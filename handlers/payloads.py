@@ -66,6 +66,10 @@ class Act(StrEnum):
     NOTICE_DROP = "gd"  # /notice: discard the draft `case_id`
     VISIT_HOME = "vh"  # home visits: household (person id in the case slot)
     VISIT_LOG = "vl"  # home visits: log outcome `arg` (1 visited, 2 not at home, 3 needs help)
+    # Service guide (handlers/guide.py): "u…"
+    GUIDE_SHOW = "us"  # anyone: show guide entry (id in the case slot)
+    GUIDE_USEFUL = "uy"  # asker: the answer to question (id in the case slot) helped
+    GUIDE_NOT_SOLVED = "un"  # asker: it did not: file the question as a case
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from handlers import (
     digest,
     disputes,
     emergency,
+    guide,
     intake,
     ledger,
     managers,
@@ -41,7 +42,7 @@ BUTTONS: dict[Act, ButtonHandler] = {
 FEATURES: tuple[Feature, ...] = (
     wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
     managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
-    digest.FEATURE, visits.FEATURE,
+    digest.FEATURE, visits.FEATURE, guide.FEATURE,
 )
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()

@@ -15,6 +15,8 @@ from services import guide_match
 from services.clock import Clock
 from services.errors import DomainError
 
+looks_like_question = guide_match.looks_like_question
+
 ANSWERED, HELPFUL, NOT_HELPFUL, UNANSWERED = "answered", "helpful", "not_helpful", "unanswered"
 TEXT_MAX, NAME_MAX, PHONE_MAX, LINK_MAX, KEYWORD_MAX = 500, 100, 32, 300, 50
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]*")
@@ -123,8 +125,10 @@ async def edit_entry(
         raise DomainError("guide.exists", name=given.name)
     for item in fields(given):
         value = getattr(given, item.name)
-        if value is not None:
-            setattr(entry, item.name, list(value) if item.name == "keywords" else value)
+        if item.name == "keywords" and value is not None:
+            entry.keywords = list(value)
+        elif value is not None and (value or item.name != "name"):
+            setattr(entry, item.name, value or None)  # an empty value clears the field
     entry.updated_at = clock.now()
     return entry
 

@@ -67,10 +67,12 @@ def _fields(ctx: Context, name: str, lines: str) -> guide.GuideFields:
             values[labels[label.strip()]] = "" if value.strip() == "-" else value.strip()
     keywords = None
     if "keywords" in values:
-        words = values.pop("keywords").replace("，", ",").replace("、", ",").split(",")
-        keywords = tuple(w.strip() for w in words if w.strip())
+        listed = values.pop("keywords").replace("，", ",").replace("、", ",").split(",")
+        keywords = tuple(w.strip() for w in listed if w.strip())
     return guide.GuideFields(name=values.pop("name", None) or name or None, keywords=keywords,
-                             **values)
+                             who=values.get("who"), bring=values.get("bring"),
+                             place=values.get("place"), phone=values.get("phone"),
+                             link=values.get("link"))
 
 
 async def _add(ctx: Context, community_id: int, name: str, lines: str) -> None:
@@ -106,10 +108,10 @@ async def _unanswered(ctx: Context, community_id: int, name: str, lines: str) ->
     if not questions:
         ctx.reply(ctx.texts("guide.unanswered_none", days=UNANSWERED_DAYS))
         return
-    lines = [ctx.texts("guide.unanswered_header", days=UNANSWERED_DAYS, n=len(questions))]
-    lines += [ctx.texts(f"guide.unanswered_{q.outcome}", at=local(ctx, q.asked_at),
+    shown = [ctx.texts("guide.unanswered_header", days=UNANSWERED_DAYS, n=len(questions))]
+    shown += [ctx.texts(f"guide.unanswered_{q.outcome}", at=local(ctx, q.asked_at),
                         text=mask_phones(q.text)[:80]) for q in questions]
-    ctx.reply("\n".join(lines))
+    ctx.reply("\n".join(shown))
 
 
 async def on_show(ctx: Context, payload: Payload) -> None:

@@ -5,6 +5,7 @@ from handlers import (
     digest,
     disputes,
     emergency,
+    evaluation,
     guide,
     intake,
     ledger,
@@ -43,6 +44,7 @@ FEATURES: tuple[Feature, ...] = (
     wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
     managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
     digest.FEATURE, visits.FEATURE, guide.FEATURE,
+    evaluation.FEATURE,
 )
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()

@@ -10,6 +10,18 @@ Definitions (stated once, also in the README):
   still open cases count as not solved; cancelled cases are not counted.
 - 满意率 satisfaction rate: of the cases closed in the period that the resident rated, the share
   rated 4 or 5 stars. A case closed by timeout has no rating and does not count.
+
+The monthly evaluation of grid workers (考评, services/evaluation.py) uses the same counts, over
+the cases whose assignee is the worker (the person holding the case, i.e. the last one it was
+assigned to), for the last calendar month:
+- 办结件数 cases handled: cases closed as solved in the month (`closed` below).
+- 按时响应率 / 按时办结率: the response and resolution rates above.
+- 平均满意度 average satisfaction: the mean of the stars the residents gave to the cases closed
+  in the month (`average_rating`); a case closed by timeout has no rating and does not count.
+- 走访回访 follow-ups done: home visits the worker logged in the month (visited, not at home or
+  needs help), from the visit records.
+The community average beside each worker's row: the same rates over all the community's cases,
+and cases handled and follow-ups per worker.
 """
 
 from collections import defaultdict
@@ -57,6 +69,7 @@ class Rates:
     resolved: int = 0
     rated: int = 0
     satisfied: int = 0
+    stars: int = 0  # the sum of the ratings counted in `rated`
     overdue: list[int] = field(default_factory=list)  # cases that missed a deadline in the period
 
     @staticmethod
@@ -78,10 +91,15 @@ class Rates:
         """Share of 4-5 star ratings, or None when nothing was rated."""
         return self._share(self.satisfied, self.rated)
 
+    @property
+    def average_rating(self) -> float | None:
+        """Mean stars of the rated cases, or None when nothing was rated."""
+        return self.stars / self.rated if self.rated else None
+
     def add(self, other: "Rates") -> None:
         """Add another scope's counts to these."""
         for name in ("reported", "closed", "response_due", "responded", "resolution_due",
-                     "resolved", "rated", "satisfied"):
+                     "resolved", "rated", "satisfied", "stars"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.overdue.extend(other.overdue)
 
@@ -107,6 +125,7 @@ def count(
             if case.rating is not None:
                 rates.rated += 1
                 rates.satisfied += case.rating >= SATISFIED_FROM
+                rates.stars += case.rating
         due = policy.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                          published_at=case.published_at, accepted_at=case.accepted_at)
         missed = False

@@ -41,8 +41,8 @@ def worker_text(ctx: Context, ev: Evaluation, row: WorkerFigures) -> str:
         handled=row.handled, handled_avg=_avg(ev.handled_per_worker),
         response=_rate(ctx, mine.responded, mine.response_due),
         response_avg=_rate(ctx, all_.responded, all_.response_due),
-        resolution=_rate(ctx, mine.resolved, mine.resolution_due),
-        resolution_avg=_rate(ctx, all_.resolved, all_.resolution_due),
+        resolution=_rate(ctx, mine.resolved_in_time, mine.resolution_due),
+        resolution_avg=_rate(ctx, all_.resolved_in_time, all_.resolution_due),
         stars=_stars(ctx, mine), stars_avg=_stars(ctx, all_),
         followups=row.followups, followups_avg=_avg(ev.followups_per_worker))
 
@@ -54,12 +54,12 @@ def manager_text(ctx: Context, ev: Evaluation) -> str:
         lines.append(ctx.texts(
             "eval.manager_line", name=row.person.name, grid=row.grid, handled=row.handled,
             response=_rate(ctx, row.rates.responded, row.rates.response_due),
-            resolution=_rate(ctx, row.rates.resolved, row.rates.resolution_due),
+            resolution=_rate(ctx, row.rates.resolved_in_time, row.rates.resolution_due),
             stars=_stars(ctx, row.rates), followups=row.followups))
     lines.append(ctx.texts(
         "eval.manager_average", handled=_avg(ev.handled_per_worker),
         response=_rate(ctx, ev.rates.responded, ev.rates.response_due),
-        resolution=_rate(ctx, ev.rates.resolved, ev.rates.resolution_due),
+        resolution=_rate(ctx, ev.rates.resolved_in_time, ev.rates.resolution_due),
         stars=_stars(ctx, ev.rates), followups=_avg(ev.followups_per_worker)))
     lines.append(ctx.texts("eval.definitions"))
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
 from scheduler.env import JobEnv
+from scheduler.evaluation_job import monthly_evaluation
 from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
 from services.clock import Clock
@@ -33,6 +34,8 @@ def build_scheduler(
     hour, minute = (int(part) for part in env.digest_time.split(":"))
     scheduler.add_job(daily_digest, "cron", hour=hour, minute=minute, kwargs={"env": env},
                       id="daily_digest", **once)
+    scheduler.add_job(monthly_evaluation, "cron", hour=hour, minute=minute, kwargs={"env": env},
+                      id="monthly_evaluation", **once)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.

@@ -15,15 +15,15 @@ PERCENT = (3, 5)  # response and resolution rates (0-based columns)
 
 def _row(grid: str, name: str, figures: WorkerFigures) -> list[object]:
     r = figures.rates
-    return [grid, name, figures.handled, r.response_rate, r.response_due, r.resolution_rate,
+    return [grid, name, figures.handled, r.response_rate, r.response_due, r.resolution_in_time_rate,
             r.resolution_due, r.average_rating, r.rated, figures.followups]
 
 
 def _average_row(evaluation: Evaluation, label: Label) -> list[object]:
     r = evaluation.rates
     return [label("eval.col_community"), label("eval.per_worker"),
-            evaluation.handled_per_worker, r.response_rate, r.response_due, r.resolution_rate,
-            r.resolution_due, r.average_rating, r.rated, evaluation.followups_per_worker]
+            evaluation.handled_per_worker, r.response_rate, r.response_due,
+            r.resolution_in_time_rate, r.resolution_due, r.average_rating, r.rated, evaluation.followups_per_worker]
 
 
 def workbook_bytes(evaluations: Sequence[Evaluation], label: Label) -> bytes:

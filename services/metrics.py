@@ -15,7 +15,9 @@ The monthly evaluation of grid workers (考评, services/evaluation.py) uses the
 the cases whose assignee is the worker (the person holding the case, i.e. the last one it was
 assigned to), for the last calendar month:
 - 办结件数 cases handled: cases closed as solved in the month (`closed` below).
-- 按时响应率 / 按时办结率: the response and resolution rates above.
+- 按时响应率 response in time: the response rate above.
+- 按时办结率 resolution in time: of the cases whose resolution fell due in the month, the share
+  closed as solved by the deadline (`resolved_in_time`; the 解决率 above counts late ones too).
 - 平均满意度 average satisfaction: the mean of the stars the residents gave to the cases closed
   in the month (`average_rating`); a case closed by timeout has no rating and does not count.
 - 走访回访 follow-ups done: home visits the worker logged in the month (visited, not at home or
@@ -67,6 +69,7 @@ class Rates:
     responded: int = 0
     resolution_due: int = 0
     resolved: int = 0
+    resolved_in_time: int = 0  # of `resolved`, closed by the deadline
     rated: int = 0
     satisfied: int = 0
     stars: int = 0  # the sum of the ratings counted in `rated`
@@ -87,6 +90,11 @@ class Rates:
         return self._share(self.resolved, self.resolution_due)
 
     @property
+    def resolution_in_time_rate(self) -> float | None:
+        """Share closed as solved by the deadline among those due, or None."""
+        return self._share(self.resolved_in_time, self.resolution_due)
+
+    @property
     def satisfaction_rate(self) -> float | None:
         """Share of 4-5 star ratings, or None when nothing was rated."""
         return self._share(self.satisfied, self.rated)
@@ -99,7 +107,7 @@ class Rates:
     def add(self, other: "Rates") -> None:
         """Add another scope's counts to these."""
         for name in ("reported", "closed", "response_due", "responded", "resolution_due",
-                     "resolved", "rated", "satisfied", "stars"):
+                     "resolved", "resolved_in_time", "rated", "satisfied", "stars"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.overdue.extend(other.overdue)
 
@@ -142,6 +150,7 @@ def count(
             if solved or due.resolve <= now:
                 rates.resolution_due += 1
                 rates.resolved += solved
+                rates.resolved_in_time += in_time
                 missed = missed or not in_time
         if missed:
             rates.overdue.append(case.id)

@@ -23,7 +23,8 @@ def _average_row(evaluation: Evaluation, label: Label) -> list[object]:
     r = evaluation.rates
     return [label("eval.col_community"), label("eval.per_worker"),
             evaluation.handled_per_worker, r.response_rate, r.response_due,
-            r.resolution_in_time_rate, r.resolution_due, r.average_rating, r.rated, evaluation.followups_per_worker]
+            r.resolution_in_time_rate, r.resolution_due, r.average_rating, r.rated,
+            evaluation.followups_per_worker]
 
 
 def workbook_bytes(evaluations: Sequence[Evaluation], label: Label) -> bytes:

@@ -80,7 +80,7 @@ async def test_each_workers_month_comes_from_the_cases_and_visits(
     assert (zhang_row.rates.resolved_in_time, zhang_row.rates.resolved,
             zhang_row.rates.resolution_due) == (2, 3, 3)
     assert zhang_row.rates.average_rating == pytest.approx(4.0)  # 5 and 3; September's 1 not
-    (seventh,) = [row for row in ev.workers if row.grid == "玉兰第二网格" and row.rates.response_due]
+    (seventh,) = [r for r in ev.workers if r.grid == "玉兰第二网格" and r.rates.response_due]
     assert (seventh.handled, seventh.rates.responded, seventh.rates.resolved_in_time,
             seventh.rates.resolution_due, seventh.rates.average_rating) == (0, 1, 0, 1, None)
     assert ev.rates.response_due == 3 and ev.rates.resolution_due == 4  # building 7's is due too

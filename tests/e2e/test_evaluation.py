@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from scheduler.evaluation_job import monthly_evaluation
 from sandbox import FakeUser
+from scheduler.evaluation_job import monthly_evaluation
 from tests.e2e.harness import CHEN, HUANG, RESIDENT, ZHANG, ZHOU, World
 
 QIAOXI_STAFF = (FakeUser(id=910002, first_name="林主任"), FakeUser(id=940004, first_name="马强"))

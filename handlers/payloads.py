@@ -70,6 +70,10 @@ class Act(StrEnum):
     GUIDE_SHOW = "us"  # anyone: show guide entry (id in the case slot)
     GUIDE_USEFUL = "uy"  # asker: the answer to question (id in the case slot) helped
     GUIDE_NOT_SOLVED = "un"  # asker: it did not: file the question as a case
+    # Activities (handlers/activities.py): "h…"
+    ACTIVITY_JOIN = "hj"  # resident or volunteer: sign up for activity (id in the case slot)
+    ACTIVITY_LEAVE = "hl"  # signed up: cancel before the start
+    ACTIVITY_CHECK = "hc"  # organiser: sign-up (id in the case slot) was there
 
 
 @dataclass(frozen=True, slots=True)

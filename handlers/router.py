@@ -1,6 +1,7 @@
 """The one entry point: turn an Incoming into the right conversation step."""
 
 from handlers import (
+    activities,
     announce,
     digest,
     disputes,
@@ -44,7 +45,7 @@ FEATURES: tuple[Feature, ...] = (
     wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
     managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
     digest.FEATURE, visits.FEATURE, guide.FEATURE,
-    evaluation.FEATURE,
+    evaluation.FEATURE, activities.FEATURE,
 )
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()

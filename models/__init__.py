@@ -1,5 +1,6 @@
 """All tables; importing this module registers every one of them with SQLModel's metadata."""
 
+from models.activity import Activity, ActivitySignup
 from models.audit import DataAccess
 from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
@@ -12,6 +13,7 @@ from models.structure import Building, Community, Grid, GroupChat, Person, Staff
 from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishDetails
 
 __all__ = [
+    "Activity", "ActivitySignup",
     "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",

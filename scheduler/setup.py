@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from scheduler.activity_job import activity_tick
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
 from scheduler.env import JobEnv
 from scheduler.evaluation_job import monthly_evaluation
@@ -36,6 +37,8 @@ def build_scheduler(
                       id="daily_digest", **once)
     scheduler.add_job(monthly_evaluation, "cron", hour=hour, minute=minute, kwargs={"env": env},
                       id="monthly_evaluation", **once)
+    scheduler.add_job(activity_tick, "interval", minutes=1, kwargs={"env": env},
+                      id="activity_tick", coalesce=True, max_instances=1)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, Community, Grid, Person
-from services import case_queries, metrics
+from services import activity_ledger, case_queries, metrics
 from services.deadlines import DeadlinePolicy
 
 Label = Callable[..., str]
@@ -79,6 +79,7 @@ class Ledger:
     rows: list[LedgerRow]
     rates: dict[int | None, metrics.Rates]
     grid_names: dict[int, str]
+    attendance: list[tuple[object, ...]] = field(default_factory=list)  # activities (issue 20)
 
     def count(self, kind: str) -> int:
         """How many cases of this kind the ledger lists."""
@@ -108,7 +109,10 @@ async def collect(
     grids = await session.execute(select(Grid).where(col(Grid.community_id) == community.id)
                                   .order_by(col(Grid.id)))
     names = {g.id: g.name for g in grids.scalars().all() if g.id is not None}
-    return Ledger(community, month, tuple(kinds), rows, rates, names)
+    attendance = await activity_ledger.attendance_rows(
+        session, community_id=community.id, start=start, end=end, tz=tz, mask=mask_name,
+        label=label)
+    return Ledger(community, month, tuple(kinds), rows, rates, names, attendance)
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -155,6 +159,8 @@ def workbook_bytes(ledger: Ledger, label: Label) -> bytes:
                 cells[index].number_format = DATE_FORMAT
             for index in (5, 12):  # content, comment
                 cells[index].alignment = Alignment(wrap_text=True, vertical="top")
+    if ledger.attendance:
+        activity_ledger.add_sheet(book, ledger.attendance, label, _layout)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

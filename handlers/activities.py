@@ -45,8 +45,7 @@ async def on_activity(ctx: Context, args: str) -> None:
 async def on_activities(ctx: Context, args: str) -> None:
     """/activities: the community's coming activities, each with a sign-up button."""
     community_id = await community_of_asker(ctx)
-    found = await activities.upcoming(ctx.session, community_id, ctx.clock.now()) \
-        if community_id else []
+    found = await activities.upcoming(ctx.session, community_id, ctx.clock.now())
     if not found:
         ctx.reply(ctx.texts("activity.none"))
         return

@@ -236,11 +236,15 @@ async def participants(
     return [(signup, person) for signup, person in result.all()]
 
 
-async def upcoming(session: AsyncSession, community_id: int, now: datetime) -> list[Activity]:
-    """The community's activities that have not started, soonest first."""
-    return list((await session.scalars(select(Activity).where(
-        col(Activity.community_id) == community_id, col(Activity.starts_at) > now)
-        .order_by(col(Activity.starts_at)).limit(20))).all())
+async def upcoming(
+    session: AsyncSession, community_id: int | None, now: datetime
+) -> list[Activity]:
+    """The community's activities that have not started (every community's when it is not
+    known), soonest first."""
+    query = select(Activity).where(col(Activity.starts_at) > now)
+    if community_id is not None:
+        query = query.where(col(Activity.community_id) == community_id)
+    return list((await session.scalars(query.order_by(col(Activity.starts_at)).limit(20))).all())
 
 
 async def checkin_now(session: AsyncSession, person: Person, now: datetime) -> list[Activity]:

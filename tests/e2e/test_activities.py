@@ -58,7 +58,8 @@ async def test_an_activity_fills_up_reminds_and_credits_the_volunteer_at_check_i
     await world.say(SUN, f"/checkin {code}")
     assert "已签到" in world.last(SUN.id).text and "积分 +10" in world.last(SUN.id).text
     await world.say(SUN, "/points")
-    assert "社区活动 重阳节包饺子 (2h)" in world.last(SUN.id).text and "+10" in world.last(SUN.id).text
+    balance = world.last(SUN.id).text
+    assert "社区活动 重阳节包饺子 (2h)" in balance and "+10" in balance
     await world.say(CHEN, "/checkin")
     assert "已到 1/2" in world.last(CHEN.id).text
     await world.tap(CHEN, CHEN.id, "王大爷")

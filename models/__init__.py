@@ -8,12 +8,13 @@ from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, U
 from models.guide import GuideEntry, GuideQuestion
 from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
 from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
+from models.skills import Partner, WishOffer
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishDetails
 
 __all__ = [
-    "Activity", "ActivitySignup",
+    "Activity", "ActivitySignup", "Partner", "WishOffer",
     "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",

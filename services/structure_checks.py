@@ -147,7 +147,8 @@ def _cross_checks(structure: StructureFile, located: Located) -> list[StructureE
 
 
 def _guide_checks(structure: StructureFile, located: Located) -> list[StructureError]:
-    """A service names a community of the file, and appears once in each guide."""
+    """A service or partner names a community of the file; a service appears once in each
+    guide."""
     problems: list[StructureError] = []
     codes = {com.code for com in structure.communities}
     seen: dict[tuple[str | None, str], Path] = {}
@@ -161,6 +162,10 @@ def _guide_checks(structure: StructureFile, located: Located) -> list[StructureE
             problems.append(located.error(path, f'service "{entry.name}" is already in this '
                                           f"guide on line {located.line_of(seen[key])}"))
         seen.setdefault(key, path)
+    for i, partner in enumerate(structure.partners):
+        if partner.community is not None and partner.community not in codes:
+            problems.append(located.error(("partners", i, "community"),
+                                          f'no community "{partner.community}" in this file'))
     return problems
 
 

@@ -14,6 +14,7 @@ from sqlmodel import col
 from models.enums import Role
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
 from services.guide_file import sync_guide
+from services.partner_file import sync_partners
 from services.structure_checks import Slot, slots, validate
 from services.structure_people import Tally, match_people, plan, sync_roles
 from services.structure_schema import StructureFile
@@ -72,6 +73,7 @@ async def import_structure(session: AsyncSession, structure: StructureFile) -> I
     await _group_chats(session, tally, structure, communities)
     guide = Tally(session)  # counted apart: the guide is not the structure's rows
     guide_entries = await sync_guide(session, guide, structure, street, communities)
+    await sync_partners(session, guide, structure, street, communities)
 
     def role_ids(slot: Slot) -> dict[str, Any]:
         if slot.role is Role.ADMIN:

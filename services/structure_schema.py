@@ -190,6 +190,17 @@ class GuideEntryFile(_Entry):
     link: Link = None
 
 
+class PartnerEntry(_Entry):
+    """A partner organisation (共建单位): what it offers, whom to call; for one community (its
+    code), or for the whole street."""
+
+    name: Name
+    community: Code | None = None
+    offers: Listed[Skill] = []
+    contact: Annotated[str | None, PlainValidator(lambda v: _clean(v, NAME_MAX))] = None
+    phone: Phone = None
+
+
 class GridEntry(_Entry):
     """A grid (网格), its buildings and its grid workers."""
 
@@ -225,3 +236,4 @@ class StructureFile(_Entry):
     street: StreetEntry
     communities: Listed[CommunityEntry] = []
     guide: Listed[GuideEntryFile] = []
+    partners: Listed[PartnerEntry] = []

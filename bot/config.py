@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     confirm_close_after: str = Field(default="3d", pattern=r"^\d+[mhd]$")
     visit_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "wed"
     outbox_keep_days: int = Field(default=30, ge=1)
+    # Issue 20: a wish goes first to volunteers with matching skills, to everyone after this.
+    wish_match_delay: str = Field(default="2h", pattern=r"^\d+[mhd]$")
 
     @property
     def has_token(self) -> bool:

@@ -12,6 +12,7 @@ from handlers import (
     ledger,
     managers,
     resident,
+    skills,
     staff,
     views,
     visits,
@@ -45,7 +46,7 @@ FEATURES: tuple[Feature, ...] = (
     wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
     managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
     digest.FEATURE, visits.FEATURE, guide.FEATURE,
-    evaluation.FEATURE, activities.FEATURE,
+    evaluation.FEATURE, activities.FEATURE, skills.FEATURE,
 )
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
     act: handler for feature in FEATURES for act, handler in feature.buttons.items()

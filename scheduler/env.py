@@ -43,6 +43,7 @@ class JobEnv:
     emergency_repeat_min: int = 5
     dispute_followup_days: int = 7
     dispute_followup_hour: int = 10
+    wish_match_delay: timedelta = timedelta(hours=2)
 
     @property
     def quiet(self) -> QuietHours:
@@ -66,4 +67,5 @@ class JobEnv:
                    outbox_keep=timedelta(days=s.outbox_keep_days),
                    emergency_repeat_min=s.emergency_repeat_min,
                    dispute_followup_days=s.dispute_followup_days,
-                   dispute_followup_hour=s.dispute_followup_hour)
+                   dispute_followup_hour=s.dispute_followup_hour,
+                   wish_match_delay=span(s.wish_match_delay))

@@ -11,6 +11,7 @@ from scheduler.env import JobEnv
 from scheduler.evaluation_job import monthly_evaluation
 from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
+from scheduler.skill_job import widen_wish_offers
 from services.clock import Clock
 
 VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
@@ -39,6 +40,8 @@ def build_scheduler(
                       id="monthly_evaluation", **once)
     scheduler.add_job(activity_tick, "interval", minutes=1, kwargs={"env": env},
                       id="activity_tick", coalesce=True, max_instances=1)
+    scheduler.add_job(widen_wish_offers, "interval", minutes=1, kwargs={"env": env},
+                      id="widen_wish_offers", coalesce=True, max_instances=1)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.

@@ -21,7 +21,7 @@ from handlers.guide_answer import community_of_asker
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import Activity, Person, Role
-from services import activities, directory
+from services import activities, activity_checkin, directory
 
 
 async def on_activity(ctx: Context, args: str) -> None:
@@ -84,11 +84,11 @@ async def on_leave(ctx: Context, payload: Payload) -> None:
 async def on_checkin(ctx: Context, args: str) -> None:
     """/checkin CODE for attendees; /checkin alone shows the organiser's list."""
     if args.strip():
-        activity, credited = await activities.check_in_by_code(
+        activity, credited = await activity_checkin.check_in_by_code(
             ctx.session, clock=ctx.clock, person=ctx.me, code=args)
         await _checked_in(ctx, activity, ctx.me, credited)
         return
-    open_now = await activities.checkin_now(ctx.session, ctx.me, ctx.clock.now())
+    open_now = await activity_checkin.checkin_now(ctx.session, ctx.me, ctx.clock.now())
     if not open_now:
         ctx.reply(ctx.texts("activity.checkin_usage"))
         return
@@ -99,7 +99,7 @@ async def on_checkin(ctx: Context, args: str) -> None:
 
 async def on_check(ctx: Context, payload: Payload) -> None:
     """The organiser ticks a person off: attendance recorded, a volunteer's points credited."""
-    activity, signup, credited = await activities.check_in_by_organiser(
+    activity, signup, credited = await activity_checkin.check_in_by_organiser(
         ctx.session, clock=ctx.clock, organiser=ctx.me, signup_id=payload.case_id)
     ctx.answer()
     ctx.edit(*checkin_list(ctx, activity,
@@ -113,7 +113,7 @@ async def _checked_in(ctx: Context, activity: Activity, person: Person, credited
                       privately: bool = False) -> None:
     text = ctx.texts("activity.checked_in", title=activity.title)
     if credited:
-        hours = await activities.volunteer_hours(ctx.session, person.id or 0)
+        hours = await activity_checkin.volunteer_hours(ctx.session, person.id or 0)
         text += "\n" + ctx.texts("activity.credited", points=credited,
                                  hours=f"{activity.hours:g}", total=f"{hours:g}")
     if privately:

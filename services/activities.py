@@ -1,25 +1,22 @@
-"""Community activities (社区活动): announce, sign up (a waiting list when full), cancel before the
-start, check in at the door (the organiser, or the attendee with the code read out), and credit
-volunteers' points to the points ledger."""
+"""Community activities (社区活动): announce, sign up (a waiting list when full), and cancel
+before the start. Check-in and points: services/activity_checkin.py."""
 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Activity, ActivitySignup, GroupChat, Person, Role
-from services import directory, points
+from services import directory
 from services.clock import Clock
 from services.errors import DomainError
 
 JOINED, WAITING, CANCELLED = "joined", "waiting", "cancelled"
 REASON = "activity"  # points ledger entries for attending as a volunteer
-# Check-in is open from an hour before the start until an hour after the end.
-CHECKIN_MARGIN = timedelta(hours=1)
 MAX_CAPACITY, MAX_POINTS, MAX_HOURS = 10_000, 1_000, 24
 
 
@@ -76,7 +73,10 @@ async def group_chats(session: AsyncSession, community_id: int) -> list[int]:
     return list(result.scalars().all())
 
 
-async def _activity(session: AsyncSession, activity_id: int, *, lock: bool = False) -> Activity:
+async def load_activity(
+    session: AsyncSession, activity_id: int, *, lock: bool = False
+) -> Activity:
+    """Load an activity (locked for a sign-up: one place, one winner) or refuse."""
     query = select(Activity).where(col(Activity.id) == activity_id)
     found = await session.scalar(query.with_for_update() if lock else query)
     if found is None:
@@ -93,7 +93,10 @@ async def counts(session: AsyncSession, activity_id: int) -> dict[str, int]:
     return {JOINED: found.get(JOINED, 0), WAITING: found.get(WAITING, 0)}
 
 
-async def _signup(session: AsyncSession, activity_id: int, person_id: int) -> ActivitySignup | None:
+async def signup_of(
+    session: AsyncSession, activity_id: int, person_id: int
+) -> ActivitySignup | None:
+    """A person's sign-up for an activity, if any."""
     return await session.scalar(select(ActivitySignup).where(
         col(ActivitySignup.activity_id) == activity_id,
         col(ActivitySignup.person_id) == person_id))
@@ -113,11 +116,11 @@ async def join(
     session: AsyncSession, *, clock: Clock, activity_id: int, person: Person
 ) -> tuple[Activity, Signup]:
     """Sign a person up: a place while there is one, else the waiting list."""
-    activity = await _activity(session, activity_id, lock=True)  # one place, one winner
+    activity = await load_activity(session, activity_id, lock=True)  # one place, one winner
     now = clock.now()
     if now >= activity.starts_at:
         raise DomainError("activity.started", title=activity.title)
-    signup = await _signup(session, activity_id, person.id or 0)
+    signup = await signup_of(session, activity_id, person.id or 0)
     if signup is not None and signup.status != CANCELLED:
         position = await _waiting_position(session, signup) if signup.status == WAITING else 0
         return activity, Signup(signup.status, position, already=True)
@@ -142,10 +145,10 @@ async def leave(
 ) -> tuple[Activity, Person | None]:
     """Cancel a sign-up before the start; the first on the waiting list takes a freed place
     (returned, to be told)."""
-    activity = await _activity(session, activity_id, lock=True)
+    activity = await load_activity(session, activity_id, lock=True)
     if clock.now() >= activity.starts_at:
         raise DomainError("activity.started", title=activity.title)
-    signup = await _signup(session, activity_id, person.id or 0)
+    signup = await signup_of(session, activity_id, person.id or 0)
     if signup is None or signup.status == CANCELLED:
         raise DomainError("activity.not_signed_up", title=activity.title)
     freed = signup.status == JOINED
@@ -160,68 +163,6 @@ async def leave(
         return activity, None
     first.status = JOINED
     return activity, await session.get(Person, first.person_id)
-
-
-def checkin_open(activity: Activity, now: datetime) -> bool:
-    """Tell whether check-in is open: from an hour before the start to an hour after the end."""
-    end = activity.starts_at + timedelta(hours=activity.hours)
-    return activity.starts_at - CHECKIN_MARGIN <= now <= end + CHECKIN_MARGIN
-
-
-async def _check_in(
-    session: AsyncSession, *, clock: Clock, activity: Activity, signup: ActivitySignup
-) -> int:
-    """Record attendance once; credit a volunteer's points; return the points credited."""
-    if signup.checked_in_at is not None:
-        raise DomainError("activity.already_checked_in", title=activity.title)
-    if not checkin_open(activity, clock.now()):
-        raise DomainError("activity.checkin_closed", title=activity.title)
-    signup.checked_in_at = clock.now()
-    signup.status = JOINED  # someone from the waiting list who came anyway was there
-    if signup.volunteer and activity.points:
-        signup.points = activity.points
-        await points.add_entry(session, at=clock.now(), person_id=signup.person_id,
-                               community_id=activity.community_id, delta=activity.points,
-                               reason=REASON, note=f"{activity.title} ({activity.hours:g}h)")
-    await session.flush()
-    return signup.points
-
-
-async def check_in_by_code(
-    session: AsyncSession, *, clock: Clock, person: Person, code: str
-) -> tuple[Activity, int]:
-    """An attendee checks in with the code read out at the door (one check-in each)."""
-    found = (await session.scalars(select(Activity).where(
-        col(Activity.code) == code.strip(),
-        col(Activity.starts_at) >= clock.now() - timedelta(hours=MAX_HOURS) - CHECKIN_MARGIN,
-        col(Activity.starts_at) <= clock.now() + CHECKIN_MARGIN))).all()
-    for activity in found:
-        signup = await _signup(session, activity.id or 0, person.id or 0)
-        if signup is not None and signup.status != CANCELLED and checkin_open(
-                activity, clock.now()):
-            return activity, await _check_in(session, clock=clock, activity=activity,
-                                             signup=signup)
-    raise DomainError("activity.bad_code")
-
-
-async def may_organise(session: AsyncSession, activity: Activity, person: Person) -> bool:
-    """The organiser and the community's managers run the check-in."""
-    return activity.organiser_id == person.id or await directory.is_manager_of(
-        session, person.id or 0, activity.community_id)
-
-
-async def check_in_by_organiser(
-    session: AsyncSession, *, clock: Clock, organiser: Person, signup_id: int
-) -> tuple[Activity, ActivitySignup, int]:
-    """The organiser ticks an attendee off the list."""
-    signup = await session.get(ActivitySignup, signup_id)
-    if signup is None or signup.status == CANCELLED:
-        raise DomainError("activity.not_found")
-    activity = await _activity(session, signup.activity_id)
-    if not await may_organise(session, activity, organiser):
-        raise DomainError("activity.not_organiser")
-    return activity, signup, await _check_in(session, clock=clock, activity=activity,
-                                             signup=signup)
 
 
 async def participants(
@@ -245,20 +186,3 @@ async def upcoming(
     if community_id is not None:
         query = query.where(col(Activity.community_id) == community_id)
     return list((await session.scalars(query.order_by(col(Activity.starts_at)).limit(20))).all())
-
-
-async def checkin_now(session: AsyncSession, person: Person, now: datetime) -> list[Activity]:
-    """Activities whose check-in is open that this person may run."""
-    found = (await session.scalars(select(Activity).where(
-        col(Activity.starts_at) >= now - timedelta(hours=MAX_HOURS) - CHECKIN_MARGIN,
-        col(Activity.starts_at) <= now + CHECKIN_MARGIN).order_by(col(Activity.starts_at)))).all()
-    return [a for a in found if checkin_open(a, now) and await may_organise(session, a, person)]
-
-
-async def volunteer_hours(session: AsyncSession, person_id: int) -> float:
-    """A volunteer's hours at the activities they attended."""
-    total = await session.scalar(select(func.sum(col(Activity.hours))).join(
-        ActivitySignup, col(ActivitySignup.activity_id) == col(Activity.id)).where(
-        col(ActivitySignup.person_id) == person_id, col(ActivitySignup.volunteer).is_(True),
-        col(ActivitySignup.checked_in_at).is_not(None)))
-    return float(total or 0)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models import Activity, Community
-from services import activities, activity_schedule, points
+from services import activities, activity_checkin, activity_schedule, points
 from services.activities import NewActivity
 from services.clock import FrozenClock
 from services.errors import DomainError
@@ -64,20 +64,20 @@ async def test_a_volunteer_checking_in_with_the_code_earns_points_and_hours_once
         for someone in (volunteer, resident):
             await activities.join(s, clock=clock, activity_id=activity.id, person=someone)
         with pytest.raises(DomainError, match="activity.bad_code"):  # not open yet
-            await activities.check_in_by_code(s, clock=clock, person=volunteer,
+            await activity_checkin.check_in_by_code(s, clock=clock, person=volunteer,
                                               code=activity.code)
         clock.advance(days=2, minutes=10)
         wrong = "0000" if activity.code != "0000" else "1111"
         with pytest.raises(DomainError, match="activity.bad_code"):
-            await activities.check_in_by_code(s, clock=clock, person=volunteer, code=wrong)
-        _, credited = await activities.check_in_by_code(s, clock=clock, person=volunteer,
+            await activity_checkin.check_in_by_code(s, clock=clock, person=volunteer, code=wrong)
+        _, credited = await activity_checkin.check_in_by_code(s, clock=clock, person=volunteer,
                                                         code=activity.code)
         assert credited == 10 and await points.balance(s, volunteer.id) == 10
-        assert await activities.volunteer_hours(s, volunteer.id) == 2
+        assert await activity_checkin.volunteer_hours(s, volunteer.id) == 2
         with pytest.raises(DomainError, match="activity.already_checked_in"):
-            await activities.check_in_by_code(s, clock=clock, person=volunteer,
+            await activity_checkin.check_in_by_code(s, clock=clock, person=volunteer,
                                               code=activity.code)
-        _, credited = await activities.check_in_by_code(s, clock=clock, person=resident,
+        _, credited = await activity_checkin.check_in_by_code(s, clock=clock, person=resident,
                                                         code=activity.code)
         assert credited == 0 and await points.balance(s, resident.id) == 0
 
@@ -93,9 +93,9 @@ async def test_only_the_organiser_or_a_manager_ticks_people_off(
         (signup, _), = await activities.participants(s, activity.id)
         clock.advance(days=2)
         with pytest.raises(DomainError, match="activity.not_organiser"):
-            await activities.check_in_by_organiser(s, clock=clock, organiser=await person(
+            await activity_checkin.check_in_by_organiser(s, clock=clock, organiser=await person(
                 s, ZHANG), signup_id=signup.id)
-        _, ticked, _ = await activities.check_in_by_organiser(
+        _, ticked, _ = await activity_checkin.check_in_by_organiser(
             s, clock=clock, organiser=await person(s, CHEN), signup_id=signup.id)
         assert ticked.checked_in_at == clock.now()
 

@@ -100,7 +100,8 @@ async def send_evaluations(ctx: Context, *, month_text: str = "",
                 sent += 1
     for admin in await directory.admins(ctx.session):
         if wanted(admin) and admin.telegram_id is not None and evaluations:
-            notify.to_person(ctx, admin, "\n\n".join(manager_text(ctx, ev) for ev in evaluations))
+            for ev in evaluations:  # one message per community: a street's would be too long
+                notify.to_person(ctx, admin, manager_text(ctx, ev))
             _workbook(ctx, admin.telegram_id, evaluations, ctx.texts(
                 "eval.caption", community=ctx.texts("digest.all"),
                 month=_month(ctx, evaluations[0])))

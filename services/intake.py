@@ -35,6 +35,8 @@ CONFIDENT: float = 0.6
 RULE_CONFIDENCE = 0.8
 # The model may call an emergency on defused cues only when at least this sure.
 OVER_DEFUSED = 0.9
+# With no danger words at all, the model alone files an emergency from this probability on.
+MODEL_ALONE = 0.6
 # A weak cue (烟味, 胸口闷, 救命 as a sigh) makes an emergency when the model gives it this much.
 WEAK_WITH = 0.3
 # Below CONFIDENT an emergency is "likely"; other kinds are when the model gives it this much.
@@ -144,8 +146,11 @@ def classify(probabilities: dict[str, float], danger: Danger) -> tuple[CaseKind,
         return CaseKind.EMERGENCY, round(emergency, 2)
     ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
     best, sure = ranked[0]
-    if best == CaseKind.EMERGENCY.value and danger.defused and sure < OVER_DEFUSED:
-        # The danger words are negated, past or imagined: the next kind, never confident.
+    if best == CaseKind.EMERGENCY.value and (
+        (danger.defused and sure < OVER_DEFUSED) or (not danger.defused and sure < MODEL_ALONE)
+    ):
+        # Danger words negated, past or imagined, or no danger words and a hesitant model:
+        # the next kind, never confident (the resident is still shown the numbers and asked).
         best, sure = ranked[1]
         sure = min(sure / (1.0 - emergency), CONFIDENT - 0.01)
     return CaseKind(best), round(sure, 2)

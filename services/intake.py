@@ -163,6 +163,14 @@ def _urgency(text: str, kind: CaseKind) -> Urgency:
     return Urgency.NORMAL
 
 
+_AT_HOME = re.compile(r"我家|家里|俺家|屋里|我屋|家中|室内|卫生间|厕所|厨房|卧室|客厅|阳台|房间")
+
+
+def at_home(text: str) -> bool:
+    """The report is about the resident's own flat (so the flat on file applies)."""
+    return bool(_AT_HOME.search(text if isinstance(text, str) else ""))
+
+
 def parse_report(text: str, linear: LinearModel | None = None) -> ParsedReport:
     """Classify one resident message and extract its address; never raises.
 

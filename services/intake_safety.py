@@ -128,7 +128,8 @@ _NEGATION_BEFORE = re.compile(
     r"[^,.;!?，。；！？\n]{0,8}$|[不没无]$"
 )
 # Negations that belong to the cue itself (叫他没反应, 叫不醒, 出不来) are not turned round.
-_INTRINSIC = re.compile(r"没有?了?(反应|动静|呼吸|意识|气了|起来)|不省人事|不动|不[了来去开住上过]|不松口|不下来|不醒")
+_INTRINSIC = re.compile(
+    r"没有?了?(反应|动静|呼吸|意识|气了|起来)|不省人事|不动|不[了来去开住上过]|不松口|不下来|不醒")
 # Inside the cue: a negation that turns it round ("电梯今天还好没关人", "别刮下去砸着人").
 _NEGATION_INSIDE = re.compile(r"没(?![人有过一])|没有|别|不会|不(?=漏|冒|是)|防止|小心|当心|差点")
 # After the cue, in the same clause: 没有/没了 ("煤气味没有了"), resolved ("灭了"), 过 (past).
@@ -150,8 +151,10 @@ _HYPOTHETICAL = re.compile(
 # Hearsay: defused unless the writer calls for help now.
 _HEARSAY = re.compile(r"是真的吗|是不是真的|谣言|听说|有人说|视频|朋友圈|传言")
 _CALLING = re.compile(r"快来|赶紧|马上|立刻|救命|快点|!|！")
-_PAST = re.compile(r"昨天|昨晚|前天|上周|上个?月|去年|前几天|前阵子|那天|上次|之前|以前|曾经|当年|那次|琴日")
-_NOW = re.compile(r"现在(?![没不好])|正在|还在|快来|赶紧|马上|立刻|救命|快点|急|!|！|刚才|刚刚|一直|谁能|快帮|帮帮")
+_PAST = re.compile(
+    r"昨天|昨晚|前天|上周|上个?月|去年|前几天|前阵子|那天|上次|之前|以前|曾经|当年|那次|琴日")
+_NOW = re.compile(
+    r"现在(?![没不好])|正在|还在|快来|赶紧|马上|立刻|救命|快点|急|!|！|刚才|刚刚|一直|谁能|快帮|帮帮")
 
 
 @dataclass(frozen=True, slots=True)

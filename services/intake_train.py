@@ -199,11 +199,15 @@ def summary(scored: list[tuple[list[float], int]], temperature: float = 1.0) -> 
 
 def compare(paths: Sequence[Path]) -> None:
     """Print cross-validated figures of the candidate models."""
-    candidates = [("naive Bayes 1-3", Settings(), True), ("naive Bayes 1-2", Settings(sizes=(1, 2)), True),
-                  ("logistic 1-2", Settings(sizes=(1, 2)), False), ("logistic 1-3", Settings(), False),
-                  ("logistic 1-4", Settings(sizes=(1, 2, 3, 4)), False),
-                  ("logistic 1-3 min_df 1", Settings(min_df=1), False),
-                  ("logistic 1-3 20 epochs", Settings(epochs=20), False)]
+    candidates = [
+        ("naive Bayes 1-3", Settings(), True),
+        ("naive Bayes 1-2", Settings(sizes=(1, 2)), True),
+        ("logistic 1-2", Settings(sizes=(1, 2)), False),
+        ("logistic 1-3", Settings(), False),
+        ("logistic 1-4", Settings(sizes=(1, 2, 3, 4)), False),
+        ("logistic 1-3 min_df 1", Settings(min_df=1), False),
+        ("logistic 1-3 20 epochs", Settings(epochs=20), False),
+    ]
     for name, s, bayes in candidates:
         scored = cross_validated(paths, s, bayes)
         t = fit_temperature(scored)

@@ -177,6 +177,9 @@ def parse_report(text: str, linear: LinearModel | None = None) -> ParsedReport:
     `linear` replaces the committed model (cross-validation trains its own)."""
     text = normalise(text if isinstance(text, str) else "")[:2000]
     probabilities = (linear or model()).probabilities(text)
+    if not any(ch.isalnum() for ch in text):  # nothing to read: a guess, never sure
+        probabilities = {kind: 0.25 if kind == CaseKind.OTHER.value else 0.75 / 4
+                         for kind in probabilities}
     danger = scan(text)
     kind, confidence = classify(probabilities, danger)
     building, unit, room = parse_address(text)

@@ -28,7 +28,13 @@ from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Urgency
 from services import directory
-from services.intake import CONFIDENT, at_home, parse_address, parse_report
+from services.intake import (
+    CONFIDENT,
+    at_home,
+    likeliest_other_kind,
+    parse_address,
+    parse_report,
+)
 
 KINDS = list(CaseKind)
 STEP_TEXT, STEP_KIND = "intake.text", "intake.kind"
@@ -50,7 +56,7 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         "building": parsed.building, "unit": parsed.unit, "room": parsed.room,
         "message_id": ctx.incoming.message_id,
         "kind_ok": parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
-        "danger": parsed.danger_likely and parsed.kind != CaseKind.EMERGENCY,
+        "danger": parsed.danger_likely,  # also an emergency the parser is unsure of
         "at_home": at_home(text),
     }
     await advance(ctx, draft)
@@ -58,7 +64,7 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
 
 async def advance(ctx: Context, draft: dict[str, Any]) -> None:
     """Ask the next missing thing, or file the report when nothing is missing."""
-    if draft.get("danger") and draft["kind"] != CaseKind.EMERGENCY:
+    if draft.get("danger"):
         await danger.ask(ctx, draft)
         return
     if not draft["kind_ok"]:
@@ -187,7 +193,7 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
     if payload.act == Act.DANGER_NO:
         _answer_danger(draft, emergency=False)
     elif payload.act == Act.PICK_KIND and 0 <= payload.arg < len(KINDS):
-        draft.update(kind=KINDS[payload.arg].value, kind_ok=True)
+        draft.update(kind=KINDS[payload.arg].value, kind_ok=True, danger=False)
         if KINDS[payload.arg] == CaseKind.EMERGENCY:
             draft["urgency"] = Urgency.URGENT.value
     elif payload.act == Act.PICK_COMMUNITY:
@@ -212,6 +218,9 @@ def _answer_danger(draft: dict[str, Any], *, emergency: bool) -> None:
     draft["danger"] = False
     if emergency:
         draft.update(kind=CaseKind.EMERGENCY.value, kind_ok=True, urgency=Urgency.URGENT.value)
+    elif draft["kind"] == CaseKind.EMERGENCY:  # not one after all: ask which kind it is
+        draft.update(kind=likeliest_other_kind(draft["text"]).value, kind_ok=False,
+                     urgency=Urgency.NORMAL.value)
 
 
 async def on_cancel(ctx: Context) -> None:

@@ -163,6 +163,13 @@ def _urgency(text: str, kind: CaseKind) -> Urgency:
     return Urgency.NORMAL
 
 
+def likeliest_other_kind(text: str) -> CaseKind:
+    """The likeliest kind that is not an emergency (the resident said it is none)."""
+    probabilities = model().probabilities(normalise(text if isinstance(text, str) else ""))
+    probabilities.pop(CaseKind.EMERGENCY.value)
+    return CaseKind(max(probabilities, key=probabilities.__getitem__))
+
+
 _AT_HOME = re.compile(r"我家|家里|俺家|屋里|我屋|家中|室内|卫生间|厕所|厨房|卧室|客厅|阳台|房间")
 
 

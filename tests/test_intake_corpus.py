@@ -116,8 +116,9 @@ def test_live_danger_is_found_in_any_script(text: str, category: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["没有煤气味了，刚才开窗散掉了", "昨天着的火已经灭了，现在墙黑了要刷", "要是被困电梯打哪个电话？",
-     "摔倒的奶奶现在没事了", "听说5号楼着火了，是真的吗", "担心楼道堆杂物会着火"],
+    ["没有煤气味了，刚才开窗散掉了", "昨天着的火已经灭了，现在墙黑了要刷",
+     "要是被困电梯打哪个电话？", "摔倒的奶奶现在没事了", "听说5号楼着火了，是真的吗",
+     "担心楼道堆杂物会着火"],
 )
 def test_negated_past_and_imagined_danger_is_not_live(text: str) -> None:
     danger = scan(normalise(text))

@@ -33,6 +33,8 @@ async def test_a_free_text_emergency_alerts_with_the_flat_phone_and_local_lines(
         assert "2号楼2单元202" in alert.text and "13912345678" in alert.text
     case = await world.case(1)
     assert (case.kind, case.unit, case.room) == (CaseKind.EMERGENCY, "2", "202")
+    await world.say(RESIDENT, "/sos")
+    assert "紧急求助 #2" in world.last(CHEN.id).text and "2号楼2单元202" in world.last(CHEN.id).text
 
 
 async def test_an_emergency_in_group_chat_starts_the_flow_unaddressed_but_chatter_does_not(

@@ -39,7 +39,7 @@ def accuracies(rows: list[dict[str, str | None]]) -> dict[str, float]:
 
 @pytest.mark.parametrize(
     ("name", "min_rows", "kind_bar", "building_bar"),
-    [("intake_messages.jsonl", 40, 0.90, 0.95), ("intake_holdout.jsonl", 40, 0.84, 0.95)],
+    [("intake_messages.jsonl", 40, 0.90, 0.95), ("intake_holdout.jsonl", 40, 0.85, 0.95)],
 )
 def test_labelled_messages_meet_the_accuracy_bars(
     name: str, min_rows: int, kind_bar: float, building_bar: float
@@ -53,13 +53,21 @@ def test_labelled_messages_meet_the_accuracy_bars(
     assert scores["unit"] >= 0.95 and scores["room"] >= 0.95
 
 
+# Holdout messages labelled "repair" that corpus/BRIEF.md defines as emergencies (someone shut in
+# a lift now, a burst pipe pouring water into a flat, sparks): the data is kept as it was written.
+CONTRADICT_BRIEF = {
+    "十分钟前电梯把人关里面了，3栋1单元，快来！", "水管爆了，水哗哗往外冒，17号楼3单元402",
+    "家里插座冒火花，一股焦味 21栋", "墙上的电线老化，一碰就冒火星，怕漏电，2幢1单元101",
+}
+
+
 def test_wrong_kinds_are_rarely_confident() -> None:
     # A wrong guess below CONFIDENT costs one question; a confident wrong one misroutes a case.
-    # (6% on these older labels, of which several contradict the corpus's definitions.)
     rows = load_messages("intake_messages.jsonl") + load_messages("intake_holdout.jsonl")
+    rows = [row for row in rows if row["text"] not in CONTRADICT_BRIEF]
     reports = [(parse_report(str(row["text"])), row["kind"]) for row in rows]
     confident_wrong = [r for r, kind in reports if r.kind != kind and r.confidence >= CONFIDENT]
-    assert len(confident_wrong) <= 0.06 * len(rows)
+    assert len(confident_wrong) <= 0.03 * len(rows)
 
 
 @pytest.mark.parametrize(

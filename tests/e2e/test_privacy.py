@@ -1,0 +1,33 @@
+"""Privacy end to end: what volunteers, strangers and ledgers may and may not learn."""
+
+from sandbox import FakeUser
+from tests.e2e.harness import YULAN_GROUP, ZHANG, World
+
+LIU = FakeUser(id=5003, first_name="刘桂兰")
+SUN = FakeUser(id=930001, first_name="孙志愿者")  # yulan volunteer
+
+
+async def test_a_wish_reaches_volunteers_without_the_residents_name_phone_or_flat(
+    world: World,
+) -> None:
+    await world.say(SUN, "/start")
+    await world.say(LIU, "/wish 我是刘桂兰，电话139-8765-1234，住3号楼2单元301，想要一副老花镜")
+    review = world.last(ZHANG.id).text
+    proposal = review.split("公开文字", 1)[1]
+    assert "老花镜" in proposal and "3号楼" in proposal
+    for secret in ("刘桂兰", "电话", "8765", "301", "2单元", "，，"):
+        assert secret not in proposal, f"{secret!r} left in the proposal: {proposal}"
+
+    await world.tap(ZHANG, ZHANG.id, "修改公开文字")
+    await world.say(ZHANG, "刘奶奶想要一副老花镜")
+    assert "姓名" in world.last(ZHANG.id).text
+    await world.say(ZHANG, "独居老人想要老花镜，电话 139 8765 1234")
+    assert "电话号码" in world.last(ZHANG.id).text
+    await world.say(ZHANG, "独居老人想要一副老花镜")
+    await world.tap(ZHANG, ZHANG.id, "通过并发布")
+    card = world.last(SUN.id).text
+    assert "独居老人想要一副老花镜" in card
+    for secret in ("刘", "8765", "301"):
+        assert secret not in card, f"{secret!r} reached the volunteer: {card}"
+    assert not any("刘" in t for t in world.texts(YULAN_GROUP))
+

@@ -1,7 +1,7 @@
 """Privacy end to end: what volunteers, strangers and ledgers may and may not learn."""
 
 from sandbox import FakeUser
-from tests.e2e.harness import YULAN_GROUP, ZHANG, World
+from tests.e2e.harness import CHEN, YULAN_GROUP, ZHANG, World
 
 LIU = FakeUser(id=5003, first_name="刘桂兰")
 SUN = FakeUser(id=930001, first_name="孙志愿者")  # yulan volunteer
@@ -31,3 +31,13 @@ async def test_a_wish_reaches_volunteers_without_the_residents_name_phone_or_fla
         assert secret not in card, f"{secret!r} reached the volunteer: {card}"
     assert not any("刘" in t for t in world.texts(YULAN_GROUP))
 
+
+async def test_ledgers_mask_phone_numbers_however_they_are_written(world: World) -> None:
+    await world.say(LIU, "3号楼2单元楼道灯坏了，电话139-8765-1234，或者 +86 138 0000 1111")
+    await world.say(LIU, "5号楼水管漏水，座机021-6123 4567，手机１３７１２３４５６７８")
+    await world.say(CHEN, "/export 2026-11 csv")
+    sheet = (world.last(CHEN.id).file_content or b"").decode("utf-8-sig")
+    assert "139****1234" in sheet and "138****1111" in sheet and "137****5678" in sheet
+    assert "021-****4567" in sheet
+    for digits in ("8765", "0000", "6123", "１２３４"):
+        assert digits not in sheet, f"{digits} leaked into the ledger: {sheet}"

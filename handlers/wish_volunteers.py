@@ -73,6 +73,9 @@ async def on_unclaim(ctx: Context, payload: Payload) -> None:
     ctx.answer()
     ctx.edit(ctx.texts("wish.unclaimed", id=case.id))
     await publish(ctx, case, details, header="wish.public_again", skip=ctx.me.id)
+    line = ctx.texts("wish.unclaimed_resident", id=case.id, name=ctx.me.name)
+    await tell_resident(ctx, case, details, (line, ()),
+                        (ctx.texts("wish.unclaimed_group", id=case.id), ()))
 
 
 async def on_done(ctx: Context, payload: Payload) -> None:

@@ -1,0 +1,32 @@
+"""The numbers a manager is judged by, end to end: one rule for "on time" in the digest, /stats
+and the ledger, reminders that are not overtaken by their deadline, emergency repeats."""
+
+import io
+from datetime import UTC, datetime
+
+from openpyxl import load_workbook
+
+from models import CaseStatus
+from scheduler.jobs import daily_digest, remind
+from tests.e2e.harness import CHEN, RESIDENT, ZHANG, World
+from tests.e2e.test_scheduler import LIN, run
+
+
+async def test_a_repair_fixed_in_time_and_closed_by_timeout_is_not_overdue(world: World) -> None:
+    world.fake.user_starts(LIN)
+    await world.say(RESIDENT, "3号楼楼道灯坏了")  # 11-02 09:00 local: resolve by 11-05 09:00
+    await world.tap(ZHANG, ZHANG.id, "接单")
+    world.clock.advance(hours=1)
+    await world.tap(ZHANG, ZHANG.id, "已处理")
+    await world.say(ZHANG, "换了灯泡")  # fixed at 10:00, a day early; nobody confirms
+    world.clock.current = datetime(2026, 11, 5, 2, 30, tzinfo=UTC)  # 11-05 10:30 local
+    await run(world, remind)
+    assert (await world.case(1)).status == CaseStatus.CLOSED  # closed by timeout after 3 days
+    world.clock.current = datetime(2026, 11, 6, 0, 30, tzinfo=UTC)  # the digest about 11-05
+    await run(world, daily_digest)
+    digest = next(t for t in reversed(world.texts(CHEN.id)) if "每日简报" in t)
+    assert "超时 0 件" in digest and "解决率 100%" in digest, digest
+    await world.say(CHEN, "/export 2026-11")
+    summary = load_workbook(io.BytesIO(world.last(CHEN.id).file_content or b""))["汇总"]
+    grid = next(r for r in summary.iter_rows(min_row=3, values_only=True) if r[0] == "玉兰第一网格")
+    assert grid[3] == 0 and grid[5] == 1.0  # overdue, resolution rate in the ledger

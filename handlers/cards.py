@@ -27,13 +27,17 @@ def when(ctx: Context, moment: datetime) -> str:
 
 
 def due_line(ctx: Context, case: Case) -> str | None:
-    """Say by when the case must be accepted, or resolved, while that is still ahead of it."""
+    """Say by when the case must be accepted, or resolved, while that is still ahead of it, or
+    that it is overdue since then."""
     due = ctx.deadlines.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                             published_at=case.published_at, accepted_at=case.accepted_at)
+    now = ctx.clock.now()  # a deadline already passed (a late hand-over) is said to be passed
     if case.status in _AWAITING_ACCEPT and case.accepted_at is None and due.accept:
-        return ctx.texts("due.accept", due=when(ctx, due.accept))
+        late = "_late" if due.accept_late(None, now) else ""
+        return ctx.texts(f"due.accept{late}", due=when(ctx, due.accept))
     if case.status in _AWAITING_RESOLVE and due.resolve:
-        return ctx.texts("due.resolve", due=when(ctx, due.resolve))
+        late = "_late" if due.resolve_late(None, now) else ""
+        return ctx.texts(f"due.resolve{late}", due=when(ctx, due.resolve))
     return None
 
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from models import CaseStatus
 from scheduler.jobs import daily_digest, remind
-from tests.e2e.harness import CHEN, RESIDENT, ZHANG, World
+from tests.e2e.harness import CHEN, HUANG, RESIDENT, ZHANG, World
 from tests.e2e.test_scheduler import LIN, run
 
 
@@ -30,3 +30,28 @@ async def test_a_repair_fixed_in_time_and_closed_by_timeout_is_not_overdue(world
     summary = load_workbook(io.BytesIO(world.last(CHEN.id).file_content or b""))["汇总"]
     grid = next(r for r in summary.iter_rows(min_row=3, values_only=True) if r[0] == "玉兰第一网格")
     assert grid[3] == 0 and grid[5] == 1.0  # overdue, resolution rate in the ledger
+
+
+async def test_a_reminder_overtaken_by_its_deadline_is_dropped_and_a_late_card_says_overdue(
+    world: World,
+) -> None:
+    await world.say(RESIDENT, "3号楼楼道灯坏了")  # 09:00: accept by 11:00, the 75% reminder 10:30
+    world.clock.advance(hours=2, minutes=5)  # the bot was down from 10:00 to 11:05
+    await run(world, remind)
+    reminders = [t for t in world.texts(ZHANG.id) if t.startswith("⏰")]
+    assert len(reminders) == 1 and "时限" in reminders[0] and "已到" in reminders[0], reminders
+    await world.tap(CHEN, CHEN.id, "派给")  # the manager reassigns the overdue case
+    card = next(m for m in reversed(world.fake.messages(HUANG.id)) if "#1" in (m.text or ""))
+    assert "已超时" in card.text and "11月2日 11:00" in card.text, card.text
+
+
+async def test_a_reminder_held_by_quiet_hours_past_its_deadline_is_dropped(world: World) -> None:
+    world.clock.current = datetime(2026, 11, 2, 13, 31, tzinfo=UTC)  # 21:31 local
+    await world.say(RESIDENT, "3号楼楼道灯坏了")  # accept by 23:31; the 75% step at 23:01
+    world.clock.advance(minutes=91)  # 23:02: quiet hours would hold it until 07:00
+    await run(world, remind)
+    world.clock.advance(minutes=30)  # 23:32: the deadline itself
+    await run(world, remind)
+    reminders = [t for t in world.texts(ZHANG.id) if t.startswith("⏰")]
+    assert len(reminders) == 1 and "已到" in reminders[0], reminders
+    assert not any("请于 11月2日 23:31 前接单。" in t for t in reminders)

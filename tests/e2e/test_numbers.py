@@ -3,11 +3,15 @@ and the ledger, reminders that are not overtaken by their deadline, emergency re
 
 import io
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
 from models import CaseStatus
+from scheduler.dispute_jobs import repeat_emergency_alerts
+from scheduler.env import JobEnv
 from scheduler.jobs import daily_digest, remind
+from scheduler.setup import build_scheduler
 from tests.e2e.harness import CHEN, HUANG, RESIDENT, ZHANG, World
 from tests.e2e.test_scheduler import LIN, run
 
@@ -55,3 +59,25 @@ async def test_a_reminder_held_by_quiet_hours_past_its_deadline_is_dropped(world
     reminders = [t for t in world.texts(ZHANG.id) if t.startswith("⏰")]
     assert len(reminders) == 1 and "已到" in reminders[0], reminders
     assert not any("请于 11月2日 23:31 前接单。" in t for t in reminders)
+
+
+async def test_emergency_repeats_come_every_emergency_repeat_min_as_the_scheduler_runs_them(
+    world: World,
+) -> None:
+    assert world.bot is not None and world.bot.sessions is not None
+    env = JobEnv(sessions=world.bot.sessions, clock=world.clock, tz=ZoneInfo("Asia/Shanghai"),
+                 emergency_repeat_min=5)
+    job = build_scheduler(sessions=world.bot.sessions, clock=world.clock, tz=env.tz,
+                          env=env).get_job("repeat_emergency_alerts")
+    tick = job.trigger.interval  # the cadence the real scheduler checks at
+    start = world.clock.now()  # the scheduler's first tick; the SOS comes 33 seconds later
+    world.clock.advance(seconds=33)
+    await world.say(RESIDENT, "/sos 3号楼 我老伴摔倒了起不来")
+    alerted = world.clock.now()
+    repeats = []
+    while len(repeats) < 3:
+        world.clock.current = start + tick * ((world.clock.now() - start) // tick + 1)
+        if await repeat_emergency_alerts(**job.kwargs):
+            repeats.append(world.clock.now())
+    gaps = [(b - a).total_seconds() for a, b in zip([alerted, *repeats], repeats, strict=False)]
+    assert all(300 <= gap <= 315 for gap in gaps), gaps

@@ -13,9 +13,10 @@ _SEP = r"[ .\-]?"
 # A mainland mobile (1[3-9]x, 11 digits) with any single separators, optionally +86 / 0086 / 86.
 _MOBILE = re.compile(
     rf"(?<![\d+])(?:(?:\+|00)?86{_SEP})?(?P<mobile>1[3-9]\d(?:{_SEP}\d){{8}})(?!\d)")
+_AREA = r"(?:0[12]\d|0[3-9]\d{2})"  # 010, 021…029 have three digits, other area codes four
 # A landline with its area code: 021-6123 4567, (010)12345678, 0571 8765432.
 _LANDLINE = re.compile(
-    rf"(?<![\d+])(?P<area>\(?0\d{{2,3}}\)?){_SEP}(?P<local>\d{{3,4}}{_SEP}\d{{4}})(?!\d)")
+    rf"(?<![\d+])(?P<area>\(?{_AREA}\)?){_SEP}(?P<local>\d{{3,4}}{_SEP}\d{{4}})(?!\d)")
 _FLAT = re.compile(
     r"(?<!\d)\d{1,3}\s*-\s*\d{1,2}\s*-\s*\d{3,4}(?!\d)"  # 3-2-301
     r"|(?<!\d)\d{1,2}\s*单元\s*(?:\d{3,4}\s*[室房号]?)?"  # 2单元301
@@ -109,3 +110,44 @@ def found_in(text: str, *, names: Iterable[str | None] = ()) -> list[str]:
             or _RELATIVE_NAMED.search(flat)):
         found.append("name")
     return found
+
+
+_ONLY_MOBILE = re.compile(rf"(?:(?:\+|00)?86{_SEP})?(1[3-9]\d(?:{_SEP}\d){{8}})")
+_ONLY_LANDLINE = re.compile(rf"\(?({_AREA})\)?{_SEP}(\d{{3,4}}{_SEP}\d{{4}})")
+
+
+def normalize_phone(text: str) -> str | None:
+    """A mainland mobile (13912345678) or a landline with its area code (021-61234567) as stored,
+    from however it was written (separators, +86, full-width digits); None if it is neither."""
+    flat = _ascii(text.strip())
+    if m := _ONLY_MOBILE.fullmatch(flat):
+        return _digits(m[1])
+    if (m := _ONLY_LANDLINE.fullmatch(flat)) and 7 <= len(_digits(m[2])) <= 8:
+        return f"{m[1]}-{_digits(m[2])}"
+    return None
+
+
+def looks_like_phone(word: str) -> bool:
+    """Whether a word was meant as a phone number (six digits or more, no Chinese, not a flat
+    like 3-2-301), valid or not."""
+    flat = _ascii(word)
+    return (len(_digits(flat)) >= 6 and not re.search(_HAN, flat)
+            and not _FLAT.fullmatch(flat))
+
+
+def _phone_chars(word: str) -> bool:
+    return re.fullmatch(r"[+()\d.\-]+", _ascii(word)) is not None
+
+
+def take_phone(words: list[str]) -> tuple[str | None, list[str]]:
+    """Pick the phone out of a command's words, also when written in groups ("+86 139 1234
+    5678"): (the phone as written, or a word meant as one, or None; the other words)."""
+    for i in range(len(words)):
+        for j in range(len(words), i, -1):
+            group = words[i:j]
+            if all(_phone_chars(w) for w in group) and normalize_phone(" ".join(group)):
+                return " ".join(group), words[:i] + words[j:]
+    for i, word in enumerate(words):
+        if looks_like_phone(word):
+            return word, words[:i] + words[i + 1:]
+    return None, words

@@ -1,0 +1,36 @@
+"""Correct records end to end: registered phones are real numbers, a resident is on file once,
+holders are named by their role, hand-overs say what happened."""
+
+from sqlalchemy import func, select
+
+from models import Person
+from tests.e2e.harness import CHEN, ZHANG, World
+
+
+async def _registered(world: World) -> int:
+    assert world.bot is not None and world.bot.sessions is not None
+    async with world.bot.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(Person).where(
+            Person.registered_by_id.is_not(None)))).scalar_one())  # type: ignore[union-attr]
+
+
+async def test_register_refuses_a_wrong_phone_says_what_it_stored_and_warns_of_a_duplicate(
+    world: World,
+) -> None:
+    for wrong in ("139123456789", "1391234abcd"):
+        await world.say(ZHANG, f"/register 王奶奶 {wrong} 3号楼2单元301")
+        assert "不是有效的电话号码" in world.last(ZHANG.id).text and wrong in world.last(
+            ZHANG.id).text
+    assert await _registered(world) == 0
+    await world.say(ZHANG, "/register 王奶奶 139-1234-5678 3号楼2单元301 独居")
+    assert "📞 13912345678" in world.last(ZHANG.id).text and "已登记" in world.last(ZHANG.id).text
+    await world.say(CHEN, "/register 王奶奶 3号楼2单元301")  # the same name at the same flat
+    assert "已经登记过" in world.last(CHEN.id).text and "13912345678" in world.last(CHEN.id).text
+    await world.say(CHEN, "/register 王桂芳 +86 139 1234 5678")  # the same phone
+    assert "已经登记过" in world.last(CHEN.id).text
+    assert await _registered(world) == 1
+    await world.say(CHEN, "/register 王奶奶 3号楼2单元301 另登记")  # another 王奶奶, on purpose
+    assert "📞 未登记电话" in world.last(CHEN.id).text
+    await world.say(ZHANG, "/register 赵爷爷 021-6123 4567")
+    assert "📞 021-61234567" in world.last(ZHANG.id).text
+    assert await _registered(world) == 3

@@ -82,7 +82,7 @@ async def on_text(ctx: Context, step: str, data: dict[str, int]) -> None:
                                    actor=ctx.me, words=words)
     worker = await case_queries.person(ctx.session, case.assignee_id)
     ctx.reply(ctx.texts("resident.reopened", id=case.id,
-                        worker=worker.name if worker else ctx.texts("receipt.community")))
+                        worker=await notify.holder(ctx, case, worker)))
     footer = ctx.texts("card.reopen_words", words=words)
     # A reopened dispute goes back to its mediator, with the mediator's buttons.
     buttons = (mediator_buttons(ctx, case) if case.kind == CaseKind.DISPUTE

@@ -60,7 +60,7 @@ async def leave(ctx: Context, args: str) -> None:
         return
     person, handover = await staff.set_leave(ctx.session, clock=ctx.clock, actor=ctx.me,
                                              community_id=community_id, name=words[0],
-                                             on_leave=True)
+                                             on_leave=True, note=ctx.texts("handover.note_leave"))
     ctx.reply(ctx.texts("staff.on_leave", name=person.name, moved=len(handover.moved),
                         returned=len(handover.returned)))
     await _tell(ctx, handover, person, "leave")
@@ -84,7 +84,8 @@ async def remove(ctx: Context, args: str) -> None:
         ctx.reply(ctx.texts("staff.remove_usage"))
         return
     person, handover = await staff.remove_staff(ctx.session, clock=ctx.clock, actor=ctx.me,
-                                                community_id=community_id, name=words[0])
+                                                community_id=community_id, name=words[0],
+                                                note=ctx.texts("handover.note_removed"))
     ctx.reply(ctx.texts("staff.removed", name=person.name, moved=len(handover.moved),
                         returned=len(handover.returned)))
     await _tell(ctx, handover, person, "removed")
@@ -98,7 +99,7 @@ async def move(ctx: Context, args: str) -> None:
         return
     person, grid, handover = await staff.move_worker(
         ctx.session, clock=ctx.clock, actor=ctx.me, community_id=community_id, name=words[0],
-        grid_code=words[1])
+        grid_code=words[1], note=ctx.texts("handover.note_moved"))
     ctx.reply(ctx.texts("staff.moved", name=person.name, grid=grid.name,
                         moved=len(handover.moved), returned=len(handover.returned)))
     await _tell(ctx, handover, person, "moved")
@@ -112,7 +113,7 @@ async def _tell(ctx: Context, handover: Handover, worker: Person, why: str) -> N
     for case, target in handover.moved:
         await hand_over(ctx, case, target)
         await _tell_resident(ctx, case, ctx.texts("resident.transferred", id=case.id,
-                                                  worker=target.name))
+                                                  worker=await notify.holder(ctx, case, target)))
         lines.append(ctx.texts("handover.moved_line", id=case.id, name=target.name))
     for case in handover.returned:
         managers = [m for m in await cases.managers_for(ctx.session, case) if m.id != ctx.me.id]

@@ -4,7 +4,7 @@ holders are named by their role, hand-overs say what happened."""
 from sqlalchemy import func, select
 
 from models import Person
-from tests.e2e.harness import CHEN, ZHANG, World
+from tests.e2e.harness import CHEN, RESIDENT, YULAN_GROUP, ZHANG, World
 
 
 async def _registered(world: World) -> int:
@@ -34,3 +34,16 @@ async def test_register_refuses_a_wrong_phone_says_what_it_stored_and_warns_of_a
     await world.say(ZHANG, "/register 赵爷爷 021-6123 4567")
     assert "📞 021-61234567" in world.last(ZHANG.id).text
     assert await _registered(world) == 3
+
+
+async def test_a_case_held_by_the_manager_names_his_role_and_the_leave_says_what_happened(
+    world: World,
+) -> None:
+    await world.say(RESIDENT, "3号楼楼道灯坏了")  # #1, with 张敏
+    await world.say(CHEN, "/leave 张敏")  # nobody else in the grid: #1 goes back to the manager
+    await world.say(RESIDENT, "@gridbot_test_bot 2号楼门口下水道堵了", chat=YULAN_GROUP)
+    receipt = world.last(YULAN_GROUP).text
+    assert "#2" in receipt and "· 社区管理员 陈书记" in receipt, receipt
+    await world.say(CHEN, "/case 1")
+    history = world.last(CHEN.id).text
+    assert "退回 · 休假转交 · 张敏" in history, history

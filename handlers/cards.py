@@ -5,7 +5,7 @@ from datetime import datetime
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Person, Urgency
+from models import Case, CaseKind, CaseStatus, Person, Urgency
 from services import audit, directory
 
 Rows = tuple[tuple[Button, ...], ...]
@@ -46,9 +46,10 @@ def kind_name(ctx: Context, kind: str) -> str:
     return ctx.texts(f"kind.{kind}")
 
 
-def status_name(ctx: Context, status: str) -> str:
-    """Name a case status."""
-    return ctx.texts(f"status.{status}")
+def status_name(ctx: Context, status: str, kind: str | None = None) -> str:
+    """Name a case status (in the words of its kind where they differ: a dispute is mediated)."""
+    own = f"status.{kind}.{status}"
+    return ctx.texts(own) if kind and ctx.texts.has(own) else ctx.texts(f"status.{status}")
 
 
 def address(ctx: Context, case: Case, *, public: bool) -> str:
@@ -84,7 +85,7 @@ def case_card(
         ctx.texts("card.phone", phone=reporter.phone) if phone and reporter and reporter.phone
         else None,
         ctx.texts("card.time", time=local(ctx, case.created_at),
-                  status=status_name(ctx, case.status)),
+                  status=status_name(ctx, case.status, case.kind)),
         due_line(ctx, case),
         footer,
     ]
@@ -122,9 +123,10 @@ def confirm_buttons(ctx: Context, case_id: int) -> Rows:
 
 
 def confirm_question(ctx: Context, case: Case) -> str:
-    """Ask the resident whether the handled case is solved, quoting the worker's note."""
-    return ctx.texts("resident.ask_confirm", id=case.id,
-                     note=case.resolution_note or ctx.texts("resident.no_note"))
+    """Ask the resident whether the handled case is solved, quoting the worker's note (for a
+    dispute: the agreement the mediator recorded)."""
+    key = "dispute.ask_confirm" if case.kind == CaseKind.DISPUTE else "resident.ask_confirm"
+    return ctx.texts(key, id=case.id, note=case.resolution_note or ctx.texts("resident.no_note"))
 
 
 def star_buttons(ctx: Context, case_id: int) -> Rows:

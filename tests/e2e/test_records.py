@@ -4,7 +4,8 @@ holders are named by their role, hand-overs say what happened."""
 from sqlalchemy import func, select
 
 from models import Person
-from tests.e2e.harness import CHEN, RESIDENT, YULAN_GROUP, ZHANG, World
+from tests.e2e.harness import CHEN, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
+from tests.e2e.test_disputes import LIU, WANG, _small_quarrel
 
 
 async def _registered(world: World) -> int:
@@ -47,3 +48,23 @@ async def test_a_case_held_by_the_manager_names_his_role_and_the_leave_says_what
     await world.say(CHEN, "/case 1")
     history = world.last(CHEN.id).text
     assert "退回 · 休假转交 · 张敏" in history, history
+
+
+async def test_an_escalated_dispute_reads_as_mediation_and_a_threat_gets_the_110_line(
+    world: World,
+) -> None:
+    await _small_quarrel(world)
+    await world.tap(LIU, LIU.id, "接手调解")
+    await world.tap(LIU, LIU.id, "记录调解结果")
+    await world.tap(LIU, LIU.id, "没谈成")
+    card = world.last(WANG.id).text
+    assert "待调解员接手" in card and "待接单" not in card, card
+    await world.tap(WANG, WANG.id, "接手调解")
+    await world.tap(WANG, WANG.id, "记录调解结果")
+    await world.tap(WANG, WANG.id, "达成协议")
+    await world.say(WANG, "对门周末前把杂物清走，以后不再堆放")
+    question = world.last(RESIDENT.id).text
+    assert "协议" in question and "杂物清走" in question and "已处理" not in question, question
+
+    await world.say(NEIGHBOUR, "楼上邻居说要弄死我，天天堵在门口骂")
+    assert any("110" in t for t in world.texts(NEIGHBOUR.id)), world.texts(NEIGHBOUR.id)

@@ -9,13 +9,16 @@ from models import Person
 from services import outbox
 
 
-async def retire_cards(ctx: Context, case_id: int, note: str, *, chat_ids: Iterable[int]) -> None:
-    """Edit this case's cards with live buttons in these chats: keep the text, add `note`, drop
-    the buttons (the card whose button was just pressed is left to the handler)."""
-    pressed = (ctx.incoming.chat_id, ctx.incoming.message_id)
-    for chat_id, message_id, text in await outbox.live_cards(ctx.session, case_id=case_id,
-                                                             chat_ids=sorted(set(chat_ids))):
-        if (chat_id, message_id) != pressed:
+async def retire_cards(
+    ctx: Context, case_id: int, note: str, *, chat_ids: Iterable[int],
+    button_data: str | None = None,
+) -> None:
+    """Edit this case's cards with live buttons (or with this button) in these chats: keep the
+    text, add `note`, drop the buttons (a card the handler already edits is left to it)."""
+    edited = {(m.chat_id, m.edit_message_id) for m in ctx.effects.messages if m.edit_message_id}
+    for chat_id, message_id, text in await outbox.live_cards(
+            ctx.session, case_id=case_id, chat_ids=sorted(set(chat_ids)), button_data=button_data):
+        if (chat_id, message_id) not in edited:
             ctx.effects.messages.append(Outgoing(chat_id=chat_id, text=f"{text}\n\n{note}",
                                                  edit_message_id=message_id, case_id=case_id))
 

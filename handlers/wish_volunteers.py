@@ -17,6 +17,7 @@ from handlers import notify
 from handlers.cards import button, local
 from handlers.context import Context
 from handlers.payloads import Act, Payload
+from handlers.retire import chats_of, retire_cards
 from handlers.types import Button
 from handlers.wish_cards import (
     claimer_buttons,
@@ -58,8 +59,13 @@ async def on_claim(ctx: Context, payload: Payload) -> None:
         notify.to_person(ctx, ctx.me, card, buttons, case_id=case.id)
     badge = await _badge(ctx, ctx.me.id)
     line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name, badge=badge)
-    for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
+    groups = await wish_people.volunteer_groups(ctx.session, case.community_id)
+    for chat_id in groups:
         ctx.send(chat_id, line, case_id=case.id)
+    # Every other 认领 card of this wish now says who claimed it, without the button.
+    volunteers = await wish_people.volunteers(ctx.session, case.community_id)
+    await retire_cards(ctx, case.id or 0, line, chat_ids=[*groups, *chats_of(volunteers)],
+                       button_data=Payload(Act.WISH_CLAIM, case.id or 0).pack())
     await tell_resident(ctx, case, details,
                         (ctx.texts("wish.claimed_resident", id=case.id, name=ctx.me.name,
                                    badge=badge), ()),

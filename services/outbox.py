@@ -155,15 +155,17 @@ async def forget_sent_before(session: AsyncSession, before: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _has_callback_buttons(payload: dict[str, Any]) -> bool:
-    return any(b.get("data") for row in payload.get("buttons") or [] for b in row)
+def _has_callback_buttons(payload: dict[str, Any], data: str | None) -> bool:
+    return any(b.get("data") and data in (None, b.get("data"))
+               for row in payload.get("buttons") or [] for b in row)
 
 
 async def live_cards(
-    session: AsyncSession, *, case_id: int, chat_ids: Sequence[int]
+    session: AsyncSession, *, case_id: int, chat_ids: Sequence[int], button_data: str | None = None,
 ) -> list[tuple[int, int, str]]:
     """Delivered text messages about a case in these chats whose latest version still shows
-    buttons to press: (chat id, message id, text) each, for retiring replaced cards."""
+    buttons to press (or this one button): (chat id, message id, text) each, for retiring
+    replaced cards."""
     if not chat_ids:
         return []
     rows = (await session.execute(
@@ -183,4 +185,4 @@ async def live_cards(
             latest[(row.chat_id, row.sent_message_id)] = payload
     return [(chat_id, message_id, payload["text"])
             for (chat_id, message_id), payload in latest.items()
-            if _has_callback_buttons(payload)]
+            if _has_callback_buttons(payload, button_data)]

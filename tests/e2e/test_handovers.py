@@ -5,7 +5,14 @@ from sandbox import FakeUser
 from tests.e2e.harness import CHEN, RESIDENT, ZHANG, World
 from tests.e2e.test_disputes import LIU, ZHAO, _small_quarrel
 from tests.e2e.test_managers_staff import NEWBIE, _invite_and_join
-from tests.e2e.test_wishes import LI, SUN, _published, _volunteers_ready
+from tests.e2e.test_wishes import (
+    LI,
+    SUN,
+    VOLUNTEER_GROUP,
+    _bind_group,
+    _published,
+    _volunteers_ready,
+)
 
 
 def _cards_about(world: World, user: FakeUser, case_id: int) -> list:
@@ -56,3 +63,16 @@ async def test_a_wish_given_back_tells_the_resident_not_to_wait_for_that_volunte
     told = world.last(RESIDENT.id).text
     assert "孙志愿者" in told and "不会再联系" in told
     assert "又可以认领了" in world.last(LI.id).text
+
+
+async def test_a_claimed_wish_takes_the_claim_button_off_every_other_card(world: World) -> None:
+    await _volunteers_ready(world)
+    await _bind_group(world)
+    await _published(world)
+    await world.tap(SUN, SUN.id, "认领")
+    for chat in (LI.id, VOLUNTEER_GROUP):
+        cards = [m for m in world.fake.messages(chat) if "#1" in (m.text or "") and m.edited]
+        assert cards and all(not m.buttons for m in cards), f"a live 认领 stayed in {chat}"
+        assert "已被 孙志愿者" in cards[-1].text
+    late = await world.press(LI, VOLUNTEER_GROUP, cards[0].message_id, "wc:1")  # still refused
+    assert late.get("show_alert")

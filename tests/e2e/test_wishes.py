@@ -74,7 +74,9 @@ async def test_a_wish_goes_from_review_to_claim_to_thanks_and_earns_points(world
     assert "王大爷" in mine.text and "301" in mine.text and "已完成" in mine.button_texts[0]
     assert "孙志愿者（党员先锋）" in world.last(VOLUNTEER_GROUP).text
     assert "孙志愿者（党员先锋）" in world.last(RESIDENT.id).text
-    late = await world.tap(LI, LI.id, "认领")
+    stale = world.last(LI.id)  # the other volunteer's card now says who claimed it
+    assert "已被 孙志愿者" in stale.text and stale.buttons == []
+    late = await world.press(LI, LI.id, stale.message_id, "wc:1")  # a press from before the edit
     assert late.get("show_alert") and "已被认领" in late["text"]
     views = await _rows(world, DataAccess, col(DataAccess.case_id) == 1)
     assert [(v.what, v.subject_id is not None) for v in views] == [("wish_contact", True)]

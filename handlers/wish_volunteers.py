@@ -20,6 +20,7 @@ from handlers.payloads import Act, Payload
 from handlers.retire import chats_of, retire_cards
 from handlers.types import Button
 from handlers.wish_cards import (
+    chat_link,
     claimer_buttons,
     confirm_buttons,
     confirm_question,
@@ -57,6 +58,8 @@ async def on_claim(ctx: Context, payload: Payload) -> None:
     else:
         ctx.answer(ctx.texts("wish.claimed_toast_group", id=case.id))
         notify.to_person(ctx, ctx.me, card, buttons, case_id=case.id)
+    if link := chat_link(ctx, resident):  # no phone: a separate message, so a refused link
+        notify.to_person(ctx, ctx.me, ctx.texts("wish.chat_hint"), link)  # never loses the card
     badge = await _badge(ctx, ctx.me.id)
     line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name, badge=badge)
     groups = await wish_people.volunteer_groups(ctx.session, case.community_id)

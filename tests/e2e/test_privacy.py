@@ -54,3 +54,16 @@ async def test_case_n_answers_a_stranger_the_same_for_a_dispute_and_a_missing_nu
         await world.say(stranger, "/case 2")
         missing = world.last(stranger.id)
         assert dispute.text == missing.text.replace("#2", "#1") and dispute.buttons == []
+
+
+async def test_the_claimer_can_reach_a_resident_who_gave_only_the_building(world: World) -> None:
+    await world.say(SUN, "/start")
+    await world.say(GUILAN, "/address 3号楼2单元301")
+    await world.say(GUILAN, "/wish 想要一副老花镜，3号楼")
+    await world.tap(ZHANG, ZHANG.id, "通过并发布")
+    await world.tap(SUN, SUN.id, "认领")
+    card = next(m for m in reversed(world.fake.messages(SUN.id)) if "已完成" in "".join(
+        m.button_texts)).text
+    assert "📍 玉兰社区 · 3号楼2单元301室" in card.splitlines() and "📍 📍" not in card, card
+    link = world.last(SUN.id)
+    assert any(b.get("url") == f"tg://user?id={GUILAN.id}" for row in link.buttons for b in row)

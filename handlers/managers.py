@@ -26,6 +26,9 @@ async def my_community(ctx: Context, code: str = "") -> Community:
         for community in managed:
             if community.code == code:
                 return community
+        # Naming a community you do not manage is refused, never quietly answered with yours.
+        raise DomainError("mgr.not_your_community", code=code[:40],
+                          codes=", ".join(c.code for c in managed))
     if len(managed) == 1:
         return managed[0]
     raise DomainError("mgr.which_community", codes=", ".join(c.code for c in managed))
@@ -39,8 +42,9 @@ def split_code(ctx: Context, args: str, codes: set[str]) -> tuple[str, list[str]
 
 
 async def community_codes(ctx: Context) -> set[str]:
-    """Codes of the communities this manager may name."""
-    return {c.code for c in await staff.managed_communities(ctx.session, ctx.me.id or 0)}
+    """Codes of every community: one the manager does not manage is then refused by
+    my_community instead of being read as another word."""
+    return {c.code for c in await directory.all_communities(ctx.session)}
 
 
 async def bind(ctx: Context, args: str) -> None:

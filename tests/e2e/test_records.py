@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from models import Person
 from tests.e2e.harness import CHEN, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
 from tests.e2e.test_disputes import LIU, WANG, _small_quarrel
+from tests.e2e.test_scheduler import LIN
 
 
 async def _registered(world: World) -> int:
@@ -68,3 +69,16 @@ async def test_an_escalated_dispute_reads_as_mediation_and_a_threat_gets_the_110
 
     await world.say(NEIGHBOUR, "楼上邻居说要弄死我，天天堵在门口骂")
     assert any("110" in t for t in world.texts(NEIGHBOUR.id)), world.texts(NEIGHBOUR.id)
+
+
+async def test_a_manager_cannot_read_another_community_and_a_bad_month_is_named(
+    world: World,
+) -> None:
+    world.fake.user_starts(LIN)  # 桥西's manager
+    await world.say(LIN, "/stats yulan")
+    refusal = world.last(LIN.id).text
+    assert "yulan" in refusal and "不是" in refusal and "桥西" not in refusal, refusal
+    await world.say(LIN, "/export yulan 2026-11")
+    assert world.last(LIN.id).document is None and "不是" in world.last(LIN.id).text
+    await world.say(CHEN, "/export 2026-13")
+    assert "2026-13" in world.last(CHEN.id).text and "不是有效的月份" in world.last(CHEN.id).text

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
+from PIL import Image
 
 from models import CaseStatus
 from scheduler.dispute_jobs import repeat_emergency_alerts
 from scheduler.env import JobEnv
-from scheduler.jobs import daily_digest, remind
+from scheduler.jobs import daily_digest, remind, visit_lists
 from scheduler.setup import build_scheduler
 from tests.e2e.harness import CHEN, HUANG, RESIDENT, ZHANG, World
 from tests.e2e.test_scheduler import LIN, run
@@ -81,3 +82,20 @@ async def test_emergency_repeats_come_every_emergency_repeat_min_as_the_schedule
             repeats.append(world.clock.now())
     gaps = [(b - a).total_seconds() for a, b in zip([alerted, *repeats], repeats, strict=False)]
     assert all(300 <= gap <= 315 for gap in gaps), gaps
+
+
+async def test_the_digest_chart_reads_in_chinese_and_care_help_names_flags_as_workers_do(
+    world: World,
+) -> None:
+    await world.say(CHEN, "/digest")
+    chart = world.last(CHEN.id)
+    assert chart.photo and chart.file_content
+    assert Image.open(io.BytesIO(chart.file_content)).text.get("Title") == "近14天 新增与办结"
+    await world.say(CHEN, "/help")
+    assert "elderly_alone" not in "\n".join(world.texts(CHEN.id)) and "/care 3-2-301 独居" in (
+        "\n".join(world.texts(CHEN.id)))
+    await world.say(CHEN, "/care 3-2-301 独居")
+    world.clock.current = datetime(2026, 11, 4, 0, 0, tzinfo=UTC)  # Wednesday 08:00 local
+    await run(world, visit_lists)
+    line = next(t for t in world.texts(ZHANG.id) if "入户走访" in t).splitlines()[-1]
+    assert "3栋2单元301 未登记姓名（独居）" in line and "3-2-301" not in line, line

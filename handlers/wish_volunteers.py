@@ -113,7 +113,7 @@ async def on_confirm(ctx: Context, payload: Payload) -> None:
                                                        case_id=payload.case_id, actor=ctx.me)
     ctx.answer()
     await ctx.wait(STEP_THANKS, {"case_id": case.id})
-    ctx.edit(ctx.texts("wish.ask_thanks", id=case.id),
+    ctx.edit(ctx.texts(_in_chat(ctx, "wish.ask_thanks"), id=case.id),
              ((button(ctx, "btn.no_comment", Act.WISH_NO_THANKS, case.id or 0),),))
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, volunteer, ctx.texts("wish.credited", id=case.id, points=details.points,
@@ -194,3 +194,9 @@ async def on_page(ctx: Context, payload: Payload) -> None:
     """Turn the /wishes page."""
     ctx.answer()
     await open_list(ctx, max(payload.arg, 0), edit=True)
+
+
+def _in_chat(ctx: Context, key: str) -> str:
+    """The question asking for words: in a group it asks for a reply to the bot's message, the
+    only message a bot in privacy mode is sure to receive."""
+    return key if ctx.incoming.is_private else f"{key}_group"

@@ -82,3 +82,16 @@ async def test_a_manager_cannot_read_another_community_and_a_bad_month_is_named(
     assert world.last(LIN.id).document is None and "不是" in world.last(LIN.id).text
     await world.say(CHEN, "/export 2026-13")
     assert "2026-13" in world.last(CHEN.id).text and "不是有效的月份" in world.last(CHEN.id).text
+
+
+async def test_in_a_group_the_bot_asks_for_a_reply_and_the_reply_reaches_it(world: World) -> None:
+    await world.say(RESIDENT, "/report 3号楼楼道灯坏了", chat=YULAN_GROUP)  # no private chat
+    await world.tap(ZHANG, ZHANG.id, "接单")
+    await world.tap(ZHANG, ZHANG.id, "已处理")
+    await world.say(ZHANG, "换了灯泡")
+    await world.tap(RESIDENT, YULAN_GROUP, "解决了")
+    await world.tap(RESIDENT, YULAN_GROUP, "⭐⭐⭐⭐⭐")
+    question = next(m for m in reversed(world.fake.messages(YULAN_GROUP)) if "评价" in m.text)
+    assert "回复" in question.text and "直接输入" not in question.text, question.text
+    await world.say(RESIDENT, "谢谢张敏，很快", chat=YULAN_GROUP, reply_to=question.message_id)
+    assert (await world.case(1)).rating_comment == "谢谢张敏，很快"

@@ -61,7 +61,7 @@ async def _list(ctx: Context, worker: Person, grid: str, homes: list[Household])
     assert worker.telegram_id is not None
     for home in homes:
         await audit.record_view(ctx.session, viewer_id=worker.id or 0, at=ctx.clock.now(),
-                                what="visit_list", subject_id=home.person.id)
+                                what=visits.LIST_VIEW, subject_id=home.person.id)
     for start in range(0, len(homes), PER_MESSAGE):
         part = homes[start:start + PER_MESSAGE]
         lines = [ctx.texts("visit.list_header", grid=grid, n=len(homes))]

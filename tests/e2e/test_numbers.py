@@ -99,3 +99,20 @@ async def test_the_digest_chart_reads_in_chinese_and_care_help_names_flags_as_wo
     await run(world, visit_lists)
     line = next(t for t in world.texts(ZHANG.id) if "入户走访" in t).splitlines()[-1]
     assert "3栋2单元301 未登记姓名（独居）" in line and "3-2-301" not in line, line
+
+
+async def test_a_household_counts_as_not_visited_only_after_a_visit_day_it_missed(
+    world: World,
+) -> None:
+    world.fake.user_starts(LIN)
+    await world.say(CHEN, "/care 3-2-301 独居")  # Monday 11-02
+    world.clock.current = datetime(2026, 11, 3, 0, 30, tzinfo=UTC)  # the next morning's digest
+    await run(world, daily_digest)
+    digest = next(t for t in reversed(world.texts(CHEN.id)) if "每日简报" in t)
+    assert "没走访" not in digest, digest
+    world.clock.current = datetime(2026, 11, 4, 0, 0, tzinfo=UTC)  # Wednesday: the list goes out
+    await run(world, visit_lists)
+    world.clock.current = datetime(2026, 11, 9, 0, 30, tzinfo=UTC)  # Monday after: not visited
+    await run(world, daily_digest)
+    digest = next(t for t in reversed(world.texts(CHEN.id)) if "每日简报" in t)
+    assert "上周有 1 户没走访到" in digest, digest

@@ -42,7 +42,7 @@ async def file_report(ctx: Context, draft: dict[str, Any]) -> None:
                                          unit=draft.get("unit"), room=draft.get("room"))
     case, assignee = reported.case, reported.assignee
     assert case.id is not None
-    worker = assignee.name if assignee else ctx.texts("receipt.community")
+    worker = await notify.holder(ctx, case, assignee)
     if kind == CaseKind.EMERGENCY:
         ctx.reply(await danger.numbers(ctx, case.community_id, told=True))
     if ctx.incoming.is_private:

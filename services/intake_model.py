@@ -8,17 +8,22 @@ use, so importing this module is free and the bot pays for the model only when i
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).with_name("intake_model.json")
+# A phone number says nothing about the kind, but its eleven digits would crowd the n-grams of
+# the words that do: it becomes one symbol, "☎"; other digits each read as "#".
+_PHONE = re.compile(r"(?:\+?86[\s-]?)?1\d{2}[\s.-]?\d{4}[\s.-]?\d{4}(?!\d)"
+                    r"|(?<!\d)0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4}(?!\d)")
 _DIGIT = str.maketrans("0123456789", "##########")
 
 
 def features(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> set[str]:
-    """The character n-grams of a normalised text; digits count as one symbol, "#"."""
-    padded = "^" + text.translate(_DIGIT) + "$"
+    """The character n-grams of a normalised text; a phone is "☎", any other digit "#"."""
+    padded = "^" + _PHONE.sub("☎", text).translate(_DIGIT) + "$"
     return {padded[i:i + n] for n in sizes for i in range(len(padded) - n + 1)
             if not padded[i:i + n].isspace()}
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from handlers.context import Context
 from handlers.payloads import Act, Payload
 from handlers.types import Button
-from models import Case, CaseStatus, Person, Urgency
+from models import Case, CaseKind, CaseStatus, Person, Urgency
 from services import audit, directory
 
 Rows = tuple[tuple[Button, ...], ...]
@@ -27,13 +27,17 @@ def when(ctx: Context, moment: datetime) -> str:
 
 
 def due_line(ctx: Context, case: Case) -> str | None:
-    """Say by when the case must be accepted, or resolved, while that is still ahead of it."""
+    """Say by when the case must be accepted, or resolved, while that is still ahead of it, or
+    that it is overdue since then."""
     due = ctx.deadlines.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                             published_at=case.published_at, accepted_at=case.accepted_at)
+    now = ctx.clock.now()  # a deadline already passed (a late hand-over) is said to be passed
     if case.status in _AWAITING_ACCEPT and case.accepted_at is None and due.accept:
-        return ctx.texts("due.accept", due=when(ctx, due.accept))
+        late = "_late" if due.accept_late(None, now) else ""
+        return ctx.texts(f"due.accept{late}", due=when(ctx, due.accept))
     if case.status in _AWAITING_RESOLVE and due.resolve:
-        return ctx.texts("due.resolve", due=when(ctx, due.resolve))
+        late = "_late" if due.resolve_late(None, now) else ""
+        return ctx.texts(f"due.resolve{late}", due=when(ctx, due.resolve))
     return None
 
 
@@ -42,9 +46,10 @@ def kind_name(ctx: Context, kind: str) -> str:
     return ctx.texts(f"kind.{kind}")
 
 
-def status_name(ctx: Context, status: str) -> str:
-    """Name a case status."""
-    return ctx.texts(f"status.{status}")
+def status_name(ctx: Context, status: str, kind: str | None = None) -> str:
+    """Name a case status (in the words of its kind where they differ: a dispute is mediated)."""
+    own = f"status.{kind}.{status}"
+    return ctx.texts(own) if kind and ctx.texts.has(own) else ctx.texts(f"status.{status}")
 
 
 def address(ctx: Context, case: Case, *, public: bool) -> str:
@@ -80,7 +85,7 @@ def case_card(
         ctx.texts("card.phone", phone=reporter.phone) if phone and reporter and reporter.phone
         else None,
         ctx.texts("card.time", time=local(ctx, case.created_at),
-                  status=status_name(ctx, case.status)),
+                  status=status_name(ctx, case.status, case.kind)),
         due_line(ctx, case),
         footer,
     ]
@@ -118,9 +123,10 @@ def confirm_buttons(ctx: Context, case_id: int) -> Rows:
 
 
 def confirm_question(ctx: Context, case: Case) -> str:
-    """Ask the resident whether the handled case is solved, quoting the worker's note."""
-    return ctx.texts("resident.ask_confirm", id=case.id,
-                     note=case.resolution_note or ctx.texts("resident.no_note"))
+    """Ask the resident whether the handled case is solved, quoting the worker's note (for a
+    dispute: the agreement the mediator recorded)."""
+    key = "dispute.ask_confirm" if case.kind == CaseKind.DISPUTE else "resident.ask_confirm"
+    return ctx.texts(key, id=case.id, note=case.resolution_note or ctx.texts("resident.no_note"))
 
 
 def star_buttons(ctx: Context, case_id: int) -> Rows:

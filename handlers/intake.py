@@ -3,6 +3,9 @@
 ```mermaid
 stateDiagram-v2
     [*] --> Parse: text / /report / mention
+    Parse --> AskDanger: danger likely, kind unsure (numbers shown at once)
+    AskDanger --> Locate: 🆘 是紧急情况
+    AskDanger --> AskKind: 不是
     Parse --> AskKind: unsure of the kind
     AskKind --> Locate: kind chosen
     Parse --> Locate: sure
@@ -18,7 +21,7 @@ stateDiagram-v2
 from dataclasses import replace
 from typing import Any
 
-from handlers import disputes, filing
+from handlers import danger, disputes, filing
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.guide_answer import answer_from_guide
@@ -26,7 +29,13 @@ from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Urgency
 from services import directory
-from services.intake import CONFIDENT, parse_address, parse_report
+from services.intake import (
+    CONFIDENT,
+    at_home,
+    likeliest_other_kind,
+    parse_address,
+    parse_report,
+)
 
 KINDS = list(CaseKind)
 STEP_TEXT, STEP_KIND = "intake.text", "intake.kind"
@@ -41,8 +50,10 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
-    if kind is None and parsed.kind == CaseKind.OTHER and await answer_from_guide(ctx, text):
-        return  # a question the service guide answers (issue 20); 👎 files it after all
+    # A question the service guide answers (👎 files it after all); danger is never looked up.
+    if (kind is None and parsed.kind == CaseKind.OTHER and not parsed.danger_likely
+            and await answer_from_guide(ctx, text)):
+        return
     if kind == CaseKind.EMERGENCY:
         parsed = replace(parsed, kind=kind, urgency=Urgency.URGENT, confidence=1.0)
     draft: dict[str, Any] = {
@@ -50,12 +61,17 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         "building": parsed.building, "unit": parsed.unit, "room": parsed.room,
         "message_id": ctx.incoming.message_id,
         "kind_ok": parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
+        "danger": parsed.danger_likely,  # also an emergency the parser is unsure of
+        "at_home": at_home(text),
     }
     await advance(ctx, draft)
 
 
 async def advance(ctx: Context, draft: dict[str, Any]) -> None:
     """Ask the next missing thing, or file the report when nothing is missing."""
+    if draft.get("danger"):
+        await danger.ask(ctx, draft)
+        return
     if not draft["kind_ok"]:
         await _ask_kind(ctx, draft)
         return
@@ -114,9 +130,12 @@ async def _locate_building(ctx: Context, draft: dict[str, Any]) -> bool:
         found = await directory.buildings_numbered(ctx.session, draft["building"], community_id)
         draft["building_id"] = found[0].id if found else None
         draft["public_area"] = not found  # an unknown number goes to the manager, as given
+        if found and found[0].id == ctx.me.building_id and not draft.get("room"):
+            _home_flat(ctx, draft)
         return True
     if ctx.me.building_id is not None and ctx.me.community_id == community_id:
         draft["building_id"] = ctx.me.building_id
+        _home_flat(ctx, draft)
         return True
     if draft["kind"] == CaseKind.EMERGENCY or draft.get("asked_building"):
         draft["public_area"] = True
@@ -125,6 +144,13 @@ async def _locate_building(ctx: Context, draft: dict[str, Any]) -> bool:
     await ctx.wait(STEP_BUILDING, draft)
     ctx.reply(ctx.texts("intake.ask_building"), await _building_rows(ctx, community_id))
     return False
+
+
+def _home_flat(ctx: Context, draft: dict[str, Any]) -> None:
+    """An emergency or an at-home repair at the remembered home: its flat too (issue 14)."""
+    if draft["kind"] == CaseKind.EMERGENCY or draft.get("at_home"):
+        draft["unit"] = draft.get("unit") or ctx.me.unit
+        draft["room"] = draft.get("room") or ctx.me.room
 
 
 async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[Button, ...], ...]:
@@ -143,6 +169,13 @@ async def on_text(ctx: Context, step: str, draft: dict[str, Any]) -> None:
     text = ctx.incoming.text.strip()
     if step == STEP_TEXT:
         await start_report(ctx, text)
+    elif step == danger.STEP_DANGER:
+        said = danger.answer(text)
+        if said is None:
+            ctx.reply(ctx.texts("intake.use_buttons"))
+            return
+        _answer_danger(draft, emergency=said)
+        await advance(ctx, draft)
     elif step == STEP_BUILDING:
         building, unit, room = parse_address(text)
         if building is None:
@@ -162,8 +195,10 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
-    if payload.act == Act.PICK_KIND and 0 <= payload.arg < len(KINDS):
-        draft.update(kind=KINDS[payload.arg].value, kind_ok=True)
+    if payload.act == Act.DANGER_NO:
+        _answer_danger(draft, emergency=False)
+    elif payload.act == Act.PICK_KIND and 0 <= payload.arg < len(KINDS):
+        draft.update(kind=KINDS[payload.arg].value, kind_ok=True, danger=False)
         if KINDS[payload.arg] == CaseKind.EMERGENCY:
             draft["urgency"] = Urgency.URGENT.value
     elif payload.act == Act.PICK_COMMUNITY:
@@ -182,6 +217,15 @@ async def on_pick(ctx: Context, payload: Payload, draft: dict[str, Any] | None) 
                 return
             draft.update(building_id=building.id, building=building.number, remember=True)
     await advance(ctx, draft)
+
+
+def _answer_danger(draft: dict[str, Any], *, emergency: bool) -> None:
+    draft["danger"] = False
+    if emergency:
+        draft.update(kind=CaseKind.EMERGENCY.value, kind_ok=True, urgency=Urgency.URGENT.value)
+    elif draft["kind"] == CaseKind.EMERGENCY:  # not one after all: ask which kind it is
+        draft.update(kind=likeliest_other_kind(draft["text"]).value, kind_ok=False,
+                     urgency=Urgency.NORMAL.value)
 
 
 async def on_cancel(ctx: Context) -> None:

@@ -59,6 +59,8 @@ class Act(StrEnum):
     FOLLOWUP_BROKEN = "mb"  # party: the agreement did not hold (reopens)
     # Emergencies (handlers/emergency.py): "e…"
     SOS_ACK = "ea"  # alerted staff: 我来处理
+    SOS_RAISE = "es"  # reporter: my urgent repair `case` is an emergency (🆘)
+    DANGER_NO = "kn"  # intake: not an emergency (the one-tap question when danger is likely)
     # Managers' tools (prefix g).
     EXPORT_MONTH = "gx"  # /export: community `case_id`, month `arg` (yyyymm); then the kinds
     EXPORT_KIND = "gk"  # /export: community `case_id`, `arg` = yyyymm*100 + kind*10 + csv

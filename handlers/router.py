@@ -3,6 +3,7 @@
 from handlers import (
     activities,
     announce,
+    danger,
     digest,
     disputes,
     emergency,
@@ -45,7 +46,7 @@ BUTTONS: dict[Act, ButtonHandler] = {
 FEATURES: tuple[Feature, ...] = (
     wishes.FEATURE, disputes.FEATURE, emergency.FEATURE,
     managers.FEATURE, ledger.FEATURE, staff.FEATURE, announce.FEATURE,
-    digest.FEATURE, visits.FEATURE, guide.FEATURE,
+    digest.FEATURE, visits.FEATURE, danger.FEATURE, guide.FEATURE,
     evaluation.FEATURE, activities.FEATURE, skills.FEATURE,
 )
 FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
@@ -53,7 +54,7 @@ FEATURE_BUTTONS: dict[Act, ButtonHandler] = {
 }
 FEATURE_COMMANDS = {name: handler for f in FEATURES for name, handler in f.commands.items()}
 PRIVATE_ONLY_FEATURE = {name for feature in FEATURES for name in feature.private_commands}
-INTAKE_PICKS = {Act.PICK_BUILDING, Act.PICK_COMMUNITY, Act.PICK_KIND}
+INTAKE_PICKS = {Act.PICK_BUILDING, Act.PICK_COMMUNITY, Act.PICK_KIND, Act.DANGER_NO}
 PRIVATE_ONLY = {"my", "tasks", "case"}
 
 
@@ -114,7 +115,11 @@ async def on_message(ctx: Context) -> None:
         await on_command(ctx, *command)
         return
     if not inc.is_private and not (inc.mentions_bot or inc.reply_to_bot):
-        return  # group chatter not addressed to the bot
+        # Group chatter not addressed to the bot, unless it is an emergency (issue 14).
+        if danger.is_group_emergency(inc.text) and await directory.community_of_chat(
+                ctx.session, inc.chat_id) is not None:
+            await intake.start_report(ctx, inc.text, kind=CaseKind.EMERGENCY)
+        return
     waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
     if waiting is not None:
         await on_step(ctx, waiting.step, waiting.data)

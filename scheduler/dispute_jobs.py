@@ -42,7 +42,7 @@ async def repeat_emergency_alerts(
                 if case.building_label else texts("address.none"),
                 texts("address.unit", unit=case.unit) if case.unit else "",
                 texts("address.room", room=case.room) if case.room else "") if part)
-            emergencies.mark_repeated(alert, at=now)
+            emergencies.mark_repeated(alert, at=now, every=every)
             text = texts("emergency.repeat", id=case.id, times=alert.times_sent,
                          address=address, text=case.text[:300])
             payload = Outgoing(0, text, ack_button(texts, case.id or 0)).to_payload()

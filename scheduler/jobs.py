@@ -61,7 +61,11 @@ async def remind(env: JobEnv, *, limit: int = 500) -> int:
     async with env.sessions() as session, session.begin():
         ctx = context(env, session)
         due = await claim_due(session, clock=env.clock, rules=env.rules, limit=limit)
+        now = env.clock.now()
         for reminder in due:
+            deliver_at = now if reminder.urgent else env.quiet.release_at(now) or now
+            if reminder.overtaken(deliver_at):  # claimed, so never sent: its moment has passed
+                continue
             await send_reminder(ctx, reminder)
             queue(env, ctx, urgent=reminder.urgent)
     if due:

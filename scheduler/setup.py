@@ -15,6 +15,7 @@ from scheduler.skill_job import widen_wish_offers
 from services.clock import Clock
 
 VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
+EMERGENCY_CHECK_S = 10  # an emergency repeat is at most this late
 
 
 def build_scheduler(
@@ -44,9 +45,10 @@ def build_scheduler(
                       id="widen_wish_offers", coalesce=True, max_instances=1)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
-    # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.
+    # Emergencies: checked often, so a repeat goes out within seconds of its moment; the moments
+    # themselves come from the alert rows (EMERGENCY_REPEAT_MIN apart).
     base = {"sessions": sessions, "clock": clock, "texts": env.texts}
-    scheduler.add_job(repeat_emergency_alerts, "interval", minutes=1,
+    scheduler.add_job(repeat_emergency_alerts, "interval", seconds=EMERGENCY_CHECK_S,
                       kwargs={**base, "every_minutes": env.emergency_repeat_min},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)
     # Dispute follow-ups once a day at a decent local hour, so quiet hours never matter.

@@ -23,6 +23,7 @@ from sqlmodel import col
 from models import Case, CaseKind, Community, Grid, Person
 from services import activity_ledger, case_queries, metrics
 from services.deadlines import DeadlinePolicy
+from services.personal_data import mask_phones
 
 Label = Callable[..., str]
 KINDS: tuple[str, ...] = tuple(CaseKind)
@@ -32,18 +33,12 @@ WIDTHS = (7, 16, 8, 16, 9, 44, 9, 16, 16, 8, 11, 6, 24)  # fits A4 landscape, fi
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 SUMMARY = ("grid", "reported", "closed", "overdue", "response_rate", "resolution_rate",
            "satisfaction_rate")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def mask_name(name: str | None) -> str:
     """Keep the family name only: 张敏 → 张*, 欧阳娜娜 → 欧*."""
     name = (name or "").strip()
     return f"{name[0]}*" if name else ""
-
-
-def mask_phones(text: str | None) -> str:
-    """Hide the middle of 11-digit mobile numbers in free text: 138****0001."""
-    return _MOBILE.sub(r"\1****\2", text or "")
 
 
 def month_bounds(month: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

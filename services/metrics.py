@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, CaseStatus
-from services.deadlines import DeadlinePolicy
+from services.deadlines import DeadlinePolicy, resolved_moment
 
 SATISFIED_FROM = 4  # stars
 
@@ -57,6 +57,7 @@ class CaseFacts:
     accepted_at: datetime | None
     closed_at: datetime | None
     rating: int | None
+    resolved_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -138,20 +139,21 @@ def count(
                          published_at=case.published_at, accepted_at=case.accepted_at)
         missed = False
         if _inside(due.accept, start, end) and case.status != CaseStatus.CANCELLED:
-            assert due.accept is not None
-            in_time = case.accepted_at is not None and case.accepted_at <= due.accept
-            if in_time or due.accept <= now:
+            late = due.accept_late(case.accepted_at, now)
+            in_time = case.accepted_at is not None and not late
+            if in_time or late:
                 rates.response_due += 1
                 rates.responded += in_time
-                missed = not in_time
+                missed = late
         if _inside(due.resolve, start, end) and case.status != CaseStatus.CANCELLED:
             assert due.resolve is not None
-            in_time = solved and case.closed_at is not None and case.closed_at <= due.resolve
-            if solved or due.resolve <= now:
+            late = due.resolve_late(
+                resolved_moment(case.status, case.resolved_at, case.closed_at), now)
+            if solved or now > due.resolve:
                 rates.resolution_due += 1
                 rates.resolved += solved
-                rates.resolved_in_time += in_time
-                missed = missed or not in_time
+                rates.resolved_in_time += solved and not late
+            missed = missed or late
         if missed:
             rates.overdue.append(case.id)
     return rates

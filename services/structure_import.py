@@ -108,11 +108,13 @@ def _id(row: Community | Grid) -> int:
 async def _street(session: AsyncSession, tally: Tally, structure: StructureFile) -> Street:
     entry = structure.street
     street = await session.scalar(select(Street).where(col(Street.name) == entry.name))
+    lines = [{"name": line.name, "number": line.number} for line in entry.emergency_lines]
     if street is None:
-        street = tally.add(Street(name=entry.name, timezone=entry.timezone))
+        street = tally.add(Street(name=entry.name, timezone=entry.timezone,
+                                  emergency_lines=lines))
         await session.flush()
     else:
-        tally.sync(street, timezone=entry.timezone)
+        tally.sync(street, timezone=entry.timezone, emergency_lines=lines)
     return street
 
 

@@ -222,12 +222,20 @@ class CommunityEntry(_Entry):
     grids: Listed[GridEntry] = []
 
 
+class EmergencyLineEntry(_Entry):
+    """A local emergency line residents are shown beside 120/119/110 (电梯困人 96333 …)."""
+
+    name: Name
+    number: Annotated[str, PlainValidator(_phone)]
+
+
 class StreetEntry(_Entry):
-    """The sub-district (街道) and its admins."""
+    """The sub-district (街道), its admins and its local emergency lines."""
 
     name: Name
     timezone: Timezone = "Asia/Shanghai"
     admins: Listed[PersonEntry] = []
+    emergency_lines: Listed[EmergencyLineEntry] = []
 
 
 class StructureFile(_Entry):

@@ -1,7 +1,7 @@
 """Service guide (办事指南): its entries and the residents' questions it answered or not.
 
 Revision ID: 80bd74328dbd
-Revises: 4c956fbfb692
+Revises: 5e14a7c0d2b1
 Create Date: 2026-11-24 07:57:16.282486
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # Revision identifiers, used by Alembic.
 revision: str = "80bd74328dbd"
-down_revision: str | Sequence[str] | None = "4c956fbfb692"
+down_revision: str | Sequence[str] | None = "5e14a7c0d2b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

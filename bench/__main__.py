@@ -10,7 +10,7 @@ import tempfile
 from itertools import islice
 from pathlib import Path
 
-from bench import hotpaths
+from bench import hotpaths, intake
 from bench.community import build_community, report_stream
 from bench.report import Report
 from bench.runs import RunSpec, measure
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PostgreSQL instead of SQLite (postgresql+asyncpg://...); the bench "
                         "drops and recreates everything in that database")
     p.add_argument("--only", action="append",
-                   choices=["hotpaths", "throughput", "latency", "flood", "memory"],
+                   choices=["intake", "hotpaths", "throughput", "latency", "flood", "memory"],
                    help="run only these parts (repeatable; default: all)")
     p.add_argument("--profile", metavar="FILE",
                    help="profile our bot in the first throughput run (or the latency run when "
@@ -59,7 +59,7 @@ def quicken(args: argparse.Namespace, argv: list[str]) -> None:
 
 async def run(args: argparse.Namespace) -> Report:
     """Run the parts asked for and collect the figures."""
-    parts = set(args.only or ["hotpaths", "throughput", "latency", "flood", "memory"])
+    parts = set(args.only or ["intake", "hotpaths", "throughput", "latency", "flood", "memory"])
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="gridbot-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     community = build_community(args.chats)
@@ -70,6 +70,8 @@ async def run(args: argparse.Namespace) -> Report:
 
     report = Report(args=vars(args), workdir=workdir)
     report.machine()
+    if "intake" in parts:  # the classifier on the corpus's test part (README, "Intake")
+        print("\nintake classifier:\n" + "\n".join(intake.report()))
     if "hotpaths" in parts:
         report.hotpaths = await hotpaths.measure(quick=args.quick)
         report.print_hotpaths()

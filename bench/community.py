@@ -92,13 +92,16 @@ def report_texts() -> list[str]:
 
 
 def report_stream() -> "cycle[str]":
-    """Reports with a building number from every grid, each checked to parse with confidence."""
+    """Reports with a building number from every grid, each checked to parse with confidence
+    and without the danger question."""
     buildings = GRIDS * BUILDINGS_PER_GRID
     made = []
     for n, template in enumerate(report_texts() * 2):
         number = str(n * 7 % buildings + 1)
         text = template.replace("{b}", number)
         parsed = parse_report(text)
-        if parsed.building == number and parsed.confidence >= CONFIDENT:
+        # Likely danger takes the one-tap question first (issue 14), not the repair loop.
+        if (parsed.building == number and parsed.confidence >= CONFIDENT
+                and not parsed.danger_likely):
             made.append(text)
     return cycle(made)

@@ -12,6 +12,15 @@ from bot.config import Settings, problems
 from bot.logs import configure
 
 
+def _database_ok(settings: Settings, **needs: bool) -> bool:
+    """Run the one database check; print its one or two lines when something is wrong."""
+    from bot.db_check import database_problem
+    problem = asyncio.run(database_problem(settings, **needs))
+    if problem is not None:
+        print(problem, file=sys.stderr)
+    return problem is None
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = Settings(**({"framework": args.framework} if args.framework else {}))
     if settings.webhook_url and not settings.webhook_secret:
@@ -27,6 +36,8 @@ def _run(args: argparse.Namespace) -> int:
               "No token yet? `gridbot demo` shows the whole bot working against a local "
               "Telegram emulator.", file=sys.stderr)
         return 2
+    if not _database_ok(settings, may_create=settings.migrate_on_start):
+        return 1
     from bot.runner import run_forever
     return asyncio.run(run_forever(settings))
 
@@ -38,7 +49,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from bot.structure_cli import import_file
-    return asyncio.run(import_file(Settings(), Path(args.file)))
+    settings = Settings()
+    if not _database_ok(settings, may_create=settings.migrate_on_start,
+                        needs_tables=not settings.migrate_on_start):
+        return 1
+    return asyncio.run(import_file(settings, Path(args.file)))
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -55,8 +70,11 @@ def _db(args: argparse.Namespace) -> int:
 
     from bot import migrate
 
-    url = Settings().database_url
+    settings = Settings()
+    url = settings.database_url
     shown = make_url(url).render_as_string(hide_password=True)
+    if not _database_ok(settings, may_create=args.db_command in ("upgrade", "stamp")):
+        return 1
     try:
         if args.db_command == "upgrade":
             asyncio.run(migrate.upgrade(url, args.revision))
@@ -70,7 +88,8 @@ def _db(args: argparse.Namespace) -> int:
                 print(f"{shown}: {rev} (head)")
             else:
                 print(f"{shown}: {rev or 'no revision'}; head is {head}, "
-                      "run `gridbot db upgrade`")
+                      "run `gridbot db upgrade`", file=sys.stderr)
+                return 1
         else:
             paths = asyncio.run(migrate.revision(url, args.message,
                                                  autogenerate=args.autogenerate))

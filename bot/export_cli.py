@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.db import make_engine, make_sessions
+from bot.db_check import database_problem
 from handlers.texts import Texts
 from services import ledger
 from services.clock import SystemClock
@@ -27,6 +28,10 @@ async def export_ledger(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out)
     fmt = "csv" if args.csv or out.suffix.lower() == ".csv" else "xlsx"
+    problem = await database_problem(settings, needs_tables=True)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     texts, tz = Texts(settings.locale), settings.timezone
     engine = make_engine(settings.database_url)
     try:

@@ -35,3 +35,6 @@ def configure(level: str, fmt: str) -> None:
     # httpx (under python-telegram-bot) logs every request URL at INFO; the URL holds the token.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Alembic announces each plugin and step at INFO: set-up noise, unless debugging.
+    logging.getLogger("alembic").setLevel(
+        logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING)

@@ -17,7 +17,7 @@ from handlers.payloads import (
 )
 from handlers.renderer import Renderer
 from handlers.types import Button
-from models import Case, CaseAction, Person, Urgency
+from models import Case, CaseAction, CaseKind, Person, Urgency
 from services import audit, directory
 from services.lifecycle import OPEN_STATUSES, UNTAKEN_STATUSES, holder, next_actions
 
@@ -36,13 +36,18 @@ def when(ctx: Renderer, moment: datetime) -> str:
 
 
 def due_line(ctx: Renderer, case: Case) -> str | None:
-    """Say by when the case must be accepted, or resolved, while that is still ahead of it."""
+    """Say by when the case must be accepted, or resolved, while that is still ahead of it, or
+    that it is overdue since then (when the renderer writes at a known time: a Writer)."""
     due = ctx.deadlines.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                             published_at=case.published_at, accepted_at=case.accepted_at)
+    # A deadline already passed (a late hand-over) is said to be passed.
+    now = ctx.clock.now() if isinstance(ctx, Writer) else None
     if case.status in UNTAKEN_STATUSES and case.accepted_at is None and due.accept:
-        return ctx.texts("due.accept", due=when(ctx, due.accept))
+        late = "_late" if now is not None and due.accept_late(None, now) else ""
+        return ctx.texts(f"due.accept{late}", due=when(ctx, due.accept))
     if case.status in OPEN_STATUSES and due.resolve:
-        return ctx.texts("due.resolve", due=when(ctx, due.resolve))
+        late = "_late" if now is not None and due.resolve_late(None, now) else ""
+        return ctx.texts(f"due.resolve{late}", due=when(ctx, due.resolve))
     return None
 
 
@@ -51,9 +56,10 @@ def kind_name(ctx: Renderer, kind: str) -> str:
     return ctx.texts(f"kind.{kind}")
 
 
-def status_name(ctx: Renderer, status: str) -> str:
-    """Name a case status."""
-    return ctx.texts(f"status.{status}")
+def status_name(ctx: Renderer, status: str, kind: str | None = None) -> str:
+    """Name a case status (in the words of its kind where they differ: a dispute is mediated)."""
+    own = f"status.{kind}.{status}"
+    return ctx.texts(own) if kind and ctx.texts.has(own) else ctx.texts(f"status.{status}")
 
 
 def address(ctx: Renderer, case: Case, *, public: bool) -> str:
@@ -89,7 +95,7 @@ def case_card(
         ctx.texts("card.phone", phone=reporter.phone) if phone and reporter and reporter.phone
         else None,
         ctx.texts("card.time", time=local(ctx, case.created_at),
-                  status=status_name(ctx, case.status)),
+                  status=status_name(ctx, case.status, case.kind)),
         due_line(ctx, case),
         footer,
     ]
@@ -129,9 +135,10 @@ def confirm_buttons(ctx: Renderer, case_id: int) -> Rows:
 
 
 def confirm_question(ctx: Renderer, case: Case) -> str:
-    """Ask the resident whether the handled case is solved, quoting the worker's note."""
-    return ctx.texts("resident.ask_confirm", id=case.id,
-                     note=case.resolution_note or ctx.texts("resident.no_note"))
+    """Ask the resident whether the handled case is solved, quoting the worker's note (for a
+    dispute: the agreement the mediator recorded)."""
+    key = "dispute.ask_confirm" if case.kind == CaseKind.DISPUTE else "resident.ask_confirm"
+    return ctx.texts(key, id=case.id, note=case.resolution_note or ctx.texts("resident.no_note"))
 
 
 def star_buttons(ctx: Renderer, case_id: int) -> Rows:

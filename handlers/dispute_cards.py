@@ -115,10 +115,10 @@ async def record_views(ctx: Writer, case: Case, people: list[Person]) -> None:
 async def show_dispute(
     ctx: Context, case: Case, footer: Callable[[], Awaitable[str]]
 ) -> None:
-    """/case N on a dispute: details only for those allowed (and audited); others learn only
-    that the case exists."""
+    """/case N on a dispute: details only for those allowed (and audited); others get the
+    answer a number that does not exist gets, so numbers cannot be probed for disputes."""
     if not await disputes_service.may_see(ctx.session, case, ctx.me):
-        ctx.reply(ctx.texts("dispute.exists_only", id=case.id))
+        ctx.reply(ctx.texts("case.not_visible", id=case.id))
         return
     details = await disputes_service.details_of(ctx.session, case.id or 0)
     reporter = await case_queries.person(ctx.session, case.reporter_id)

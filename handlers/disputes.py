@@ -28,7 +28,7 @@ from handlers.payloads import CancelDispute, DeleteOriginal, DisputeAnswer, Disp
 from handlers.steps import Asks, DisputeDraft, dump, load
 from handlers.types import Button, Message
 from models import Role
-from services import conversation, directory
+from services import conversation, directory, tiers
 from services.disputes import NewDispute, file_dispute
 from services.intake import parse_address
 
@@ -59,7 +59,15 @@ async def begin(ctx: Context, text: str, *, message_id: int | None = None) -> No
     draft = DisputeDraft()
     if text.strip():
         draft.answer("what", text)
+    _warn_if_danger(ctx, draft)
     await _next(ctx, draft)
+
+
+def _warn_if_danger(ctx: Context, draft: DisputeDraft) -> None:
+    """Violence or a threat in the words: the 110 line comes first, once per conversation."""
+    if not draft.warned and tiers.threatens_violence(draft.what):
+        ctx.reply(ctx.texts("dispute.danger"))
+        draft.warned = True
 
 
 async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> None:
@@ -70,6 +78,7 @@ async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> N
     draft = DisputeDraft(community_id=community.id if community else None)
     if text.strip():
         draft.answer("what", text.strip())
+    _warn_if_danger(ctx, draft)
     # The private chat's id is the person's Telegram id: the draft waits for them there.
     await conversation.wait_for(ctx.session, clock=ctx.clock, chat_id=inc.sender.id,
                                 user_id=inc.sender.id, step=STEP_PENDING, data=dump(draft))
@@ -168,6 +177,7 @@ async def on_step(ctx: Context, step: str, draft: DisputeDraft) -> None:
     text = ctx.incoming.text.strip()
     if step == STEP_PENDING:  # typed in private instead of using the link: add to the words
         draft.answer("what", f"{draft.what or ''}\n{text}".strip())
+        _warn_if_danger(ctx, draft)
         await _next(ctx, draft)
         return
     if step in YES_NO:
@@ -181,6 +191,7 @@ async def on_step(ctx: Context, step: str, draft: DisputeDraft) -> None:
             return
     elif step in QUESTIONS and text:
         draft.answer(_field(step), text[:2000 if step == STEP_WHAT else 200])
+        _warn_if_danger(ctx, draft)
     else:
         ctx.reply(ctx.texts("dispute.use_buttons"))
         return

@@ -17,6 +17,8 @@ ButtonHandler = Callable[[Context, Any], Awaitable[None]]
 HelpHandler = Callable[[Context, set[str]], Awaitable[list[str]]]
 # A /start deep link (t.me/bot?start=...): True when this module took it.
 StartHandler = Callable[[Context, str], Awaitable[bool]]
+# A group message not addressed to the bot: True when this module took it.
+OverheardHandler = Callable[[Context], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Feature:
     # Extra /help paragraphs for a person with these roles.
     help: HelpHandler | None = None
     start: StartHandler | None = None
+    overheard: OverheardHandler | None = None
 
 
 K = TypeVar("K")

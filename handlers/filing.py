@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from handlers import emergency, notify, wish_review
+from handlers import danger, emergency, notify, wish_review
 from handlers.cards import (
     address,
     assign_buttons,
@@ -42,9 +42,9 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
                                          unit=draft.unit, room=draft.room)
     case, assignee = reported.case, reported.assignee
     assert case.id is not None
-    worker = assignee.name if assignee else ctx.texts("receipt.community")
+    worker = await notify.holder(ctx, case, assignee)
     if kind == CaseKind.EMERGENCY:
-        ctx.reply(ctx.texts("emergency.numbers"))
+        ctx.reply(await danger.numbers(ctx, case.community_id, told=True))
     if ctx.incoming.is_private:
         ctx.reply(ctx.texts("receipt.private", id=case.id, kind=kind_name(ctx, kind),
                             address=address(ctx, case, public=False), worker=worker))
@@ -54,6 +54,9 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
         ctx.reply(ctx.texts(key, id=case.id, kind=kind_name(ctx, kind), worker=worker,
                             building=address(ctx, case, public=True)),
                   track_button(ctx, case.id), reply_to=ctx.incoming.message_id)
+    if kind == CaseKind.REPAIR and case.urgency == Urgency.URGENT:  # numbers and 🆘 too
+        ctx.reply(await danger.numbers(ctx, case.community_id, told=False) + "\n"
+                  + ctx.texts("danger.urgent_repair"), danger.sos_rows(ctx, case.id))
     if kind == CaseKind.EMERGENCY:  # alert everyone responsible until one takes it
         await emergency.alert(ctx, case, assignee, reported.also_notify)
         return

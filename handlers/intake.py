@@ -17,21 +17,29 @@ stateDiagram-v2
 
 from dataclasses import replace
 
-from handlers import disputes, filing
+from handlers import danger, disputes, filing
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import CancelReport, PickBuilding, PickCommunity, PickKind
+from handlers.guide_answer import answer_from_guide
+from handlers.payloads import CancelReport, NotDanger, PickBuilding, PickCommunity, PickKind
 from handlers.steps import Asks, ReportDraft, load
 from handlers.types import Button
 from models import CaseKind, Urgency
 from services import conversation, directory
-from services.intake import CONFIDENT, parse_address, parse_report
+from services.intake import (
+    CONFIDENT,
+    at_home,
+    likeliest_other_kind,
+    parse_address,
+    parse_report,
+)
 
 KINDS = list(CaseKind)
 STEP_TEXT, STEP_KIND = "intake.text", "intake.kind"
 STEP_COMMUNITY, STEP_BUILDING = "intake.community", "intake.building"
-STEPS = (STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING)
+STEP_DANGER = "intake.danger"  # the one tap when danger is likely (handlers/danger.py asks it)
+STEPS = (STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING, STEP_DANGER)
 
 
 async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None) -> None:
@@ -42,6 +50,10 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
+    # A question the service guide answers (👎 files it after all); danger is never looked up.
+    if (kind is None and parsed.kind == CaseKind.OTHER and not parsed.danger_likely
+            and await answer_from_guide(ctx, text)):
+        return
     if kind == CaseKind.EMERGENCY:
         parsed = replace(parsed, kind=kind, urgency=Urgency.URGENT, confidence=1.0)
     draft = ReportDraft(
@@ -49,12 +61,18 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         building=parsed.building, unit=parsed.unit, room=parsed.room,
         message_id=ctx.incoming.message_id,
         kind_ok=parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
+        danger=parsed.danger_likely,  # also an emergency the parser is unsure of
+        at_home=at_home(text),
     )
     await advance(ctx, draft)
 
 
 async def advance(ctx: Context, draft: ReportDraft) -> None:
     """Ask the next missing thing, or file the report when nothing is missing."""
+    if draft.danger:
+        await ctx.wait(STEP_DANGER, draft)
+        await danger.ask(ctx, draft)
+        return
     if not draft.kind_ok:
         await _ask_kind(ctx, draft)
         return
@@ -114,9 +132,12 @@ async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
         found = await directory.buildings_numbered(ctx.session, draft.building, community_id)
         draft.building_id = found[0].id if found else None
         draft.public_area = not found  # an unknown number goes to the manager, as given
+        if found and found[0].id == ctx.me.building_id and not draft.room:
+            _home_flat(ctx, draft)
         return True
     if ctx.me.building_id is not None and ctx.me.community_id == community_id:
         draft.building_id = ctx.me.building_id
+        _home_flat(ctx, draft)
         return True
     if draft.kind == CaseKind.EMERGENCY or draft.asked_building:
         draft.public_area = True
@@ -125,6 +146,13 @@ async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
     await ctx.wait(STEP_BUILDING, draft)
     ctx.reply(ctx.texts("intake.ask_building"), await _building_rows(ctx, community_id))
     return False
+
+
+def _home_flat(ctx: Context, draft: ReportDraft) -> None:
+    """An emergency or an at-home repair at the remembered home: its flat too (issue 14)."""
+    if draft.kind == CaseKind.EMERGENCY or draft.at_home:
+        draft.unit = draft.unit or ctx.me.unit
+        draft.room = draft.room or ctx.me.room
 
 
 async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[Button, ...], ...]:
@@ -143,6 +171,13 @@ async def on_text(ctx: Context, step: str, draft: ReportDraft) -> None:
     text = ctx.incoming.text.strip()
     if step == STEP_TEXT:
         await start_report(ctx, text)
+    elif step == STEP_DANGER:
+        said = danger.answer(text)
+        if said is None:
+            ctx.reply(ctx.texts("intake.use_buttons"))
+            return
+        _answer_danger(draft, emergency=said)
+        await advance(ctx, draft)
     elif step == STEP_BUILDING:
         building, unit, room = parse_address(text)
         if building is None:
@@ -157,18 +192,22 @@ async def on_text(ctx: Context, step: str, draft: ReportDraft) -> None:
 
 
 async def on_pick(
-    ctx: Context, payload: PickKind | PickCommunity | PickBuilding, draft: ReportDraft | None
+    ctx: Context, payload: PickKind | PickCommunity | PickBuilding | NotDanger,
+    draft: ReportDraft | None,
 ) -> None:
-    """Take a button answer (kind, community or building) to the pending question."""
+    """Take a button answer (kind, community, building, or "not an emergency") to the pending
+    question."""
     if draft is None:
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
-    if isinstance(payload, PickKind):
+    if isinstance(payload, NotDanger):
+        _answer_danger(draft, emergency=False)
+    elif isinstance(payload, PickKind):
         if payload.kind not in KINDS:
             ctx.answer(ctx.texts("button.invalid"), alert=True)
             return
-        draft.kind, draft.kind_ok = payload.kind, True
+        draft.kind, draft.kind_ok, draft.danger = payload.kind, True, False
         if payload.kind == CaseKind.EMERGENCY:
             draft.urgency = Urgency.URGENT.value
     elif isinstance(payload, PickCommunity):
@@ -190,10 +229,21 @@ async def on_pick(
     await advance(ctx, draft)
 
 
+def _answer_danger(draft: ReportDraft, *, emergency: bool) -> None:
+    draft.danger = False
+    if emergency:
+        draft.kind, draft.kind_ok = CaseKind.EMERGENCY.value, True
+        draft.urgency = Urgency.URGENT.value
+    elif draft.kind == CaseKind.EMERGENCY:  # not one after all: ask which kind it is
+        draft.kind, draft.kind_ok = likeliest_other_kind(draft.text).value, False
+        draft.urgency = Urgency.NORMAL.value
+
+
 async def on_pick_button(
-    ctx: Context, payload: PickKind | PickCommunity | PickBuilding | CancelReport
+    ctx: Context, payload: PickKind | PickCommunity | PickBuilding | CancelReport | NotDanger
 ) -> None:
-    """A kind, community or building button, or 取消: for this person's own pending report."""
+    """A kind, community or building button, 不是 (not an emergency), or 取消: for this person's
+    own pending report."""
     waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
                                          user_id=ctx.incoming.sender.id)
     mine = waiting is not None and waiting.step in STEPS
@@ -225,6 +275,18 @@ async def on_sos(ctx: Context, args: str) -> None:
     await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
 
 
+async def on_overheard(ctx: Context) -> bool:
+    """A group message not addressed to the bot starts the emergency flow when it is surely an
+    emergency in a bound group (issue 14)."""
+    inc = ctx.incoming
+    if not danger.is_group_emergency(inc.text):
+        return False
+    if await directory.community_of_chat(ctx.session, inc.chat_id) is None:
+        return False
+    await start_report(ctx, inc.text, kind=CaseKind.EMERGENCY)
+    return True
+
+
 async def _help(ctx: Context, roles: set[str]) -> list[str]:
     return [ctx.texts("help.resident")]
 
@@ -233,7 +295,9 @@ FEATURE = Feature(
     name="intake",
     commands={"report": on_report, "sos": on_sos},
     buttons={PickKind: on_pick_button, PickCommunity: on_pick_button,
-             PickBuilding: on_pick_button, CancelReport: on_pick_button},
+             PickBuilding: on_pick_button, CancelReport: on_pick_button,
+             NotDanger: on_pick_button},
     steps={step: Asks(ReportDraft, on_text) for step in STEPS},
     help=_help,
+    overheard=on_overheard,
 )

@@ -1,5 +1,6 @@
 """Ledgers and numbers for managers: /export (a month's 台账 as a workbook or CSV) and /stats."""
 
+import re
 from datetime import date, timedelta
 
 from handlers.context import Context
@@ -38,7 +39,9 @@ async def export(ctx: Context, args: str) -> None:
     names = {ctx.texts(f"kind.{k}"): k for k in ledger.KINDS} | {k: k for k in ledger.KINDS}
     kinds = tuple(names[w] for w in words if w in names) or ledger.KINDS
     if month is None:
-        ctx.reply(ctx.texts("ledger.usage"))
+        wrong = next((w for w in words if re.fullmatch(r"\d{4}\D?\d{1,2}月?", w)), None)
+        ctx.reply(ctx.texts("ledger.bad_month", month=wrong) if wrong
+                  else ctx.texts("ledger.usage"))
         return
     await _send_ledger(ctx, community, month, kinds, "csv" if "csv" in words else "xlsx")
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 from handlers.cards import local
 from handlers.context import Context
 from handlers.feature import Feature
-from models import Community, Role
+from models import Community, Person, Role
 from services import audit, case_queries, directory, residents, staff
 from services.errors import DomainError
 from services.intake import parse_address
+from services.personal_data import take_phone
 from services.residents import CARE_KINDS
 
 AUDIT_DAYS, AUDIT_LINES = 30, 30
@@ -25,6 +26,9 @@ async def my_community(ctx: Context, code: str = "") -> Community:
         for community in managed:
             if community.code == code:
                 return community
+        # Naming a community you do not manage is refused, never quietly answered with yours.
+        raise DomainError("mgr.not_your_community", code=code[:40],
+                          codes=", ".join(c.code for c in managed))
     if len(managed) == 1:
         return managed[0]
     raise DomainError("mgr.which_community", codes=", ".join(c.code for c in managed))
@@ -38,8 +42,9 @@ def split_code(ctx: Context, args: str, codes: set[str]) -> tuple[str, list[str]
 
 
 async def community_codes(ctx: Context) -> set[str]:
-    """Codes of the communities this manager may name."""
-    return {c.code for c in await staff.managed_communities(ctx.session, ctx.me.id or 0)}
+    """Codes of every community: one the manager does not manage is then refused by
+    my_community instead of being read as another word."""
+    return {c.code for c in await directory.all_communities(ctx.session)}
 
 
 async def bind(ctx: Context, args: str) -> None:
@@ -87,9 +92,11 @@ async def register(ctx: Context, args: str) -> None:
         ctx.reply(ctx.texts("register.usage"))
         return
     name, rest = words[0], words[1:]
-    phone = next((w for w in rest if w.isdigit() and 7 <= len(w) <= 13), None)
+    again = ctx.texts("register.again_word") in rest
+    rest = [w for w in rest if w != ctx.texts("register.again_word")]
+    phone, rest = take_phone(rest)
     care = [kind for kind in CARE_KINDS if ctx.texts(f"care.{kind}") in rest]
-    building_no, unit, room = parse_address(" ".join(w for w in rest if w != phone))
+    building_no, unit, room = parse_address(" ".join(rest))
     building = None
     if building_no:
         found = await directory.buildings_numbered(ctx.session, building_no,
@@ -98,13 +105,27 @@ async def register(ctx: Context, args: str) -> None:
         if building is None:
             ctx.reply(ctx.texts("register.no_building", building=building_no))
             return
-    person = await residents.register_on_behalf(ctx.session, registered_by=ctx.me, name=name,
-                                                phone=phone, building=building, unit=unit,
-                                                room=room, care=care)
-    where = ctx.texts("home.where", building=building.number, unit=unit or "-",
-                      room=room or "-") if building else ctx.texts("address.none")
+    person, created = await residents.register_on_behalf(
+        ctx.session, registered_by=ctx.me, name=name, phone=phone, building=building, unit=unit,
+        room=room, care=care, again=again)
+    where = await _where(ctx, person)
+    phone_line = (ctx.texts("register.phone", phone=person.phone) if person.phone
+                  else ctx.texts("register.no_phone"))
+    if not created:  # the same phone, or the same name at the same flat: no second record
+        ctx.reply(ctx.texts("register.on_file", name=person.name, id=person.id, where=where,
+                            phone=phone_line, again=ctx.texts("register.again_word")))
+        return
     ctx.reply(ctx.texts("register.done", name=person.name, id=person.id, where=where,
-                        care=_care_names(ctx, care)))
+                        phone=phone_line, care=_care_names(ctx, care)))
+
+
+async def _where(ctx: Context, person: Person) -> str:
+    building = (await directory.building_in(ctx.session, person.building_id, None)
+                if person.building_id else None)
+    if building is None:
+        return ctx.texts("address.none")
+    return ctx.texts("home.where", building=building.number, unit=person.unit or "-",
+                     room=person.room or "-")
 
 
 def _care_names(ctx: Context, flags: list[str]) -> str:

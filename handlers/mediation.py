@@ -26,6 +26,7 @@ from handlers.payloads import (
     MediateRefer,
     MediateSchedule,
 )
+from handlers.retire import chats_of, retire_cards
 from handlers.steps import Asks, OnCase, Referral
 from models import Case, CaseAction, MediatorTier, Person
 from services import case_queries, cases, disputes
@@ -198,14 +199,26 @@ async def on_tier(ctx: Context, payload: ChangeTier) -> None:
     if payload.tier not in ORDER:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
         return
+    previous = (await cases.load_case(ctx.session, payload.case_id)).assignee_id
     case, mediator = await service.change_tier(ctx.session, clock=ctx.clock,
                                                case_id=payload.case_id, actor=ctx.me,
                                                tier=MediatorTier(payload.tier))
     ctx.answer()
     details = await disputes.details_of(ctx.session, case.id or 0)
-    ctx.edit(ctx.texts("dispute.tier_changed", id=case.id, tier=tier_name(ctx, details.tier),
-                       name=mediator.name), tier_buttons(ctx, case, details))
+    tier = tier_name(ctx, details.tier)
+    ctx.edit(ctx.texts("dispute.tier_changed", id=case.id, tier=tier, name=mediator.name),
+             tier_buttons(ctx, case, details))
     await _hand_to(ctx, case, mediator, "dispute.card_tier_changed")
+    if previous is None or previous == mediator.id:
+        return
+    # The hand-over is told: the old mediator's card loses its buttons, the resident learns who
+    # mediates now.
+    old = await case_queries.person(ctx.session, previous)
+    gone = ctx.texts("dispute.moved_away", id=case.id, tier=tier, name=mediator.name)
+    await retire_cards(ctx, case.id or 0, gone, chat_ids=chats_of([old]))
+    notify.to_person(ctx, old, gone, case_id=case.id)
+    await _tell_reporter(ctx, case, ctx.texts("dispute.resident_tier_changed", id=case.id,
+                                              tier=tier, name=mediator.name))
 
 
 async def on_followup(ctx: Context, payload: AgreementHeld | AgreementBroken) -> None:

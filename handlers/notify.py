@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from handlers.cards import Rows
 from handlers.context import Writer
 from models import Case, Person
+from services import directory
 
 
 def to_person(ctx: Writer, person: Person | None, text: str, buttons: Rows = (), *,
@@ -38,3 +39,13 @@ def to_reporter(
         to_person(ctx, reporter, private[0], private[1], case_id=case.id)
     elif public is not None and case.source_chat_id is not None:
         ctx.send(case.source_chat_id, public[0], public[1], case_id=case.id)
+
+
+async def holder(ctx: Writer, case: Case, person: Person | None) -> str:
+    """Who has the case, by role and name ("网格员 张敏", "社区管理员 陈书记"), for residents
+    and groups; community staff when nobody does yet."""
+    if person is None or person.id is None:
+        return ctx.texts("receipt.community")
+    role = await directory.holder_role(ctx.session, person.id, case.community_id)
+    return ctx.texts("holder", role=ctx.texts(f"role.{role}"), name=person.name) if role \
+        else person.name

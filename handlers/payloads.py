@@ -527,6 +527,63 @@ class LogVisit(ButtonData, prefix="vl", legacy=("person_id", "outcome")):
     outcome: int
 
 
+# Intake's danger question (handlers/danger.py) -------------------------------------------------
+@dataclass(frozen=True)
+class RaiseSos(ButtonData, prefix="es", legacy=C):
+    """Reporter: my urgent repair is an emergency (🆘)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class NotDanger(ButtonData, prefix="kn", legacy=()):
+    """Intake: not an emergency (the one-tap question when danger is likely)."""
+
+
+# Service guide (handlers/guide.py) ------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowGuide(ButtonData, prefix="us", legacy=("entry_id",)):
+    """Anyone: show this guide entry."""
+
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class GuideUseful(ButtonData, prefix="uy", legacy=("question_id",)):
+    """Asker: the answer to this question helped."""
+
+    question_id: int
+
+
+@dataclass(frozen=True)
+class GuideNotSolved(ButtonData, prefix="un", legacy=("question_id",)):
+    """Asker: it did not; file the question as a case."""
+
+    question_id: int
+
+
+# Activities (handlers/activities.py) ----------------------------------------------------------
+@dataclass(frozen=True)
+class JoinActivity(ButtonData, prefix="hj", legacy=("activity_id",)):
+    """Resident or volunteer: sign up for this activity."""
+
+    activity_id: int
+
+
+@dataclass(frozen=True)
+class LeaveActivity(ButtonData, prefix="hl", legacy=("activity_id",)):
+    """Signed up: cancel before the start."""
+
+    activity_id: int
+
+
+@dataclass(frozen=True)
+class CheckIn(ButtonData, prefix="hc", legacy=("signup_id",)):
+    """Organiser: this sign-up was there."""
+
+    signup_id: int
+
+
 def all_buttons() -> tuple[type[ButtonData], ...]:
     """Every button class the bot knows."""
     return tuple(_CLASSES.values())

@@ -37,7 +37,7 @@ async def on_not_solved(ctx: Context, payload: NotSolved) -> None:
                                actor=ctx.me)
     await ctx.wait(STEP_REOPEN, OnCase(case.id or 0))
     ctx.answer()
-    ctx.edit(ctx.texts("resident.ask_reopen_words", id=case.id))
+    ctx.edit(ctx.texts(_in_chat(ctx, "resident.ask_reopen_words"), id=case.id))
 
 
 async def on_stars(ctx: Context, payload: Stars) -> None:
@@ -46,7 +46,7 @@ async def on_stars(ctx: Context, payload: Stars) -> None:
                                  actor=ctx.me, stars=payload.stars)
     ctx.answer(ctx.texts("resident.thanks_toast"))
     await ctx.wait(STEP_COMMENT, OnCase(case.id or 0))
-    ctx.edit(ctx.texts("resident.ask_comment", id=case.id, stars=stars(case.rating)),
+    ctx.edit(ctx.texts(_in_chat(ctx, "resident.ask_comment"), id=case.id, stars=stars(case.rating)),
              ((button(ctx, "btn.no_comment", NoComment(payload.case_id)),),))
     worker = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, worker, ctx.texts("worker.rated", id=case.id, stars=stars(case.rating)),
@@ -79,7 +79,7 @@ async def on_text(ctx: Context, step: str, data: OnCase) -> None:
                                    actor=ctx.me, words=words)
     worker = await case_queries.person(ctx.session, case.assignee_id)
     ctx.reply(ctx.texts("resident.reopened", id=case.id,
-                        worker=worker.name if worker else ctx.texts("receipt.community")))
+                        worker=await notify.holder(ctx, case, worker)))
     footer = ctx.texts("card.reopen_words", words=words)
     # A reopened dispute goes back to its mediator, with the mediator's buttons.
     buttons = (mediator_buttons(ctx, case) if case.kind == CaseKind.DISPUTE
@@ -87,6 +87,12 @@ async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     notify.to_person(ctx, worker, case_card(ctx, case, ctx.me, phone=True, header="card.reopened",
                                             footer=footer),
                      buttons, case_id=case.id)
+
+
+def _in_chat(ctx: Context, key: str) -> str:
+    """The question asking for words: in a group it asks for a reply to the bot's message, the
+    only message a bot in privacy mode is sure to receive."""
+    return key if ctx.incoming.is_private else f"{key}_group"
 
 
 FEATURE = Feature(

@@ -2,16 +2,21 @@
 Incoming into the right module's command, button or conversation step."""
 
 from handlers import (
+    activities,
     announce,
+    danger,
     digest,
     disputes,
     emergency,
+    evaluation,
+    guide,
     intake,
     ledger,
     managers,
     mediation,
     points,
     resident,
+    skills,
     staff,
     views,
     visits,
@@ -31,8 +36,9 @@ from services.errors import DomainError
 # Every module that owns commands, buttons or steps; the order is the order of /help and of
 # who may claim a /start link first. The closed loop (intake, worker, resident, views) is listed
 # like any other feature.
-MODULES = (intake, worker, resident, views, wishes, wish_review, wish_volunteers, points,
-           disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits)
+MODULES = (intake, danger, worker, resident, views, wishes, wish_review, wish_volunteers, points,
+           disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
+           guide, evaluation, activities, skills)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
 BUTTONS = owned(FEATURES, lambda f: f.buttons)
 COMMANDS = owned(FEATURES, lambda f: f.commands)
@@ -81,7 +87,12 @@ async def on_message(ctx: Context) -> None:
         await on_command(ctx, *command)
         return
     if not inc.is_private and not (inc.mentions_bot or inc.reply_to_bot):
-        return  # group chatter not addressed to the bot
+        # Group chatter not addressed to the bot: only a module that must hear it (an
+        # emergency, issue 14) takes it.
+        for feature in FEATURES:
+            if feature.overheard is not None and await feature.overheard(ctx):
+                return
+        return
     waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
     if waiting is None:
         await intake.start_report(ctx, _strip_mention(inc.text, ctx.bot_username))

@@ -1,11 +1,14 @@
 """Staff commands: invite codes and joining, the staff list, leave, removal and moves."""
 
+from handlers import notify
 from handlers.cards import local
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.filing import hand_over, send_assign_card
 from handlers.managers import community_codes, my_community, split_code
-from services import cases, staff
+from handlers.retire import chats_of, retire_cards
+from models import Case, Person
+from services import case_queries, cases, staff
 from services.staff import Handover
 
 
@@ -57,10 +60,10 @@ async def leave(ctx: Context, args: str) -> None:
         return
     person, handover = await staff.set_leave(ctx.session, clock=ctx.clock, actor=ctx.me,
                                              community_id=community_id, name=words[0],
-                                             on_leave=True)
+                                             on_leave=True, note=ctx.texts("handover.note_leave"))
     ctx.reply(ctx.texts("staff.on_leave", name=person.name, moved=len(handover.moved),
                         returned=len(handover.returned)))
-    await _tell(ctx, handover)
+    await _tell(ctx, handover, person, "leave")
 
 
 async def back(ctx: Context, args: str) -> None:
@@ -81,10 +84,11 @@ async def remove(ctx: Context, args: str) -> None:
         ctx.reply(ctx.texts("staff.remove_usage"))
         return
     person, handover = await staff.remove_staff(ctx.session, clock=ctx.clock, actor=ctx.me,
-                                                community_id=community_id, name=words[0])
+                                                community_id=community_id, name=words[0],
+                                                note=ctx.texts("handover.note_removed"))
     ctx.reply(ctx.texts("staff.removed", name=person.name, moved=len(handover.moved),
                         returned=len(handover.returned)))
-    await _tell(ctx, handover)
+    await _tell(ctx, handover, person, "removed")
 
 
 async def move(ctx: Context, args: str) -> None:
@@ -95,19 +99,38 @@ async def move(ctx: Context, args: str) -> None:
         return
     person, grid, handover = await staff.move_worker(
         ctx.session, clock=ctx.clock, actor=ctx.me, community_id=community_id, name=words[0],
-        grid_code=words[1])
+        grid_code=words[1], note=ctx.texts("handover.note_moved"))
     ctx.reply(ctx.texts("staff.moved", name=person.name, grid=grid.name,
                         moved=len(handover.moved), returned=len(handover.returned)))
-    await _tell(ctx, handover)
+    await _tell(ctx, handover, person, "moved")
 
 
-async def _tell(ctx: Context, handover: Handover) -> None:
-    """New assignees get the cards; returned cases come to the managers to assign."""
+async def _tell(ctx: Context, handover: Handover, worker: Person, why: str) -> None:
+    """Every hand-over is told: the new assignees get the cards, returned cases go to the
+    managers, each resident hears who has the case now, the worker hears where their cases went,
+    and the worker's old cards lose their buttons."""
+    lines = []
     for case, target in handover.moved:
         await hand_over(ctx, case, target)
+        await _tell_resident(ctx, case, ctx.texts("resident.transferred", id=case.id,
+                                                  worker=await notify.holder(ctx, case, target)))
+        lines.append(ctx.texts("handover.moved_line", id=case.id, name=target.name))
     for case in handover.returned:
         managers = [m for m in await cases.managers_for(ctx.session, case) if m.id != ctx.me.id]
         await send_assign_card(ctx, case, [ctx.me, *managers], header="card.returned")
+        await _tell_resident(ctx, case, ctx.texts("resident.handover_returned", id=case.id))
+        lines.append(ctx.texts("handover.returned_line", id=case.id))
+    retired = ctx.texts(f"handover.card_{why}")
+    for case in [c for c, _ in handover.moved] + handover.returned:
+        await retire_cards(ctx, case.id or 0, retired, chat_ids=chats_of([worker]))
+    if lines:
+        notify.to_person(ctx, worker, "\n".join(
+            [ctx.texts(f"handover.worker_{why}", count=len(lines)), *lines]))
+
+
+async def _tell_resident(ctx: Context, case: Case, line: str) -> None:
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
+    notify.to_reporter(ctx, case, reporter, (line, ()), (line, ()))
 
 
 FEATURE = Feature(

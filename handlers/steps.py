@@ -53,6 +53,8 @@ class ReportDraft:
     public_area: bool = False
     asked_building: bool = False
     remember: bool = False
+    danger: bool = False  # danger likely: ask the one tap first (handlers/danger.py)
+    at_home: bool = False  # the repair is inside the home: the remembered flat applies
 
 
 @dataclass
@@ -70,6 +72,7 @@ class DisputeDraft:
     repeated: bool | None = None
     community_id: int | None = None
     answered: list[str] = field(default_factory=list)
+    warned: bool = False  # the 110 line was shown for violence or a threat
 
     def answer(self, question: str, value: object) -> None:
         """Record an answer to one question."""

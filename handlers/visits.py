@@ -9,6 +9,8 @@ stateDiagram-v2
 ```
 """
 
+import re
+
 from handlers import managers
 from handlers.cards import button
 from handlers.context import Context, Writer
@@ -31,8 +33,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _label(ctx: Renderer, h: Household) -> str:
     mark = ctx.texts(f"visit.mark_{h.outcome}") if h.outcome else ctx.texts("visit.mark_none")
     flags = ctx.texts("digest.list_sep").join(ctx.texts(f"care.{f}") for f in h.person.care)
+    # A household flagged by door number alone has no name yet: say so, not the door again.
+    unnamed = re.fullmatch(r"\d+-\d+-\d+", h.person.name.strip())
     return ctx.texts("visit.line", mark=mark, building=h.building, unit=h.person.unit or "-",
-                     room=h.person.room or "-", name=h.person.name, flags=flags)
+                     room=h.person.room or "-", flags=flags,
+                     name=ctx.texts("visit.unnamed") if unnamed else h.person.name)
 
 
 async def send_lists(ctx: Writer, community: Community, week: str) -> int:
@@ -57,7 +62,7 @@ async def _list(ctx: Writer, worker: Person, grid: str, homes: list[Household]) 
     assert worker.telegram_id is not None
     for home in homes:
         await audit.record_view(ctx.session, viewer_id=worker.id or 0, at=ctx.clock.now(),
-                                what="visit_list", subject_id=home.person.id)
+                                what=visits.LIST_VIEW, subject_id=home.person.id)
     for start in range(0, len(homes), PER_MESSAGE):
         part = homes[start:start + PER_MESSAGE]
         lines = [ctx.texts("visit.list_header", grid=grid, n=len(homes))]

@@ -85,18 +85,41 @@ def confirm_buttons(ctx: Renderer, case_id: int) -> Rows:
 async def contact_card(ctx: Writer, case: Case, details: WishDetails, resident: Person | None,
                        poster: Person | None) -> str:
     """The claimer's card: how to reach the resident (personal data: the view is recorded)."""
+    community = await case_queries.community_of(ctx.session, case)
     lines = [
         ctx.texts("wish.claimed_header", id=case.id),
         details.public_text or "",
         ctx.texts("wish.contact_name", name=resident.name if resident else "-"),
-        ctx.texts("card.phone", phone=resident.phone) if resident and resident.phone else None,
-        ctx.texts("card.address", address=(await area(ctx, case)) + " "
-                  + address(ctx, case, public=False)),
+        ctx.texts("card.phone", phone=resident.phone) if resident and resident.phone
+        else ctx.texts("wish.contact_no_phone") if chat_link(ctx, resident) else None,
+        ctx.texts("wish.contact_address", community=community.name if community else "-",
+                  address=_home(ctx, case, resident)),
         ctx.texts("wish.contact_poster", name=poster.name, phone=poster.phone or "-")
         if poster else None,
         ctx.texts("wish.claimed_hint"),
     ]
     return "\n".join(line for line in lines if line)
+
+
+def _home(ctx: Renderer, case: Case, resident: Person | None) -> str:
+    """The wish's place with the flat: as the resident wrote it, or the flat on file when the
+    wish named only the building."""
+    if case.room or resident is None or not resident.room or (
+            resident.building_id is not None and resident.building_id != case.building_id):
+        return address(ctx, case, public=False)
+    parts = [address(ctx, case, public=True)]
+    if resident.unit:
+        parts.append(ctx.texts("address.unit", unit=resident.unit))
+    parts.append(ctx.texts("address.room", room=resident.room))
+    return "".join(parts)
+
+
+def chat_link(ctx: Renderer, resident: Person | None) -> Rows:
+    """For a resident with no phone on file: a button opening a private chat with them."""
+    if resident is None or resident.phone or resident.telegram_id is None:
+        return ()
+    return ((Button(ctx.texts("btn.wish_chat", name=resident.name),
+                    url=f"tg://user?id={resident.telegram_id}"),),)
 
 
 async def tell_resident(

@@ -12,7 +12,7 @@ stateDiagram-v2
 
 from collections.abc import Sequence
 
-from handlers import notify
+from handlers import notify, skills
 from handlers.cards import Rows, track_button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -130,7 +130,9 @@ async def on_approve(ctx: Context, payload: ApproveWish) -> None:
     """Publish the wish: the volunteers and their group get the card; the resident is told."""
     case, details = await wishes.approve_wish(ctx.session, clock=ctx.clock,
                                               case_id=payload.case_id, actor=ctx.me)
-    reached = await publish(ctx, case, details)
+    reached = await skills.offer_to_matching(ctx, case, details)  # skills first (issue 20)
+    if reached is None:
+        reached = await publish(ctx, case, details)
     ctx.answer()
     ctx.edit(ctx.texts("wish.published_staff", id=case.id, count=reached))
     await tell_resident(ctx, case, details,

@@ -25,9 +25,11 @@ from handlers.payloads import (
     WishesPage,
     WishNotYet,
 )
+from handlers.retire import chats_of, retire_cards
 from handlers.steps import Asks, OnCase
 from handlers.types import Button
 from handlers.wish_cards import (
+    chat_link,
     claimer_buttons,
     confirm_buttons,
     confirm_question,
@@ -61,10 +63,17 @@ async def on_claim(ctx: Context, payload: ClaimWish) -> None:
     else:
         ctx.answer(ctx.texts("wish.claimed_toast_group", id=case.id))
         notify.to_person(ctx, ctx.me, card, buttons, case_id=case.id)
+    if link := chat_link(ctx, resident):  # no phone: a separate message, so a refused link
+        notify.to_person(ctx, ctx.me, ctx.texts("wish.chat_hint"), link)  # never loses the card
     badge = await _badge(ctx, ctx.me.id)
     line = ctx.texts("wish.claimed_public", id=case.id, name=ctx.me.name, badge=badge)
-    for chat_id in await wish_people.volunteer_groups(ctx.session, case.community_id):
+    groups = await wish_people.volunteer_groups(ctx.session, case.community_id)
+    for chat_id in groups:
         ctx.send(chat_id, line, case_id=case.id)
+    # Every other 认领 card of this wish now says who claimed it, without the button.
+    volunteers = await wish_people.volunteers(ctx.session, case.community_id)
+    await retire_cards(ctx, case.id or 0, line, chat_ids=[*groups, *chats_of(volunteers)],
+                       button_data=ClaimWish(case.id or 0).pack())
     await tell_resident(ctx, case, details,
                         (ctx.texts("wish.claimed_resident", id=case.id, name=ctx.me.name,
                                    badge=badge), ()),
@@ -78,6 +87,9 @@ async def on_unclaim(ctx: Context, payload: UnclaimWish) -> None:
     ctx.answer()
     ctx.edit(ctx.texts("wish.unclaimed", id=case.id))
     await publish(ctx, case, details, header="wish.public_again", skip=ctx.me.id)
+    line = ctx.texts("wish.unclaimed_resident", id=case.id, name=ctx.me.name)
+    await tell_resident(ctx, case, details, (line, ()),
+                        (ctx.texts("wish.unclaimed_group", id=case.id), ()))
 
 
 async def on_done(ctx: Context, payload: WishDone) -> None:
@@ -105,7 +117,7 @@ async def on_confirm(ctx: Context, payload: ConfirmWish) -> None:
                                                        case_id=payload.case_id, actor=ctx.me)
     ctx.answer()
     await ctx.wait(STEP_THANKS, OnCase(case.id or 0))
-    ctx.edit(ctx.texts("wish.ask_thanks", id=case.id),
+    ctx.edit(ctx.texts(_in_chat(ctx, "wish.ask_thanks"), id=case.id),
              ((button(ctx, "btn.no_comment", NoThanks(case.id or 0)),),))
     volunteer = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, volunteer, ctx.texts("wish.credited", id=case.id, points=details.points,
@@ -186,6 +198,12 @@ async def on_page(ctx: Context, payload: WishesPage) -> None:
     """Turn the /wishes page."""
     ctx.answer()
     await open_list(ctx, max(payload.offset, 0), edit=True)
+
+
+def _in_chat(ctx: Context, key: str) -> str:
+    """The question asking for words: in a group it asks for a reply to the bot's message, the
+    only message a bot in privacy mode is sure to receive."""
+    return key if ctx.incoming.is_private else f"{key}_group"
 
 
 async def on_wishes(ctx: Context, _args: str) -> None:

@@ -24,12 +24,11 @@ from handlers.payloads import WishFor
 from handlers.steps import Asks, ReportDraft, WishPosting, load
 from handlers.types import Button
 from models import CaseKind, Role
-from services import conversation, wish_people
+from services import conversation, residents, wish_people
 from services.intake import parse_report
 
 STEP_TEXT, STEP_PICK = "wish.text", "wish.pick_resident"
 STEP_NAME, STEP_PHONE, STEP_ADDRESS = "wish.name", "wish.phone", "wish.address"
-NO_PHONE = {"无", "没有", "-", "no", "none"}
 
 
 async def on_wish(ctx: Context, args: str) -> None:
@@ -108,7 +107,7 @@ async def on_text(ctx: Context, step: str, data: WishPosting) -> None:
         await ctx.wait(STEP_PHONE, replace(data, name=text[:100]))
         ctx.reply(ctx.texts("wish.ask_phone"))
     elif step == STEP_PHONE:
-        phone = None if text.lower() in NO_PHONE else text[:32]
+        phone = residents.valid_phone(text)  # a mistyped number is refused and asked again
         await ctx.wait(STEP_ADDRESS, replace(data, phone=phone))
         ctx.reply(ctx.texts("wish.ask_address"))
     else:
@@ -116,9 +115,10 @@ async def on_text(ctx: Context, step: str, data: WishPosting) -> None:
 
 
 async def _registered(ctx: Context, data: WishPosting, where: str) -> None:
-    resident = await wish_people.register_resident(ctx.session, actor=ctx.me, name=data.name,
-                                              phone=data.phone, where=where)
-    ctx.reply(ctx.texts("wish.resident_registered", name=resident.name))
+    resident, created = await wish_people.register_resident(
+        ctx.session, actor=ctx.me, name=data.name, phone=data.phone, where=where)
+    key = "wish.resident_registered" if created else "wish.resident_on_file"
+    ctx.reply(ctx.texts(key, name=resident.name, id=resident.id))
     await _text_or_file(ctx, replace(data, resident_id=resident.id))
 
 

@@ -37,7 +37,8 @@ async def on_accept(ctx: Context, payload: Accept) -> None:
     ctx.edit(await _card_text(ctx, payload.case_id, "card.footer_accepted"),
              worker_buttons(ctx, case))
     reporter = await case_queries.person(ctx.session, case.reporter_id)
-    line = ctx.texts("resident.accepted", id=case.id, worker=ctx.me.name)
+    line = ctx.texts("resident.accepted", id=case.id,
+                     worker=await notify.holder(ctx, case, ctx.me))
     notify.to_reporter(ctx, case, reporter, (line, ()), (line, ()))
 
 
@@ -76,7 +77,8 @@ async def _handed_to(ctx: Context, case: Case, target: Person, done_key: str) ->
     ctx.edit(ctx.texts(done_key, id=case.id, name=target.name))
     await hand_over(ctx, case, target)
     reporter = await case_queries.person(ctx.session, case.reporter_id)
-    line = ctx.texts("resident.transferred", id=case.id, worker=target.name)
+    line = ctx.texts("resident.transferred", id=case.id,
+                     worker=await notify.holder(ctx, case, target))
     notify.to_reporter(ctx, case, reporter, (line, ()))
 
 

@@ -14,6 +14,9 @@ class Street(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(100), unique=True, nullable=False))
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    # Local emergency lines shown beside 120/119/110: [{"name": "电梯困人", "number": "96333"}].
+    emergency_lines: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class Community(SQLModel, table=True):

@@ -33,7 +33,7 @@ async def repeat_emergency_alerts(
         every = timedelta(minutes=every_minutes)
         due = await emergencies.due_repeats(session, now=now, every=every)
         for alert, case in due:
-            emergencies.mark_repeated(alert, at=now)
+            emergencies.mark_repeated(alert, at=now, every=every)
             text = repeat_text(w, case, alert.times_sent)
             notify.to_people(w, await emergencies.recipients_of(session, alert), text,
                              ack_button(texts, case.id or 0), case_id=case.id)

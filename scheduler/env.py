@@ -51,6 +51,11 @@ class JobEnv:
         """How long delivered messages are kept."""
         return self.timing.outbox_keep
 
+    @property
+    def wish_match_delay(self) -> timedelta:
+        """How long a wish is offered only to volunteers with matching skills."""
+        return self.timing.wish_match_delay
+
     @classmethod
     def from_settings(
         cls, timing: Timing, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,

@@ -65,7 +65,11 @@ async def remind(env: JobEnv, *, limit: int = 500) -> int:
     async with env.sessions() as session, session.begin():
         w = writer(env, session)
         due = await claim_due(session, clock=env.clock, rules=env.rules, limit=limit)
+        now = env.clock.now()
         for reminder in due:
+            deliver_at = now if reminder.urgent else env.quiet.release_at(now) or now
+            if reminder.overtaken(deliver_at):  # claimed, so never sent: its moment has passed
+                continue
             await send_reminder(w, reminder)
             queue(env, w, urgent=reminder.urgent)
     if due:

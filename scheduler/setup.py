@@ -6,14 +6,18 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from scheduler.activity_job import activity_tick
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
 from scheduler.env import JobEnv
+from scheduler.evaluation_job import monthly_evaluation
 from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
+from scheduler.skill_job import widen_wish_offers
 from services.clock import Clock
 
 VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
+EMERGENCY_CHECK_S = 10  # an emergency repeat is at most this late
 
 
 def build_scheduler(
@@ -36,11 +40,19 @@ def build_scheduler(
     scheduler.add_job(daily_digest, "cron", hour=timing.digest_time.hour,
                       minute=timing.digest_time.minute, kwargs={"env": env},
                       id="daily_digest", **once)
+    scheduler.add_job(monthly_evaluation, "cron", hour=timing.digest_time.hour,
+                      minute=timing.digest_time.minute, kwargs={"env": env},
+                      id="monthly_evaluation", **once)
+    scheduler.add_job(activity_tick, "interval", minutes=1, kwargs={"env": env},
+                      id="activity_tick", coalesce=True, max_instances=1)
+    scheduler.add_job(widen_wish_offers, "interval", minutes=1, kwargs={"env": env},
+                      id="widen_wish_offers", coalesce=True, max_instances=1)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
-    # Emergencies: checked every minute; the repeat interval itself comes from the alert rows.
+    # Emergencies: checked often, so a repeat goes out within seconds of its moment; the moments
+    # themselves come from the alert rows (EMERGENCY_REPEAT_MIN apart).
     base = {"sessions": sessions, "clock": clock, "texts": env.texts, "tz": env.tz}
-    scheduler.add_job(repeat_emergency_alerts, "interval", minutes=1,
+    scheduler.add_job(repeat_emergency_alerts, "interval", seconds=EMERGENCY_CHECK_S,
                       kwargs={**base, "every_minutes": timing.emergency_repeat // MINUTE},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)
     # Dispute follow-ups once a day at a decent local hour, so quiet hours never matter.

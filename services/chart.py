@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from types import ModuleType
+from typing import Any
 
 from services.digest import DayPoint
 
@@ -31,21 +32,40 @@ def _matplotlib() -> ModuleType:
     matplotlib.use("Agg")  # no display: render to memory
     import matplotlib.figure
     import matplotlib.font_manager
+    import matplotlib.ticker
 
     return matplotlib
 
 
 @cache
 def cjk_font() -> str | None:
-    """A font that can draw Chinese, if the system has one."""
-    for font in _matplotlib().font_manager.fontManager.ttflist:
+    """A font that draws Chinese: Noto Sans SC, shipped with the bot by the pylopdf-fonts-zh-cn
+    package (SIL Open Font License 1.1), so the chart reads in Chinese on a fresh server; else a
+    system one."""
+    manager = _matplotlib().font_manager
+    try:
+        from pylopdf_fonts_zh_cn import sans_path
+
+        path = str(sans_path())
+        manager.fontManager.addfont(path)
+        return str(manager.FontProperties(fname=path).get_name())
+    except (ImportError, OSError, RuntimeError):
+        pass
+    for font in manager.fontManager.ttflist:
         if any(hint in font.name for hint in _CJK_HINTS):
             return str(font.name)
     return None
 
 
 def render(points: list[DayPoint], labels: ChartLabels) -> bytes:
-    """Draw the chart and return the PNG bytes."""
+    """Draw the chart and return the PNG bytes (titled, for readers that show no image)."""
+    out = BytesIO()
+    draw(points, labels).savefig(out, format="png", metadata={"Title": labels.title})
+    return out.getvalue()
+
+
+def draw(points: list[DayPoint], labels: ChartLabels) -> Any:
+    """Draw the chart: a matplotlib Figure."""
     matplotlib = _matplotlib()
     figure = matplotlib.figure.Figure(figsize=(8, 5.5), dpi=100)
     font = cjk_font()
@@ -61,6 +81,10 @@ def render(points: list[DayPoint], labels: ChartLabels) -> bytes:
     counts.set_title(labels.title)
     counts.legend(loc="upper left", fontsize=8)
     counts.grid(axis="y", alpha=0.3)
+    # Whole cases from 0 up, also on a quiet fortnight (matplotlib would centre 0 in ±0.04).
+    highest = max([p.new for p in points] + [p.closed for p in points] + [0])
+    counts.set_ylim(0, max(highest, 4) * 1.15)
+    counts.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for values, label, style in (
         ([p.response for p in points], labels.response, "o-"),
         ([p.resolution for p in points], labels.resolution, "s-"),
@@ -74,6 +98,4 @@ def render(points: list[DayPoint], labels: ChartLabels) -> bytes:
     rates.grid(alpha=0.3)
     rates.set_xticks(list(x), days, rotation=45, fontsize=8)
     figure.tight_layout()
-    out = BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure

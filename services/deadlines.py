@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from models import CaseKind, Urgency
+from models import CaseKind, CaseStatus, Urgency
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +52,44 @@ class DeadlineConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """When a case must be accepted and resolved (None: no deadline running yet)."""
+    """When a case must be accepted and resolved (None: no deadline running yet).
+
+    The one definition of "on time", for the digest, /stats, the ledger and the reminders: a step
+    is on time when it happened at or before its deadline, and late when it happened after it or
+    has not happened and the deadline has passed. Acceptance happens at `accepted_at` (a wish's
+    claim); resolution happens at the fix (`resolved_at`), which the resident then confirms or
+    lets close by timeout, so an unconfirmed case fixed in time is on time. A reopened case is
+    not resolved until it is fixed again; a referred one is done when it was referred.
+    """
 
     accept: datetime | None
     resolve: datetime | None
+
+    def accept_late(self, accepted_at: datetime | None, now: datetime) -> bool:
+        """Whether acceptance missed its deadline, as known at `now`."""
+        return _late(accepted_at, self.accept, now)
+
+    def resolve_late(self, resolved_at: datetime | None, now: datetime) -> bool:
+        """Whether resolution missed its deadline, as known at `now` (see resolved_moment)."""
+        return _late(resolved_at, self.resolve, now)
+
+
+def _late(done: datetime | None, deadline: datetime | None, now: datetime) -> bool:
+    if deadline is None:
+        return False
+    return done > deadline if done is not None else now > deadline
+
+
+def resolved_moment(
+    status: str, resolved_at: datetime | None, closed_at: datetime | None
+) -> datetime | None:
+    """When the case's resolution happened for the on-time rule: the fix, if the case is still
+    fixed (awaiting confirmation or closed); the referral for a referred case; else None."""
+    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        return resolved_at or closed_at
+    if status == CaseStatus.REFERRED:
+        return closed_at
+    return None
 
 
 class DeadlinePolicy:

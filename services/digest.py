@@ -131,18 +131,19 @@ async def _names(
 
 
 def overdue_clause(policy: DeadlinePolicy, now: datetime) -> object:
-    """SQL for "an open case past its accept or resolve deadline" (wishes from their start)."""
+    """SQL for "an open case past its accept or resolve deadline" (wishes from their start): the
+    rule of Due.accept_late / resolve_late for open cases (now strictly after the deadline)."""
     terms = []
     for (kind, urgency), allowance in policy.allowances().items():
         same = and_(col(Case.kind) == kind, col(Case.urgency) == urgency)
         if kind == CaseKind.WISH:
             late = or_(and_(col(Case.accepted_at).is_(None),
-                            col(Case.published_at) <= now - allowance.accept),
-                       col(Case.accepted_at) <= now - allowance.resolve)
+                            col(Case.published_at) < now - allowance.accept),
+                       col(Case.accepted_at) < now - allowance.resolve)
         else:
             late = or_(and_(col(Case.accepted_at).is_(None),
-                            col(Case.created_at) <= now - allowance.accept),
-                       col(Case.created_at) <= now - allowance.resolve)
+                            col(Case.created_at) < now - allowance.accept),
+                       col(Case.created_at) < now - allowance.resolve)
         terms.append(and_(same, late))
     return and_(col(Case.status).in_(OPEN_STATUSES), or_(*terms))
 

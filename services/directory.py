@@ -167,3 +167,19 @@ async def managed_community(session: AsyncSession, person_id: int) -> int | None
             col(StaffRole.person_id) == person_id, col(StaffRole.role) == Role.MANAGER,
             col(StaffRole.community_id).is_not(None)).order_by(col(StaffRole.id)).limit(1))
     return result.scalar_one_or_none()
+
+
+_HOLDER_ROLES = (Role.WORKER, Role.MANAGER, Role.ADMIN, Role.MEDIATOR, Role.VOLUNTEER)
+
+
+async def holder_role(
+    session: AsyncSession, person_id: int, community_id: int | None
+) -> Role | None:
+    """The role in which a person holds a case of this community (a grid worker first, then a
+    manager, an admin…), so that residents and groups are told who really has it."""
+    roles = await roles_of(session, person_id)
+    for role in _HOLDER_ROLES:
+        if any(r.role == role and (r.community_id in (community_id, None) or role == Role.ADMIN)
+               for r in roles):
+            return role
+    return None

@@ -86,9 +86,12 @@ async def due_repeats(
     return [(alert, case) for alert, case in result.all()]
 
 
-def mark_repeated(alert: EmergencyAlert, *, at: datetime) -> None:
-    """Record a repeat in the transaction that queues its messages."""
-    alert.last_sent_at = at
+def mark_repeated(alert: EmergencyAlert, *, at: datetime, every: timedelta) -> None:
+    """Record a repeat in the transaction that queues its messages. It is recorded at its own
+    moment (the last one plus `every`), not at the check that found it, so the checks' cadence
+    never stretches the interval; after downtime the count starts again from now."""
+    scheduled = alert.last_sent_at + every
+    alert.last_sent_at = scheduled if at - scheduled < every else at
     alert.times_sent += 1
 
 

@@ -12,8 +12,12 @@ Address rules (decided here, see tests/test_intake.py for examples):
 - Chinese numerals are read only in front of an address word, so "三天", "十分钟", "七点",
   "八十多" never become addresses; "两" counts only in "两单元" ("两栋楼" = two buildings).
 - Not read: lettered buildings ("B座"), rooms spoken without 室 ("三零一"), "N楼" as an answer.
-Kinds come from the weighted phrases in services/intake_rules.py; negation is not analysed
-except for "不危险" in the urgency check.
+Kinds come from a learned character n-gram model (services/intake_model.py, trained by
+`python -m services.intake_train` on corpus/train) and the safety rules of
+services/intake_safety.py: a live emergency cue makes the message an emergency whatever the model
+says; a cue that is negated, past or hypothetical does not, and then the model cannot call the
+message an emergency on those words alone unless it is very sure. The text is normalised first
+(services/intake_text.py: traditional characters, Cantonese words, homophone slips).
 """
 
 import re
@@ -21,18 +25,22 @@ from dataclasses import dataclass
 
 from models.enums import CaseKind, Urgency
 from services.chinese_numbers import cn_to_int, normalise_numbers
-from services.intake_rules import (
-    EMERGENCY_OUTRANKS,
-    KIND_RULES,
-    NOT_URGENT_PATTERN,
-    PRIORITY,
-    STRONG,
-    URGENT_PATTERN,
-)
+from services.intake_model import LinearModel, model
+from services.intake_rules import NOT_URGENT_PATTERN, URGENT_PATTERN
+from services.intake_safety import Danger, scan
+from services.intake_text import normalise
 
 CONFIDENT: float = 0.6
-# Confidence when no rule matched at all: the kind is only a default guess.
-_NO_EVIDENCE = 0.3
+# A live safety cue makes an emergency at least this sure.
+RULE_CONFIDENCE = 0.8
+# The model may call an emergency on defused cues only when at least this sure.
+OVER_DEFUSED = 0.9
+# With no danger words at all, the model alone files an emergency from this probability on.
+MODEL_ALONE = 0.6
+# A weak cue (烟味, 胸口闷, 救命 as a sigh) makes an emergency when the model gives it this much.
+WEAK_WITH = 0.3
+# Below CONFIDENT an emergency is "likely"; other kinds are when the model gives it this much.
+DANGER_LIKELY = 0.25
 
 # Not after 这/那/有/每/哪/几 ("有一座凉亭", "这1栋") nor inside a longer number (phones).
 _BUILDING = re.compile(
@@ -51,10 +59,6 @@ _ANSWER = re.compile(r"(\d{1,3})\s*号?(?:\s*-\s*(\d{1,2}))?")
 _ANSWER_CN = re.compile(r"([零〇一二两三四五六七八九十]{1,3})号?")
 _TRAILING = "。.，,！!？?～~ \t\r\n"
 
-_RULES: dict[CaseKind, list[tuple[re.Pattern[str], float]]] = {
-    kind: [(re.compile(pattern), weight) for pattern, weight in rules]
-    for kind, rules in KIND_RULES.items()
-}
 _URGENT = re.compile(URGENT_PATTERN)
 _NOT_URGENT = re.compile(NOT_URGENT_PATTERN)
 
@@ -69,6 +73,16 @@ class ParsedReport:
     unit: str | None
     room: str | None
     urgency: Urgency
+    # The model's probability that this is an emergency, and the live safety category, if any.
+    emergency_chance: float = 0.0
+    category: str | None = None
+
+    @property
+    def danger_likely(self) -> bool:
+        """Danger is likely but not certain: show the numbers at once and ask with one tap."""
+        if self.kind is CaseKind.EMERGENCY:
+            return self.confidence < CONFIDENT
+        return self.emergency_chance >= DANGER_LIKELY or self.category is not None
 
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready dict with enum values as plain strings."""
@@ -79,6 +93,9 @@ class ParsedReport:
             "room": self.room,
             "confidence": self.confidence,
             "urgency": self.urgency.value,
+            "emergency_chance": self.emergency_chance,
+            "category": self.category,
+            "danger_likely": self.danger_likely,
         }
 
 
@@ -120,29 +137,23 @@ def parse_address(text: str) -> tuple[str | None, str | None, str | None]:
     return building, unit, room
 
 
-def score_kinds(text: str) -> dict[CaseKind, float]:
-    """Return the summed rule weights per kind, the evidence behind the classification."""
-    return {
-        kind: sum(weight for pattern, weight in rules if pattern.search(text))
-        for kind, rules in _RULES.items()
-    }
-
-
-def _classify(scores: dict[CaseKind, float]) -> tuple[CaseKind, float]:
-    """Pick the winning kind and say how sure we are of it."""
-    if scores[CaseKind.EMERGENCY] >= EMERGENCY_OUTRANKS:
-        kind = CaseKind.EMERGENCY
-    else:
-        kind = max(PRIORITY, key=lambda k: (scores[k], -PRIORITY.index(k)))
-    top = scores[kind]
-    if top <= 0:
-        return CaseKind.OTHER, _NO_EVIDENCE
-    rival = max(score for other, score in scores.items() if other is not kind)
-    if kind is CaseKind.EMERGENCY:
-        rival /= 2  # an emergency that also mentions a broken thing is still an emergency
-    share = top / (top + rival)  # 1.0 when nothing else matched, 0.5 on a tie
-    strength = min(1.0, top / STRONG)  # one weak keyword is not enough to be sure
-    return kind, round(0.2 + 0.75 * share * strength, 2)
+def classify(probabilities: dict[str, float], danger: Danger) -> tuple[CaseKind, float]:
+    """Combine the model's probabilities with the safety rules: the kind and how sure."""
+    emergency = probabilities[CaseKind.EMERGENCY.value]
+    if danger.live:
+        return CaseKind.EMERGENCY, round(max(emergency, RULE_CONFIDENCE), 2)
+    if danger.weak and emergency >= WEAK_WITH:
+        return CaseKind.EMERGENCY, round(emergency, 2)
+    ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
+    best, sure = ranked[0]
+    if best == CaseKind.EMERGENCY.value and (
+        (danger.defused and sure < OVER_DEFUSED) or (not danger.defused and sure < MODEL_ALONE)
+    ):
+        # Danger words negated, past or imagined, or no danger words and a hesitant model:
+        # the next kind, never confident (the resident is still shown the numbers and asked).
+        best, sure = ranked[1]
+        sure = min(sure / (1.0 - emergency), CONFIDENT - 0.01)
+    return CaseKind(best), round(sure, 2)
 
 
 def _urgency(text: str, kind: CaseKind) -> Urgency:
@@ -152,9 +163,34 @@ def _urgency(text: str, kind: CaseKind) -> Urgency:
     return Urgency.NORMAL
 
 
-def parse_report(text: str) -> ParsedReport:
-    """Classify one resident message and extract its address; never raises."""
-    text = normalise_numbers(text if isinstance(text, str) else "")
-    kind, confidence = _classify(score_kinds(text))
+def likeliest_other_kind(text: str) -> CaseKind:
+    """The likeliest kind that is not an emergency (the resident said it is none)."""
+    probabilities = model().probabilities(normalise(text if isinstance(text, str) else ""))
+    probabilities.pop(CaseKind.EMERGENCY.value)
+    return CaseKind(max(probabilities, key=probabilities.__getitem__))
+
+
+_AT_HOME = re.compile(r"我家|家里|俺家|屋里|我屋|家中|室内|卫生间|厕所|厨房|卧室|客厅|阳台|房间")
+
+
+def at_home(text: str) -> bool:
+    """The report is about the resident's own flat (so the flat on file applies)."""
+    return bool(_AT_HOME.search(text if isinstance(text, str) else ""))
+
+
+def parse_report(text: str, linear: LinearModel | None = None) -> ParsedReport:
+    """Classify one resident message and extract its address; never raises.
+
+    `linear` replaces the committed model (cross-validation trains its own)."""
+    text = normalise(text if isinstance(text, str) else "")[:2000]
+    probabilities = (linear or model()).probabilities(text)
+    if not any(ch.isalnum() for ch in text):  # nothing to read: a guess, never sure
+        probabilities = {kind: 0.25 if kind == CaseKind.OTHER.value else 0.75 / 4
+                         for kind in probabilities}
+    danger = scan(text)
+    kind, confidence = classify(probabilities, danger)
     building, unit, room = parse_address(text)
-    return ParsedReport(kind, confidence, building, unit, room, _urgency(text, kind))
+    chance = round(probabilities[CaseKind.EMERGENCY.value], 2)
+    category = danger.category
+    return ParsedReport(kind, confidence, building, unit, room, _urgency(text, kind),
+                        chance, category)

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, Community, Grid, Person
-from services import case_queries, metrics
+from services import activity_ledger, case_queries, metrics
 from services.deadlines import DeadlinePolicy
+from services.personal_data import mask_phones
 
 Label = Callable[..., str]
 KINDS: tuple[str, ...] = tuple(CaseKind)
@@ -32,18 +33,12 @@ WIDTHS = (7, 16, 8, 16, 9, 44, 9, 16, 16, 8, 11, 6, 24)  # fits A4 landscape, fi
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 SUMMARY = ("grid", "reported", "closed", "overdue", "response_rate", "resolution_rate",
            "satisfaction_rate")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def mask_name(name: str | None) -> str:
     """Keep the family name only: 张敏 → 张*, 欧阳娜娜 → 欧*."""
     name = (name or "").strip()
     return f"{name[0]}*" if name else ""
-
-
-def mask_phones(text: str | None) -> str:
-    """Hide the middle of 11-digit mobile numbers in free text: 138****0001."""
-    return _MOBILE.sub(r"\1****\2", text or "")
 
 
 def month_bounds(month: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -79,6 +74,7 @@ class Ledger:
     rows: list[LedgerRow]
     rates: dict[int | None, metrics.Rates]
     grid_names: dict[int, str]
+    attendance: list[tuple[object, ...]] = field(default_factory=list)  # activities (issue 20)
 
     def count(self, kind: str) -> int:
         """How many cases of this kind the ledger lists."""
@@ -108,7 +104,10 @@ async def collect(
     grids = await session.execute(select(Grid).where(col(Grid.community_id) == community.id)
                                   .order_by(col(Grid.id)))
     names = {g.id: g.name for g in grids.scalars().all() if g.id is not None}
-    return Ledger(community, month, tuple(kinds), rows, rates, names)
+    attendance = await activity_ledger.attendance_rows(
+        session, community_id=community.id, start=start, end=end, tz=tz, mask=mask_name,
+        label=label)
+    return Ledger(community, month, tuple(kinds), rows, rates, names, attendance)
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -155,6 +154,8 @@ def workbook_bytes(ledger: Ledger, label: Label) -> bytes:
                 cells[index].number_format = DATE_FORMAT
             for index in (5, 12):  # content, comment
                 cells[index].alignment = Alignment(wrap_text=True, vertical="top")
+    if ledger.attendance:
+        activity_ledger.add_sheet(book, ledger.attendance, label, _layout)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -10,6 +10,20 @@ Definitions (stated once, also in the README):
   still open cases count as not solved; cancelled cases are not counted.
 - 满意率 satisfaction rate: of the cases closed in the period that the resident rated, the share
   rated 4 or 5 stars. A case closed by timeout has no rating and does not count.
+
+The monthly evaluation of grid workers (考评, services/evaluation.py) uses the same counts, over
+the cases whose assignee is the worker (the person holding the case, i.e. the last one it was
+assigned to), for the last calendar month:
+- 办结件数 cases handled: cases closed as solved in the month (`closed` below).
+- 按时响应率 response in time: the response rate above.
+- 按时办结率 resolution in time: of the cases whose resolution fell due in the month, the share
+  closed as solved by the deadline (`resolved_in_time`; the 解决率 above counts late ones too).
+- 平均满意度 average satisfaction: the mean of the stars the residents gave to the cases closed
+  in the month (`average_rating`); a case closed by timeout has no rating and does not count.
+- 走访回访 follow-ups done: home visits the worker logged in the month (visited, not at home or
+  needs help), from the visit records.
+The community average beside each worker's row: the same rates over all the community's cases,
+and cases handled and follow-ups per worker.
 """
 
 from collections import defaultdict
@@ -22,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, CaseStatus
-from services.deadlines import DeadlinePolicy
+from services.deadlines import DeadlinePolicy, resolved_moment
 
 SATISFIED_FROM = 4  # stars
 
@@ -43,6 +57,7 @@ class CaseFacts:
     accepted_at: datetime | None
     closed_at: datetime | None
     rating: int | None
+    resolved_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -55,8 +70,10 @@ class Rates:
     responded: int = 0
     resolution_due: int = 0
     resolved: int = 0
+    resolved_in_time: int = 0  # of `resolved`, closed by the deadline
     rated: int = 0
     satisfied: int = 0
+    stars: int = 0  # the sum of the ratings counted in `rated`
     overdue: list[int] = field(default_factory=list)  # cases that missed a deadline in the period
 
     @staticmethod
@@ -74,14 +91,24 @@ class Rates:
         return self._share(self.resolved, self.resolution_due)
 
     @property
+    def resolution_in_time_rate(self) -> float | None:
+        """Share closed as solved by the deadline among those due, or None."""
+        return self._share(self.resolved_in_time, self.resolution_due)
+
+    @property
     def satisfaction_rate(self) -> float | None:
         """Share of 4-5 star ratings, or None when nothing was rated."""
         return self._share(self.satisfied, self.rated)
 
+    @property
+    def average_rating(self) -> float | None:
+        """Mean stars of the rated cases, or None when nothing was rated."""
+        return self.stars / self.rated if self.rated else None
+
     def add(self, other: "Rates") -> None:
         """Add another scope's counts to these."""
         for name in ("reported", "closed", "response_due", "responded", "resolution_due",
-                     "resolved", "rated", "satisfied"):
+                     "resolved", "resolved_in_time", "rated", "satisfied", "stars"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.overdue.extend(other.overdue)
 
@@ -107,23 +134,26 @@ def count(
             if case.rating is not None:
                 rates.rated += 1
                 rates.satisfied += case.rating >= SATISFIED_FROM
+                rates.stars += case.rating
         due = policy.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                          published_at=case.published_at, accepted_at=case.accepted_at)
         missed = False
         if _inside(due.accept, start, end) and case.status != CaseStatus.CANCELLED:
-            assert due.accept is not None
-            in_time = case.accepted_at is not None and case.accepted_at <= due.accept
-            if in_time or due.accept <= now:
+            late = due.accept_late(case.accepted_at, now)
+            in_time = case.accepted_at is not None and not late
+            if in_time or late:
                 rates.response_due += 1
                 rates.responded += in_time
-                missed = not in_time
+                missed = late
         if _inside(due.resolve, start, end) and case.status != CaseStatus.CANCELLED:
             assert due.resolve is not None
-            in_time = solved and case.closed_at is not None and case.closed_at <= due.resolve
-            if solved or due.resolve <= now:
+            late = due.resolve_late(
+                resolved_moment(case.status, case.resolved_at, case.closed_at), now)
+            if solved or now > due.resolve:
                 rates.resolution_due += 1
                 rates.resolved += solved
-                missed = missed or not in_time
+                rates.resolved_in_time += solved and not late
+            missed = missed or late
         if missed:
             rates.overdue.append(case.id)
     return rates

@@ -153,3 +153,36 @@ async def forget_sent_before(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(
         delete(Row).where(col(Row.sent_at).is_not(None), col(Row.sent_at) < before))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _has_callback_buttons(payload: dict[str, Any], data: str | None) -> bool:
+    return any(b.get("data") and data in (None, b.get("data"))
+               for row in payload.get("buttons") or [] for b in row)
+
+
+async def live_cards(
+    session: AsyncSession, *, case_id: int, chat_ids: Sequence[int], button_data: str | None = None,
+) -> list[tuple[int, int, str]]:
+    """Delivered text messages about a case in these chats whose latest version still shows
+    buttons to press (or this one button): (chat id, message id, text) each, for retiring
+    replaced cards."""
+    if not chat_ids:
+        return []
+    rows = (await session.execute(
+        select(Row).where(col(Row.chat_id).in_(chat_ids), col(Row.failed_at).is_(None),
+                          col(Row.id) >= select(func.min(Row.id)).where(
+                              col(Row.case_id) == case_id).scalar_subquery())
+        .order_by(col(Row.id)))).scalars().all()
+    latest: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in rows:
+        payload = row.payload
+        if payload.get("photo_png") or payload.get("document"):
+            continue
+        if edited := payload.get("edit_message_id"):
+            if (row.chat_id, edited) in latest:
+                latest[(row.chat_id, edited)] = payload
+        elif row.case_id == case_id and row.sent_message_id is not None:
+            latest[(row.chat_id, row.sent_message_id)] = payload
+    return [(chat_id, message_id, payload["text"])
+            for (chat_id, message_id), payload in latest.items()
+            if _has_callback_buttons(payload, button_data)]

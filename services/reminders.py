@@ -78,6 +78,14 @@ class DueReminder:
         """Emergencies and urgent cases never wait for quiet hours."""
         return self.case.kind == CaseKind.EMERGENCY or self.case.urgency == "urgent"
 
+    def overtaken(self, deliver_at: datetime) -> bool:
+        """Whether a reminder ahead of a deadline ("请于 … 前接单", "please confirm") would only
+        arrive once that deadline has come (held by quiet hours, or found late after downtime):
+        then it is dropped, and the step at the deadline says what is true by then."""
+        ahead = self.step.audience == "reporter" or (
+            self.step.phase in ("accept", "resolve") and self.step.share < 1)
+        return ahead and deliver_at >= self.due_at
+
 
 # Where a phase's clock starts, and which statuses it runs in, for ordinary cases and wishes.
 def _from(action: CaseAction) -> tuple[str, ...]:

@@ -145,8 +145,11 @@ class Handover:
 
 async def hand_over_cases(
     session: AsyncSession, *, clock: Clock, actor: Person, worker: Person, grid_id: int | None,
+    note: str | None = None,
 ) -> Handover:
-    """Move a worker's open cases to the least-loaded colleague of the grid, else the manager."""
+    """Move a worker's open cases to the least-loaded colleague of the grid, else the manager;
+    `note` says in each case's history why (休假转交 · 张敏), by default the worker's name."""
+    note = note or worker.name
     result = await session.execute(select(Case).where(
         col(Case.assignee_id) == worker.id, col(Case.status).in_(WORKING_STATUSES))
         .order_by(col(Case.id)))
@@ -161,18 +164,18 @@ async def hand_over_cases(
         target = await least_loaded(session, colleagues)
         if target is not None:
             await apply(session, case, CaseAction.TRANSFER, actor_id=actor.id, at=now,
-                        assignee_id=target.id, note=worker.name)
+                        assignee_id=target.id, note=note)
             handover.moved.append((case, target))
         else:
             await apply(session, case, CaseAction.RETURN, actor_id=actor.id, at=now,
-                        assignee_id=None, note=worker.name)
+                        assignee_id=None, note=note)
             handover.returned.append(case)
     return handover
 
 
 async def set_leave(
     session: AsyncSession, *, clock: Clock, actor: Person, community_id: int, name: str,
-    on_leave: bool,
+    on_leave: bool, note: str | None = None,
 ) -> tuple[Person, Handover]:
     """Mark a worker on leave (their open cases move on) or back at work."""
     person, role = await find_staff(session, actor=actor, community_id=community_id, name=name)
@@ -184,18 +187,20 @@ async def set_leave(
     if not on_leave:
         return person, Handover()
     return person, await hand_over_cases(session, clock=clock, actor=actor, worker=person,
-                                         grid_id=role.grid_id)
+                                         grid_id=role.grid_id,
+                                         note=note and f"{note} · {person.name}")
 
 
 async def remove_staff(
     session: AsyncSession, *, clock: Clock, actor: Person, community_id: int, name: str,
+    note: str | None = None,
 ) -> tuple[Person, Handover]:
     """Take away a person's roles in the community; their open cases move on first."""
     person, role = await find_staff(session, actor=actor, community_id=community_id, name=name)
     if person.id == actor.id:
         raise DomainError("staff.not_yourself")
     handover = await hand_over_cases(session, clock=clock, actor=actor, worker=person,
-                                     grid_id=role.grid_id)
+                                     grid_id=role.grid_id, note=note and f"{note} · {person.name}")
     await session.execute(delete(StaffRole).where(col(StaffRole.person_id) == person.id,
                                                   col(StaffRole.community_id) == community_id))
     return person, handover
@@ -203,7 +208,7 @@ async def remove_staff(
 
 async def move_worker(
     session: AsyncSession, *, clock: Clock, actor: Person, community_id: int, name: str,
-    grid_code: str,
+    grid_code: str, note: str | None = None,
 ) -> tuple[Person, Grid, Handover]:
     """Move a worker to another grid of the community; open cases stay in the old grid."""
     person, role = await find_staff(session, actor=actor, community_id=community_id, name=name)
@@ -217,7 +222,7 @@ async def move_worker(
     session.add(role)
     await session.flush()
     handover = await hand_over_cases(session, clock=clock, actor=actor, worker=person,
-                                     grid_id=old_grid)
+                                     grid_id=old_grid, note=note and f"{note} · {person.name}")
     return person, grid, handover
 
 

@@ -46,8 +46,8 @@ async def community_stats(
     for case in open_cases:
         due = policy.due(kind=case.kind, urgency=case.urgency, created_at=case.created_at,
                          published_at=case.published_at, accepted_at=case.accepted_at)
-        late_accept = case.accepted_at is None and due.accept is not None and due.accept < now
-        if late_accept or (due.resolve is not None and due.resolve < now):
+        # Open cases: not accepted, not (or no longer) fixed; the one rule in Due decides.
+        if (case.accepted_at is None and due.accept_late(None, now)) or due.resolve_late(None, now):
             overdue.append(case.id or 0)
     local = now.astimezone(tz)
     start, end = month_bounds(local.date(), tz)

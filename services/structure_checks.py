@@ -142,6 +142,30 @@ def _cross_checks(structure: StructureFile, located: Located) -> list[StructureE
                      f'building "{number}" is already in a grid of this community on line '
                      "{line}; a building belongs to one grid")
     problems += _people_checks(structure, located)
+    problems += _guide_checks(structure, located)
+    return problems
+
+
+def _guide_checks(structure: StructureFile, located: Located) -> list[StructureError]:
+    """A service or partner names a community of the file; a service appears once in each
+    guide."""
+    problems: list[StructureError] = []
+    codes = {com.code for com in structure.communities}
+    seen: dict[tuple[str | None, str], Path] = {}
+    for i, entry in enumerate(structure.guide):
+        if entry.community is not None and entry.community not in codes:
+            problems.append(located.error(("guide", i, "community"),
+                                          f'no community "{entry.community}" in this file'))
+        path: Path = ("guide", i, "name")
+        key = (entry.community, entry.name)
+        if key in seen:
+            problems.append(located.error(path, f'service "{entry.name}" is already in this '
+                                          f"guide on line {located.line_of(seen[key])}"))
+        seen.setdefault(key, path)
+    for i, partner in enumerate(structure.partners):
+        if partner.community is not None and partner.community not in codes:
+            problems.append(located.error(("partners", i, "community"),
+                                          f'no community "{partner.community}" in this file'))
     return problems
 
 

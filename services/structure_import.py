@@ -4,7 +4,7 @@ load_structure() parses and validates without touching the database; import_stru
 creates or updates rows in the caller's transaction, so a bad file changes nothing.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
@@ -13,6 +13,8 @@ from sqlmodel import col
 
 from models.enums import Role
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
+from services.guide_file import sync_guide
+from services.partner_file import sync_partners
 from services.structure_checks import Slot, slots, validate
 from services.structure_people import Tally, match_people, plan, sync_roles
 from services.structure_schema import StructureFile
@@ -39,6 +41,7 @@ class ImportReport:
     updated: int
     unchanged: int
     removed: int = 0  # StaffRole rows of people no longer in the file
+    guide_entries: int = field(default=0, compare=False)  # services of the file's guide
 
     def summary(self) -> str:
         """Describe the import in one short line for the office."""
@@ -46,7 +49,7 @@ class ImportReport:
             f"导入完成：{self.communities} 个社区、{self.grids} 个网格、{self.buildings} 栋楼、"
             f"{self.group_chats} 个群、{self.people} 人、{self.roles} 个角色；"
             f"新建 {self.created}，更新 {self.updated}，未变 {self.unchanged}，"
-            f"移除角色 {self.removed}"
+            f"移除角色 {self.removed}；办事指南 {self.guide_entries} 项"
         )
 
 
@@ -68,6 +71,9 @@ async def import_structure(session: AsyncSession, structure: StructureFile) -> I
     })
     await _buildings(session, tally, structure, communities, grids)
     await _group_chats(session, tally, structure, communities)
+    guide = Tally(session)  # counted apart: the guide is not the structure's rows
+    guide_entries = await sync_guide(session, guide, structure, street, communities)
+    await sync_partners(session, guide, structure, street, communities)
 
     def role_ids(slot: Slot) -> dict[str, Any]:
         if slot.role is Role.ADMIN:
@@ -88,7 +94,7 @@ async def import_structure(session: AsyncSession, structure: StructureFile) -> I
         roles=roles,
         group_chats=sum(len(c.group_chats) for c in structure.communities),
         created=tally.created, updated=tally.updated, unchanged=tally.unchanged,
-        removed=tally.removed,
+        removed=tally.removed, guide_entries=guide_entries,
     )
 
 
@@ -102,11 +108,13 @@ def _id(row: Community | Grid) -> int:
 async def _street(session: AsyncSession, tally: Tally, structure: StructureFile) -> Street:
     entry = structure.street
     street = await session.scalar(select(Street).where(col(Street.name) == entry.name))
+    lines = [{"name": line.name, "number": line.number} for line in entry.emergency_lines]
     if street is None:
-        street = tally.add(Street(name=entry.name, timezone=entry.timezone))
+        street = tally.add(Street(name=entry.name, timezone=entry.timezone,
+                                  emergency_lines=lines))
         await session.flush()
     else:
-        tally.sync(street, timezone=entry.timezone)
+        tally.sync(street, timezone=entry.timezone, emergency_lines=lines)
     return street
 
 

@@ -11,6 +11,7 @@ from models.enums import MediatorTier
 
 # Column limits of models/structure.py: checked here so PostgreSQL never rejects a row mid-import.
 NAME_MAX, CODE_MAX, NUMBER_MAX, PHONE_MAX, TZ_MAX, SKILL_MAX = 100, 40, 20, 32, 64, 50
+GUIDE_TEXT_MAX, LINK_MAX = 500, 300
 BIGINT_MAX = 2**63 - 1
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]*")
@@ -96,6 +97,13 @@ def _chat_id(value: Any) -> int:
     return chat_id
 
 
+def _link(value: Any) -> str | None:
+    link = _clean(value, LINK_MAX)
+    if link is not None and not re.fullmatch(r"https?://\S+", link):
+        raise ValueError(f"must be a web address starting with https://, got {shown(link)}")
+    return link
+
+
 def _timezone(value: Any) -> str:
     name = _text(TZ_MAX)(value)
     try:
@@ -127,6 +135,8 @@ Name = Annotated[str, PlainValidator(_text(NAME_MAX))]
 Code = Annotated[str, PlainValidator(_code)]
 BuildingNumber = Annotated[str, PlainValidator(_text(NUMBER_MAX))]
 Skill = Annotated[str, PlainValidator(_text(SKILL_MAX))]
+GuideText = Annotated[str | None, PlainValidator(lambda v: _clean(v, GUIDE_TEXT_MAX))]
+Link = Annotated[str | None, PlainValidator(_link)]
 Phone = Annotated[str | None, PlainValidator(_phone)]
 TelegramId = Annotated[int | None, PlainValidator(_telegram_id)]
 ChatId = Annotated[int, PlainValidator(_chat_id)]
@@ -166,6 +176,31 @@ class VolunteerEntry(PersonEntry):
     skills: Listed[Skill] = []
 
 
+class GuideEntryFile(_Entry):
+    """A service of the guide (办事指南): who may apply, what to bring, where and when; for one
+    community (its code), or for the whole street."""
+
+    name: Name
+    community: Code | None = None
+    keywords: Listed[Skill] = []
+    who: GuideText = None
+    bring: GuideText = None
+    where: GuideText = None
+    phone: Phone = None
+    link: Link = None
+
+
+class PartnerEntry(_Entry):
+    """A partner organisation (共建单位): what it offers, whom to call; for one community (its
+    code), or for the whole street."""
+
+    name: Name
+    community: Code | None = None
+    offers: Listed[Skill] = []
+    contact: Annotated[str | None, PlainValidator(lambda v: _clean(v, NAME_MAX))] = None
+    phone: Phone = None
+
+
 class GridEntry(_Entry):
     """A grid (网格), its buildings and its grid workers."""
 
@@ -187,12 +222,20 @@ class CommunityEntry(_Entry):
     grids: Listed[GridEntry] = []
 
 
+class EmergencyLineEntry(_Entry):
+    """A local emergency line residents are shown beside 120/119/110 (电梯困人 96333 …)."""
+
+    name: Name
+    number: Annotated[str, PlainValidator(_phone)]
+
+
 class StreetEntry(_Entry):
-    """The sub-district (街道) and its admins."""
+    """The sub-district (街道), its admins and its local emergency lines."""
 
     name: Name
     timezone: Timezone = "Asia/Shanghai"
     admins: Listed[PersonEntry] = []
+    emergency_lines: Listed[EmergencyLineEntry] = []
 
 
 class StructureFile(_Entry):
@@ -200,3 +243,5 @@ class StructureFile(_Entry):
 
     street: StreetEntry
     communities: Listed[CommunityEntry] = []
+    guide: Listed[GuideEntryFile] = []
+    partners: Listed[PartnerEntry] = []

@@ -81,3 +81,8 @@ def next_tier(tier: str) -> MediatorTier | None:
     """The tier above, or None at the top."""
     index = ORDER.index(MediatorTier(tier))
     return ORDER[index + 1] if index + 1 < len(ORDER) else None
+
+
+def threatens_violence(text: str | None) -> bool:
+    """Whether the words tell of violence or a threat (then the resident is shown 110 at once)."""
+    return bool(text and VIOLENCE.search(text))

@@ -77,6 +77,8 @@ class Timing(BaseModel):
         default=timedelta(days=7),
         validation_alias=AliasChoices("dispute_followup_days", "dispute_followup_after"))
     dispute_followup_hour: int = Field(default=10, ge=7, le=20)
+    # Issue 20: a wish goes first to volunteers with matching skills, to everyone after this.
+    wish_match_delay: timedelta = timedelta(hours=2)
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -111,7 +113,8 @@ class Timing(BaseModel):
             self.quiet_hours = QuietHours(quiet.start, quiet.end, self.timezone)
         return self
 
-    @field_validator("confirm_remind_after", "confirm_close_after", mode="before")
+    @field_validator("confirm_remind_after", "confirm_close_after", "wish_match_delay",
+                     mode="before")
     @classmethod
     def _span(cls, value: Any) -> Any:
         return span(value) if isinstance(value, str) else value

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Building, Community, Grid, Person, Role, VisitDay, VisitLog
+from models import Building, Community, DataAccess, Grid, Person, Role, VisitDay, VisitLog
 from services import directory
 from services.errors import DomainError
 from services.reminders import claim_once
 from services.residents import CARE_KINDS
+
+LIST_VIEW = "visit_list"  # the audit record of a household shown on a worker's visit list
 
 OUTCOMES = ("visited", "absent", "help")  # button arg 1, 2, 3
 SEEN = ("visited", "help")  # a visit that reached the household
@@ -161,12 +163,20 @@ async def claim_rounds(
 async def missed(
     session: AsyncSession, *, community_ids: Sequence[int], now: datetime, tz: ZoneInfo
 ) -> dict[int, int]:
-    """Flagged households of each community nobody reached last week."""
-    week = iso_week(now.astimezone(tz).date() - timedelta(days=7))
+    """Flagged households of each community nobody reached last week. Only households that were
+    on last week's list count (a worker was shown them then, as the audit trail records): one
+    flagged since has had no visit day yet."""
+    today = now.astimezone(tz).date()
+    week = iso_week(today - timedelta(days=7))
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday - timedelta(days=7), datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+    listed = select(col(DataAccess.subject_id)).where(
+        col(DataAccess.what) == LIST_VIEW, col(DataAccess.at) >= start, col(DataAccess.at) < end)
     rows = await session.execute(
         select(Person, col(Building.community_id))
         .join(Building, col(Building.id) == col(Person.building_id))
-        .where(col(Building.community_id).in_(community_ids)))
+        .where(col(Building.community_id).in_(community_ids), col(Person.id).in_(listed)))
     flagged = [(p, c) for p, c in rows.all() if p.care]
     seen = await _outcomes(session, [p.id for p, _c in flagged if p.id], week)
     counts = dict.fromkeys(community_ids, 0)

@@ -105,8 +105,9 @@ async def resident_for_wish(session: AsyncSession, *, person_id: int, actor: Per
 
 async def register_resident(
     session: AsyncSession, *, actor: Person, name: str, phone: str | None, where: str
-) -> Person:
-    """Register a resident without Telegram at an address in the worker's community."""
+) -> residents.Registration:
+    """Register a resident without Telegram at an address in the worker's community (or find
+    the one already on file)."""
     community_id = await is_staff_of(session, actor)
     number, unit, room = parse_address(where)
     found = (await directory.buildings_numbered(session, number, community_id)

@@ -5,7 +5,6 @@ NEW (waiting for review) → PUBLISHED → ACCEPTED (claimed) → RESOLVED → C
 when declined. Its public wording and points live in `WishDetails`.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from models import (
     Person,
     WishDetails,
 )
-from services import actors, audit, points
+from services import actors, audit, personal_data, points
 from services.actors import require
 from services.cases import NewReport, load_case, routed_case
 from services.clock import Clock
@@ -30,21 +29,12 @@ from services.lifecycle import TRANSITIONS, allowed, apply, check, start_case
 
 DEFAULT_POINTS = 10
 MAX_POINTS = 1000
-# What is scrubbed from the proposed public wording: phone numbers and flats (the building stays,
-# since the card shows it anyway). The reviewer reads the proposal and can rewrite it.
-_PHONE = re.compile(r"(?<!\d)(?:1\d{10}|\d{3,4}-?\d{7,8})(?!\d)")
-_FLAT = re.compile(
-    r"(?<!\d)\d{1,3}\s*-\s*\d{1,2}\s*-\s*\d{3,4}(?!\d)"  # 3-2-301
-    r"|(?<!\d)\d{1,2}\s*单元\s*(?:\d{3,4}\s*[室房号]?)?"  # 2单元301
-    r"|(?<!\d)\d{3,4}\s*[室房](?!子)"  # 301室
-    r"|(?<=[楼栋幢])\s*\d{3,4}(?![\d元块岁年月日米])"  # 3号楼301
-)
 
 
-def propose_public_text(text: str) -> str:
-    """Suggest the wording volunteers see: the resident's words without phones and flats."""
-    scrubbed = _FLAT.sub("", _PHONE.sub("", text))
-    return re.sub(r"\s{2,}", " ", scrubbed).strip(" ，,。") or text[:0]
+def propose_public_text(text: str, *, names: Sequence[str | None] = ()) -> str:
+    """Suggest the wording volunteers see: the resident's words without phones, flats and names
+    (the building stays, since the card shows it anyway); the reviewer can rewrite it."""
+    return personal_data.scrub(text, names=names)
 
 
 @dataclass(frozen=True)
@@ -65,7 +55,8 @@ async def submit_wish(
     await start_case(session, case, actor_id=posted_by.id if posted_by else reporter.id,
                      at=clock.now())
     assert case.id is not None
-    details = WishDetails(case_id=case.id, public_text=propose_public_text(case.text)[:1000],
+    details = WishDetails(case_id=case.id, public_text=propose_public_text(
+                              case.text, names=(reporter.name,))[:1000],
                           points=DEFAULT_POINTS, posted_by_id=posted_by.id if posted_by else None)
     session.add(details)
     await session.flush()
@@ -107,6 +98,10 @@ async def set_public_text(
     text = text.strip()[:1000]
     if not text:
         raise DomainError("wish.empty_text", case_id=case_id)
+    reporter = await session.get(Person, case.reporter_id)
+    found = personal_data.found_in(text, names=(reporter.name if reporter else None,))
+    if found:  # the reviewer is still asked for the wording: the refusal rolls back
+        raise DomainError(f"wish.public_has_{found[0]}", case_id=case_id)
     details.public_text = text
     session.add(details)
     return case, details

@@ -18,7 +18,7 @@ from handlers.payloads import (
 )
 
 # Larger than any id the bot will meet (Telegram ids have at most 52 bits: 16 digits).
-_SAMPLES = {int: 2**52, str: "compensation", bool: True}
+_SAMPLES: dict[object, object] = {int: 2**52, str: "compensation", bool: True}
 _SMALL = {"year": 2100, "month": 12, "kind": "emergency", "fmt": "xlsx", "tier": "community"}
 
 

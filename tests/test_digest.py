@@ -1,7 +1,7 @@
 """The daily digest: its numbers match a hand-computed day, it goes out once, the chart is a PNG."""
 
 import base64
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -11,11 +11,12 @@ from sqlmodel import col
 
 from models import Case, CaseStatus, OutboxMessage
 from scheduler.jobs import daily_digest, remind
-from services import digest
+from services import chart, digest
 from services.cases import accept_case, confirm_case, rate_case, resolve_case
 from services.chart import ChartLabels, render
 from services.clock import FrozenClock
 from services.deadlines import DeadlinePolicy
+from services.digest import DayPoint
 from tests.conftest import Sessions
 from tests.factories import load_sample, make_case, person
 from tests.test_reminders import env_for
@@ -146,3 +147,13 @@ async def test_the_chart_is_a_valid_png_of_fourteen_days(sessions: Sessions) -> 
     png = render(points, labels)
     pixels = image.imread(BytesIO(png), format="png")
     assert png.startswith(b"\x89PNG") and pixels.shape[0] > 300 and pixels.shape[1] > 500
+
+
+def test_a_quiet_fortnight_charts_whole_cases_from_zero() -> None:
+    days = [DayPoint(date(2026, 11, d), 0, 0, None, None, None) for d in range(1, 15)]
+    labels = chart.ChartLabels("近14天 新增与办结", "新增", "办结", "响应率", "解决率", "满意率")
+    counts = chart.draw(days, labels).axes[0]
+    low, high = counts.get_ylim()
+    assert low == 0 and high >= 1
+    assert all(float(t).is_integer() for t in counts.get_yticks())
+    assert chart.cjk_font() == "Noto Sans SC"  # shipped with the bot, not left to the server

@@ -33,11 +33,19 @@ def test_reporters_are_masked_to_the_family_name() -> None:
     assert ledger.mask_name("") == ""
 
 
-def test_mobile_numbers_in_free_text_are_masked_and_other_numbers_kept() -> None:
-    text = "电话13912345678，门牌301，工号123456789012，座机02588886666"
+def test_phone_numbers_in_free_text_are_masked_and_other_numbers_kept() -> None:
+    text = "电话13912345678，门牌301，工号123456789012，座机025-88886666，花了10000元"
     masked = ledger.mask_phones(text)
     assert "139****5678" in masked and "13912345678" not in masked
-    assert "301" in masked and "123456789012" in masked and "02588886666" in masked
+    assert "025-****6666" in masked and "88886666" not in masked
+    assert "301" in masked and "123456789012" in masked and "10000元" in masked
+
+
+def test_phone_numbers_written_with_separators_or_full_width_digits_are_masked() -> None:
+    for written in ("139-8765-1234", "139 8765 1234", "139.8765.1234", "+86 139 8765 1234",
+                    "+8613987651234", "１３９８７６５１２３４", "139－8765－1234"):
+        masked = ledger.mask_phones(f"我电话{written}，谢谢")
+        assert masked == "我电话139****1234，谢谢", (written, masked)
 
 
 def test_a_month_runs_from_local_midnight_and_is_read_in_several_spellings() -> None:

@@ -72,5 +72,6 @@ async def test_only_one_of_two_replicas_leads_and_the_other_takes_over(engine: A
     await running_second
     async with engine.connect() as conn:
         held = (await conn.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"))).scalar()
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                 "(SELECT oid FROM pg_database WHERE datname = current_database())"))).scalar()
     assert held == 0

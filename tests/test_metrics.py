@@ -21,10 +21,10 @@ def facts(
     case_id: int, *, kind: str = CaseKind.REPAIR, status: str = CaseStatus.CLOSED,
     created: datetime = T0, accepted: datetime | None = None, closed: datetime | None = None,
     rating: int | None = None, grid: int = 1, published: datetime | None = None,
-    urgency: str = Urgency.NORMAL,
+    urgency: str = Urgency.NORMAL, resolved: datetime | None = None,
 ) -> CaseFacts:
     return CaseFacts(case_id, kind, urgency, status, 1, grid, None, created, published, accepted,
-                     closed, rating)
+                     closed, rating, resolved)
 
 
 def test_default_deadlines_follow_the_issue() -> None:
@@ -127,3 +127,24 @@ async def test_facts_come_from_the_cases_in_the_database(sessions: Sessions,
     assert only.id == case_id and only.status == CaseStatus.CLOSED and only.rating == 5
     rates = count(found, DeadlinePolicy(), start=start, end=start + D, now=clock.now())
     assert (rates.reported, rates.responded, rates.closed, rates.satisfied) == (1, 1, 1, 1)
+
+
+def test_on_time_means_at_or_before_the_deadline_for_every_count() -> None:
+    due = DeadlinePolicy().due(kind=CaseKind.REPAIR, urgency=Urgency.NORMAL, created_at=T0)
+    assert not due.accept_late(T0 + 2 * H, T0 + D)  # accepted exactly at the deadline
+    assert due.accept_late(T0 + 2 * H + timedelta(seconds=1), T0 + D)
+    assert not due.accept_late(None, T0 + 2 * H)  # not yet: the deadline is only now
+    assert due.accept_late(None, T0 + 2 * H + timedelta(seconds=1))
+    assert not due.resolve_late(T0 + 3 * D, T0 + 9 * D)  # fixed exactly at the deadline
+
+
+def test_a_fix_in_time_closed_later_by_timeout_is_on_time_and_a_late_fix_is_not() -> None:
+    start, end, now = T0 + 3 * D - H, T0 + 4 * D - H, T0 + 7 * D  # the day holding the deadline
+    in_time = facts(1, accepted=T0 + H, resolved=T0 + 3 * D, closed=T0 + 6 * D)
+    late_fix = facts(2, accepted=T0 + H, resolved=T0 + 3 * D + timedelta(minutes=1),
+                     closed=T0 + 4 * D)
+    waiting = facts(3, status=CaseStatus.RESOLVED, accepted=T0 + H, resolved=T0 + D)
+    reopened = facts(4, status=CaseStatus.REOPENED, accepted=T0 + H, resolved=T0 + D)
+    rates = count([in_time, late_fix, waiting, reopened], DeadlinePolicy(), start=start, end=end,
+                  now=now)
+    assert rates.overdue == [2, 4]

@@ -80,4 +80,5 @@ def test_the_scheduler_registers_every_job(sessions: Sessions) -> None:
     scheduler = build_scheduler(sessions=sessions, clock=env.clock, tz=TZ, env=env)
     assert {job.id for job in scheduler.get_jobs()} == {
         "prune_processed_updates", "prune_outbox", "remind", "daily_digest", "visit_lists",
-        "repeat_emergency_alerts", "ask_dispute_followups", "report_notice_progress"}
+        "repeat_emergency_alerts", "ask_dispute_followups", "report_notice_progress",
+        "monthly_evaluation", "activity_tick", "widen_wish_offers"}

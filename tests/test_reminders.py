@@ -20,7 +20,9 @@ from scheduler.env import JobEnv
 from scheduler.jobs import remind
 from services.cases import NewReport, accept_case, reopen_case, report_case, resolve_case
 from services.clock import FrozenClock
+from services.deadlines import DeadlinePolicy
 from services.lifecycle import apply, start_case
+from services.timing import Timing
 from tests.conftest import Sessions
 from tests.factories import building, load_sample, person
 
@@ -120,9 +122,12 @@ async def test_quiet_hours_defer_a_reminder_but_never_an_emergency(sessions: Ses
     clock.advance(hours=12)  # 21:00 local
     await new_repair(sessions, clock)
     emergency = await new_repair(sessions, clock, kind=CaseKind.EMERGENCY)
-    clock.advance(minutes=90)  # 22:30 local
-    # The repair at 75%; the emergency at 75%, due, manager and admin (45 minutes overdue).
-    assert await remind(env_for(sessions, clock)) == 5
+    clock.advance(hours=9)  # 06:00 local
+    env = env_for(sessions, clock)
+    # Due 09:00, after the night.
+    env.rules = Timing(deadlines=DeadlinePolicy("repair.accept=12h")).reminder_rules()
+    # The repair at 75%; the emergency at 75% (overtaken: dropped), due, manager and admin.
+    assert await remind(env) == 5
     rows = await outbox_rows(sessions)
     waiting = [r for r in rows if r.available_at is not None]
     assert len(waiting) == 1 and waiting[0].case_id != emergency

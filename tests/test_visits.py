@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models import Community
-from services import digest, visits
+from services import audit, digest, visits
 from services.clock import FrozenClock
 from services.deadlines import DeadlinePolicy
 from services.errors import DomainError
@@ -80,6 +80,9 @@ async def test_missed_visits_show_in_the_digest_and_strangers_cannot_log(
                                              building_number=b, unit="1", room="101",
                                              flags=["elderly_alone"]) for b in ("3", "4", "6")]
         zhang = await person(session, ZHANG)
+        for home in homes:  # the week's lists went out (recorded as views, as the job does)
+            await audit.record_view(session, viewer_id=zhang.id or 0, at=clock.now(),
+                                    what=visits.LIST_VIEW, subject_id=home.id)
         await visits.log_visit(session, worker=zhang, household_id=homes[0].id or 0,
                                outcome="visited", at=clock.now(), tz=TZ)
         await visits.log_visit(session, worker=zhang, household_id=homes[1].id or 0,

@@ -150,8 +150,8 @@ async def test_a_worker_registers_a_resident_and_posts_a_wish_they_confirm_for_t
         with pytest.raises(DomainError):
             await wish_people.register_resident(s, actor=zhang, name="赵奶奶", phone=None,
                                            where="12号楼")  # another community's building
-        grandma = await wish_people.register_resident(s, actor=zhang, name="赵奶奶",
-                                                 phone="13700000000", where="3号楼1单元101")
+        grandma, _ = await wish_people.register_resident(s, actor=zhang, name="赵奶奶",
+                                                    phone="13700000000", where="3号楼1单元101")
         assert (grandma.telegram_id, grandma.registered_by_id, grandma.room) == (
             None, zhang.id, "101")
         assert [p.name for p in await wish_people.registered_residents(

@@ -30,7 +30,7 @@ async def test_a_missing_building_is_asked_once_and_remembered(world: World) -> 
 
 
 async def test_an_unsure_kind_is_asked_with_buttons(world: World) -> None:
-    await world.say(RESIDENT, "有点事想问问，3号楼")
+    await world.say(RESIDENT, "3号楼那个事")
     question = world.last(RESIDENT.id)
     assert "吗？" in question.text and "报修" in question.button_texts
     await world.tap(RESIDENT, RESIDENT.id, "报修")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models import CaseEvent, CaseStatus, DataAccess, PointsEntry
-from sandbox import FakeUser
+from sandbox import FakeUser, SentMessage
 from services import points
 from tests.e2e.harness import CHEN, HUANG, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
 
@@ -15,6 +15,12 @@ LI = FakeUser(id=930002, first_name="李志愿者")  # yulan volunteer
 QIAN = FakeUser(id=930004, first_name="钱志愿者")  # qiaoxi volunteer
 VOLUNTEER_GROUP = -1001000000099
 WISH = "/wish 我是独居老人，想要一副老花镜，看报纸看不清，3号楼2单元301"
+
+
+def claimer_card(world: World, volunteer: FakeUser) -> SentMessage:
+    """The newest card with a resident's contact in a volunteer's chat (a chat link may follow)."""
+    return next(m for m in reversed(world.fake.messages(volunteer.id))
+                if "心愿人：" in (m.text or ""))
 
 
 async def _volunteers_ready(world: World, *people: FakeUser) -> None:
@@ -72,11 +78,13 @@ async def test_a_wish_goes_from_review_to_claim_to_thanks_and_earns_points(world
             assert secret not in card.text, f"{secret!r} leaked to {chat}: {card.text}"
 
     await world.tap(SUN, SUN.id, "认领")
-    mine = world.last(SUN.id)
+    mine = claimer_card(world, SUN)
     assert "王大爷" in mine.text and "301" in mine.text and "已完成" in mine.button_texts[0]
     assert "孙志愿者（党员先锋）" in world.last(VOLUNTEER_GROUP).text
     assert "孙志愿者（党员先锋）" in world.last(RESIDENT.id).text
-    late = await world.tap(LI, LI.id, "认领")
+    stale = world.last(LI.id)  # the other volunteer's card now says who claimed it
+    assert "已被 孙志愿者" in stale.text and stale.buttons == []
+    late = await world.press(LI, LI.id, stale.message_id, "wc:1")  # a press from before the edit
     assert late.get("show_alert") and "已被认领" in late["text"]
     views = await _rows(world, DataAccess, col(DataAccess.case_id) == 1)
     assert [(v.what, v.subject_id is not None) for v in views] == [("wish_contact", True)]
@@ -128,7 +136,7 @@ async def test_a_volunteer_gives_a_wish_back_and_another_claims_it(world: World)
     assert "又可以认领了" in world.last(LI.id).text
     assert not any("又可以认领了" in t for t in world.texts(SUN.id))  # not to the one who gave it
     await world.tap(LI, LI.id, "认领")
-    assert "王大爷" in world.last(LI.id).text
+    assert "王大爷" in claimer_card(world, LI).text
     case = await world.case(1)
     assert case.status == CaseStatus.ACCEPTED
     gone = await world.press(SUN, SUN.id, world.last(SUN.id).message_id, "wd:1")
@@ -167,7 +175,7 @@ async def test_two_volunteers_pressing_claim_at_the_same_moment_give_one_winner(
     case = await world.case(1)
     winner = SUN if answers[0] is not refused[0] else LI
     assert case.status == CaseStatus.ACCEPTED
-    assert "王大爷" in world.last(winner.id).text
+    assert "王大爷" in claimer_card(world, winner).text
     claims = [e for e in await _rows(world, CaseEvent, col(CaseEvent.case_id) == 1)
               if e.action == "claim"]
     assert len(claims) == 1

@@ -2,7 +2,14 @@
 
 from models import CaseStatus
 from tests.e2e.harness import CHEN, RESIDENT, ZHANG, World
-from tests.e2e.test_wishes import LI, SUN, VOLUNTEER_GROUP, _bind_group, _volunteers_ready
+from tests.e2e.test_wishes import (
+    LI,
+    SUN,
+    VOLUNTEER_GROUP,
+    _bind_group,
+    _volunteers_ready,
+    claimer_card,
+)
 
 
 async def _publish_many(world: World, count: int) -> None:
@@ -23,7 +30,7 @@ async def test_open_wishes_are_listed_in_pages_and_claimed_from_the_list(world: 
     assert "2/2" in second.text and "#7" in second.text
     await world.tap(LI, LI.id, "认领 #7")
     assert (await world.case(7)).status == CaseStatus.ACCEPTED
-    assert "王大爷" in world.last(LI.id).text
+    assert "王大爷" in claimer_card(world, LI).text
     await world.say(SUN, "/wishes")
     assert "6 个" in world.last(SUN.id).text and "#7" not in world.last(SUN.id).text
 
@@ -38,7 +45,7 @@ async def test_a_claim_in_the_volunteers_group_sends_the_contact_privately(world
     assert (await world.case(1)).status == CaseStatus.PUBLISHED
     answer = await world.tap(SUN, VOLUNTEER_GROUP, "认领")
     assert not answer.get("show_alert")
-    assert "301" in world.last(SUN.id).text and "王大爷" in world.last(SUN.id).text
+    assert "301" in claimer_card(world, SUN).text and "王大爷" in claimer_card(world, SUN).text
     group = "\n".join(world.texts(VOLUNTEER_GROUP))
     assert "孙志愿者" in group and "301" not in group and "王大爷" not in group
 

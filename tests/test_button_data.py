@@ -7,10 +7,18 @@ from handlers.payloads import (
     OUTDATED,
     Accept,
     ChangeTier,
+    CheckIn,
     ExportLedger,
+    GuideNotSolved,
+    GuideUseful,
+    JoinActivity,
+    LeaveActivity,
+    NotDanger,
     PickBuilding,
     PickKind,
+    RaiseSos,
     SendNotice,
+    ShowGuide,
     TasksPage,
     VisitHome,
     all_buttons,
@@ -50,6 +58,15 @@ def test_cards_sent_before_versions_keep_working_where_the_meaning_is_the_same()
     assert unpack("p:0:16") == TasksPage(16)
     assert unpack("vh:31") == VisitHome(31)
     assert unpack("gn:5:1") == SendNotice(5, private_too=True)
+
+
+def test_the_danger_guide_and_activity_buttons_already_in_chats_keep_working() -> None:
+    assert unpack("es:12") == RaiseSos(12) and unpack("kn") == NotDanger()
+    assert unpack("us:3") == ShowGuide(3)
+    assert unpack("uy:4") == GuideUseful(4) and unpack("un:4") == GuideNotSolved(4)
+    assert unpack("hj:5") == JoinActivity(5) and unpack("hl:5") == LeaveActivity(5)
+    assert unpack("hc:6") == CheckIn(6)
+    assert unpack("kn:1") is None and unpack("hj:5:1") is None  # a slot they never had
 
 
 def test_an_old_button_whose_numbers_meant_something_else_is_refused_not_misread() -> None:

@@ -8,6 +8,7 @@ jumps, so it never calls this."""
 import inspect
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -24,9 +25,12 @@ def due_between(scheduler: BaseScheduler, since: datetime, until: datetime) -> l
     return [job_id for _, job_id in sorted(due)]
 
 
-async def run_due_jobs(scheduler: BaseScheduler, since: datetime, until: datetime) -> list[str]:
-    """Run once each job that fell due in (since, until]; return their ids in the order run."""
-    ran = []
+async def run_due_jobs(
+    scheduler: BaseScheduler, since: datetime, until: datetime
+) -> list[tuple[str, Any]]:
+    """Run once each job that fell due in (since, until]; return (job id, what the job returned,
+    e.g. how many messages it queued) in the order run."""
+    ran: list[tuple[str, Any]] = []
     for job_id in due_between(scheduler, since, until):
         job = scheduler.get_job(job_id)
         if job is None:
@@ -34,9 +38,9 @@ async def run_due_jobs(scheduler: BaseScheduler, since: datetime, until: datetim
         try:
             result = job.func(*job.args, **job.kwargs)
             if inspect.isawaitable(result):
-                await result
+                result = await result
         except Exception:  # one failing job must not keep the others from catching up
             log.exception("job %s failed while catching up", job_id)
             continue
-        ran.append(job_id)
+        ran.append((job_id, result))
     return ran

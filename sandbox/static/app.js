@@ -42,6 +42,15 @@ function fmt(unix, opts) {
 }
 const hhmm = (unix) => fmt(unix, {hour: "2-digit", minute: "2-digit", hour12: false});
 
+// "11月26日 周四 08:30" in the community's time zone.
+function longTime(unix) {
+  const parts = {};
+  new Intl.DateTimeFormat("zh-CN", {timeZone: S.config.timezone, month: "numeric",
+    day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false})
+    .formatToParts(new Date(unix * 1000)).forEach((p) => { parts[p.type] = p.value; });
+  return `${parts.month}月${parts.day}日 ${parts.weekday} ${parts.hour}:${parts.minute}`;
+}
+
 function offsetText(seconds) {
   if (seconds < 60) return "";
   const days = Math.floor(seconds / 86400), hours = Math.floor((seconds % 86400) / 3600);
@@ -288,7 +297,7 @@ async function pressButton(item, button, node) {
   await refresh();
 }
 
-async function jump(kind, button) {
+async function jump(kind) {
   const bodies = {hour: {advance_s: 3600}, day: {advance_s: 86400},
                   morning: {tomorrow_at: "08:30", tz: S.config.timezone}};
   const buttons = document.querySelectorAll("[data-jump]");
@@ -296,16 +305,14 @@ async function jump(kind, button) {
   try {
     const result = await api("/_sandbox/clock", bodies[kind]);
     const ran = (result.ran || []).map((id) => JOBS[id]).filter(Boolean);
-    toast(`时间到了 ${fmt(Date.parse(result.now) / 1000, {month: "numeric", day: "numeric",
-          weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false})}` +
-          (ran.length ? `\n已运行：${ran.join("、")}` : ""), 3500);
+    toast(`⏰ 现在是 ${longTime(Date.parse(result.now) / 1000)}` +
+          (ran.length ? `\n这段时间里：${ran.join("、")}` : ""), 4000);
   } catch (err) {
     toast("时间快进失败：" + err.message);
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }
   await refresh();
-  void button;
 }
 
 function applyState(data) {
@@ -313,8 +320,7 @@ function applyState(data) {
   S.chats = data.chats;
   if (!S.chats.some((c) => c.id === S.chatId)) S.chatId = S.persona;
   const now = Date.parse(data.clock.now) / 1000;
-  $("clock-now").textContent = fmt(now, {month: "numeric", day: "numeric", weekday: "short",
-                                         hour: "2-digit", minute: "2-digit", hour12: false});
+  $("clock-now").textContent = longTime(now);
   $("clock-offset").textContent = offsetText(data.clock.offset_s);
 }
 
@@ -374,7 +380,7 @@ async function main() {
   $("back").addEventListener("click", () => { $("app").className = "show-list"; });
   $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
   document.querySelectorAll("[data-jump]").forEach((b) => b.addEventListener(
-    "click", () => jump(b.dataset.jump, b)));
+    "click", () => jump(b.dataset.jump)));
   await refresh(true);
   poll();
 }

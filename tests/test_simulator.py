@@ -18,7 +18,7 @@ from scheduler.catchup import due_between
 from services.clock import OffsetClock
 from tests.conftest import EXAMPLE_STRUCTURE, TEST_DATABASE_URL
 
-FAST_SENDING = {"send_rate_global_per_s": 1000.0, "send_rate_group_per_min": 1000,
+FAST_SENDING: dict[str, Any] = {"send_rate_global_per_s": 1000.0, "send_rate_group_per_min": 1000,
                 "send_rate_private_per_s": 1000.0}
 
 

@@ -18,7 +18,7 @@ from bot.simulator import Simulator, load_sample, start_simulator
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-FAST_SENDING = {"send_rate_global_per_s": 1000.0, "send_rate_group_per_min": 1000,
+FAST_SENDING: dict[str, Any] = {"send_rate_global_per_s": 1000.0, "send_rate_group_per_min": 1000,
                 "send_rate_private_per_s": 1000.0}
 RESIDENT, WORKER, MANAGER = 5001, 940001, 910001
 

@@ -58,7 +58,7 @@ async def test_the_page_loads_from_the_package_and_needs_nothing_from_outside(
     status, config = await _call(sim, "/_sandbox/sim/config")
     assert status == 200 and config["timezone"] == "Asia/Shanghai"
     names = {p["name"] for p in config["personas"]}
-    assert {"王大爷", "张敏", "陈书记", "周主任", "王调解员", "孙志愿者"} <= names
+    assert {"王大爷", "张敏", "陈书记", "周主任", "刘阿姨", "孙志愿者"} <= names
 
 
 def test_every_staff_persona_is_someone_in_the_sample_structure() -> None:

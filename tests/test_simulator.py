@@ -145,8 +145,9 @@ def test_a_jump_finds_the_cron_jobs_in_the_skipped_span_in_order() -> None:
     scheduler.add_job(print, "cron", hour=8, minute=30, id="digest")
     scheduler.add_job(print, "cron", hour=8, minute=0, id="visits")
     scheduler.add_job(print, "cron", hour=10, minute=0, id="followups")
-    scheduler.add_job(print, "interval", minutes=1, id="remind")
     since = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 20:00 local
+    scheduler.add_job(print, "interval", minutes=1, id="remind",
+                      start_date=since - timedelta(seconds=10))  # next at since + 50 s
     assert due_between(scheduler, since, since + timedelta(seconds=30)) == []
     assert due_between(scheduler, since, since + timedelta(hours=12, minutes=30)) == [
         "remind", "visits", "digest"]  # until 08:30 local: the 10:00 job is not due yet

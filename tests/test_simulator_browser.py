@@ -73,6 +73,11 @@ async def test_a_repair_case_and_a_day_later_reminder_in_a_real_browser(
             page = browser.pages[0] if browser.pages else await browser.new_page()
             expect.set_options(timeout=8000)
             await page.goto(simulator.url)
+            # The promise: usable in under a second (page, script, config, chat list).
+            await page.wait_for_selector("body[data-ready-ms] .chat-item")
+            loaded_ms = int(await page.evaluate("document.body.dataset.readyMs"))
+            print(f"simulator page ready {loaded_ms} ms after navigation")
+            assert loaded_ms < 1000
             messages = page.locator("#messages")
             # Morning first, so the reminders below never fall into quiet hours.
             await page.click('[data-jump="morning"]')

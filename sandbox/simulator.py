@@ -16,7 +16,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from sandbox import actions
-from sandbox.control import CORE_KEY, _body, _json, _user
+from sandbox.control import CORE_KEY, _body, _json, _user, history_items
 from sandbox.core import Core
 from sandbox.models import FakeChat
 from sandbox.timetravel import clock_state
@@ -92,15 +92,20 @@ def chats_of(core: Core, persona: int | None) -> list[dict[str, Any]]:
 
 
 async def state(request: web.Request) -> web.Response:
-    """GET ?persona=ID&after=VERSION: waits (up to 20 s) until something changed after
-    VERSION, then answers the version, the clock and the persona's chat list."""
+    """GET ?persona=ID&after=VERSION[&chat=ID]: waits (up to 20 s) until something changed
+    after VERSION, then answers the version, the clock, the persona's chat list and the
+    messages of the open chat."""
     core = request.app[CORE_KEY]
     after = int(request.query.get("after", "-1"))
     wait = min(float(request.query.get("wait", LONG_POLL_S)), LONG_POLL_S)
     version = await core.changes.wait(after, wait)
     persona = request.query.get("persona")
-    return _json({"ok": True, "version": version, "clock": clock_state(core),
-                  "chats": chats_of(core, int(persona) if persona else None)})
+    answer = {"ok": True, "version": version, "clock": clock_state(core),
+              "chats": chats_of(core, int(persona) if persona else None)}
+    if "chat" in request.query:  # the open chat's messages (none yet: a chat not started)
+        chat = core.world.chats.get(int(request.query["chat"]))
+        answer["messages"] = history_items(chat) if chat else []
+    return _json(answer)
 
 
 async def press(request: web.Request) -> web.Response:

@@ -329,13 +329,10 @@ async function refresh(scrollDown = false) {
   const generation = ++S.generation;
   const persona = S.persona, chatId = S.chatId;
   try {
-    const [state, messages] = await Promise.all([
-      api(`/_sandbox/sim/state?persona=${persona}&wait=0`),
-      api(`/_sandbox/chats/${chatId}/messages`).catch(() => ({messages: []})),
-    ]);
+    const state = await api(`/_sandbox/sim/state?persona=${persona}&chat=${chatId}&wait=0`);
     if (generation !== S.generation) return; // a newer refresh is on its way
     applyState(state);
-    if (S.chatId === chatId) S.messages = messages.messages;
+    if (S.chatId === chatId) S.messages = state.messages;
     renderChats();
     renderMessages(scrollDown);
     markSeen();

@@ -97,7 +97,8 @@ class Core:
             bug = ApiError(500, f"Internal Server Error: sandbox bug: {exc!r}")
             return self._reject(method, params, files, bug)
         self.calls.append((method, clean))
-        self.changes.bump()
+        if method in MESSAGE_METHODS:  # what a chat client would see (not getUpdates and such)
+            self.changes.bump()
         return 200, {"ok": True, "result": result}
 
     def _reject(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile],

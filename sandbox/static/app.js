@@ -118,9 +118,10 @@ function choosePersona(id) {
   localStorage.setItem("sim.persona", String(id));
   S.chatId = Number(localStorage.getItem(`sim.chat.${id}`)) || id;
   S.messages = [];
+  $("messages").replaceChildren(); // never show (or let anyone press) another persona's chat
   renderPersonas();
   renderTries();
-  refresh();
+  refresh(true);
 }
 
 function seenKey() { return `${S.persona}:${S.chatId}`; }
@@ -154,7 +155,8 @@ function openChat(id) {
   localStorage.setItem(`sim.chat.${S.persona}`, String(id));
   $("app").className = "show-chat";
   S.messages = [];
-  refresh();
+  $("messages").replaceChildren();
+  refresh(true);
   $("input").focus();
 }
 

@@ -156,7 +156,11 @@ async def serve(*, database: str, port: int = DEFAULT_PORT) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{path}"
-    await migrate.upgrade(url)
+    logging.disable(logging.INFO)  # the migration's progress lines would bury the address
+    try:
+        await migrate.upgrade(url)
+    finally:
+        logging.disable(logging.NOTSET)
     summary = await load_sample(url)
     try:
         sim = await start_simulator(url, port=port)

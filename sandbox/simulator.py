@@ -102,6 +102,10 @@ async def state(request: web.Request) -> web.Response:
     persona = request.query.get("persona")
     answer = {"ok": True, "version": version, "clock": clock_state(core),
               "chats": chats_of(core, int(persona) if persona else None)}
+    # the newest bot message in each persona's private chat: the page marks who has news
+    answer["inbox"] = {str(p["id"]): max(core.world.chats[p["id"]].sent, default=0)
+                       for p in request.app[SIM_KEY].get("personas", [])
+                       if p["id"] in core.world.chats}
     if "chat" in request.query:  # the open chat's messages (none yet: a chat not started)
         chat = core.world.chats.get(int(request.query["chat"]))
         answer["messages"] = history_items(chat) if chat else []

@@ -87,6 +87,8 @@ async def test_a_repair_case_and_a_day_later_reminder_in_a_real_browser(
             await expect(page.locator("#start-button")).to_be_visible()
             await _say(page, "3号楼2单元301楼道灯坏了，晚上老人上下楼很危险")
             await expect(messages).to_contain_text("已受理 #1")
+            # the worker's chip shows that the bot wrote to her
+            await expect(page.locator(f'[data-persona="{WORKER}"] .badge')).to_be_visible()
 
             await _as(page, WORKER, WORKER)
             await _tap(page, "新工单 #1", "✅ 接单")

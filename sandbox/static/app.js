@@ -8,7 +8,7 @@ const JOBS = {
   repeat_emergency_alerts: "紧急求助重发", ask_dispute_followups: "纠纷回访",
 };
 const S = {
-  config: null, persona: null, chatId: null, version: -1, chats: [], messages: [],
+  config: null, persona: null, chatId: null, version: -1, chats: [], messages: [], inbox: {},
   seen: JSON.parse(localStorage.getItem("sim.seen") || "{}"), generation: 0,
 };
 
@@ -110,7 +110,13 @@ function renderPersonas() {
   list.replaceChildren(...S.config.personas.map((p) => el("button", {
     type: "button", class: "persona", "data-persona": p.id, "aria-pressed": String(p.id === S.persona),
     onclick: () => choosePersona(p.id),
-  }, el("span", {class: "avatar"}, p.emoji), el("span", {}, p.name, el("small", {}, p.role)))));
+  }, el("span", {class: "avatar"}, p.emoji), el("span", {}, p.name, el("small", {}, p.role)),
+  hasNews(p.id) ? el("span", {class: "badge", title: "机器人给TA发了新消息"}, "新") : null)));
+}
+
+// The bot wrote to this persona privately since they last looked.
+function hasNews(id) {
+  return id !== S.persona && (S.inbox[id] || 0) > (S.seen[`${id}:${id}`] || 0);
 }
 
 function choosePersona(id) {
@@ -320,6 +326,7 @@ async function jump(kind) {
 function applyState(data) {
   S.version = data.version;
   S.chats = data.chats;
+  S.inbox = data.inbox || {};
   if (!S.chats.some((c) => c.id === S.chatId)) S.chatId = S.persona;
   const now = Date.parse(data.clock.now) / 1000;
   $("clock-now").textContent = longTime(now);
@@ -338,6 +345,7 @@ async function refresh(scrollDown = false) {
     renderChats();
     renderMessages(scrollDown);
     markSeen();
+    renderPersonas();
     document.body.dataset.version = String(S.version);
     // first render with data: how long the page took to be usable (the browser test reads it)
     document.body.dataset.readyMs ||= String(Math.round(performance.now()));

@@ -75,7 +75,7 @@ def _preview(chat: FakeChat) -> dict[str, Any]:
 
 
 def chats_of(core: Core, persona: int | None) -> list[dict[str, Any]]:
-    """The chats a persona sees: every group, then the private chat with the bot."""
+    """The chats a persona sees: the private chat with the bot first, then every group."""
     world = core.world
     rows: list[dict[str, Any]] = []
     for chat in world.chats.values():

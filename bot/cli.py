@@ -35,7 +35,8 @@ def _demo(args: argparse.Namespace) -> int:
         return asyncio.run(play(database=args.database, keep_running=args.keep_running))
     from bot.simulator import serve
     try:
-        return asyncio.run(serve(database=args.database, port=args.port))
+        return asyncio.run(serve(database=args.database, port=args.port,
+                                 browser=not args.no_browser))
     except KeyboardInterrupt:
         return 0
 
@@ -117,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8088,
                       help="port of the simulator page on 127.0.0.1 (default 8088; a free one "
                            "if taken)")
+    demo.add_argument("--no-browser", action="store_true",
+                      help="only print the page's address (on a desktop it opens by itself)")
     demo.add_argument("--transcript", action="store_true",
                       help="instead: play a scripted repair case and print the transcript")
     demo.add_argument("--database", default="data/demo.db", help="SQLite file for the demo")

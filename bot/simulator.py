@@ -6,6 +6,9 @@ runs the jobs that fell due (scheduler/catchup.py)."""
 
 import asyncio
 import logging
+import os
+import sys
+import webbrowser
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -149,7 +152,20 @@ async def start_simulator(database_url: str, *, port: int = 0, **settings: Any) 
     return Simulator(fake, bot)
 
 
-async def serve(*, database: str, port: int = DEFAULT_PORT) -> int:
+def open_browser(url: str) -> bool:
+    """Open the page in the desktop's browser, if there is a desktop (never a terminal browser
+    on a server); return whether it was tried."""
+    desktop = sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not desktop:
+        return False
+    try:
+        return webbrowser.open(url)
+    except webbrowser.Error:
+        return False
+
+
+async def serve(*, database: str, port: int = DEFAULT_PORT, browser: bool = True) -> int:
     """`gridbot demo`: a fresh SQLite database, the simulator, and its address; Ctrl-C stops."""
     logging.getLogger().setLevel(logging.WARNING)
     path = Path(database)
@@ -171,6 +187,8 @@ async def serve(*, database: str, port: int = DEFAULT_PORT) -> int:
           f"数据库 / database: {path.resolve()}\n"
           "按 Ctrl-C 停止 / Ctrl-C stops. Terminal transcript: gridbot demo --transcript",
           flush=True)
+    if browser:
+        open_browser(sim.url)
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:

@@ -161,3 +161,17 @@ def test_the_transcript_demo_still_plays_a_whole_repair_case(
     printed = capsys.readouterr().out
     assert "已受理 #1" in printed and "评价 ★★★★★" in printed
     assert "rejected by the spec check: 0" in printed
+
+
+def test_the_page_opens_by_itself_only_on_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.simulator as simulator
+
+    opened: list[str] = []
+    monkeypatch.setattr(simulator.webbrowser, "open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(simulator.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not simulator.open_browser("http://127.0.0.1:8088/") and opened == []  # a server
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert simulator.open_browser("http://127.0.0.1:8088/")
+    assert opened == ["http://127.0.0.1:8088/"]

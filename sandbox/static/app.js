@@ -369,6 +369,11 @@ async function main() {
   S.config = await api("/_sandbox/sim/config");
   document.title = S.config.title || document.title;
   $("title").textContent = S.config.title || "网格助手 · 模拟器";
+  if (!S.config.personas.length) { // a bare `python -m sandbox`: nobody to act as
+    $("messages").replaceChildren(el("div", {class: "empty"},
+      "这个模拟器没有配置角色。请用 gridbot demo（或 make demo）启动。"));
+    return;
+  }
   const saved = Number(localStorage.getItem("sim.persona"));
   const first = S.config.personas.length ? S.config.personas[0].id : null;
   S.persona = personaOf(saved) ? saved : first;

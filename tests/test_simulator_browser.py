@@ -1,5 +1,6 @@
 """The browser simulator in a real headless Chromium: a full repair case acted out by clicking,
-then a jump of the clock that brings the worker a reminder and the manager the morning digest.
+a group message the bot deletes, then a jump of the clock that brings the worker a reminder and
+the manager the morning digest with its chart, and the ledger workbook downloaded.
 
 Needs Debian's `chromium` (/usr/bin/chromium, or CHROMIUM=path) and Playwright for Python (a dev
 dependency; it drives the system browser, nothing is downloaded). Without them the test skips
@@ -20,7 +21,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FAST_SENDING: dict[str, Any] = {"send_rate_global_per_s": 1000.0, "send_rate_group_per_min": 1000,
                 "send_rate_private_per_s": 1000.0}
-RESIDENT, WORKER, MANAGER = 5001, 940001, 910001
+RESIDENT, NEIGHBOUR, WORKER, MANAGER = 5001, 5002, 940001, 910001
+GROUP = -1001000000001  # 玉兰社区居民群
 
 
 def _missing(reason: str) -> None:
@@ -56,7 +58,7 @@ async def _tap(page: Any, message_text: str, button: str) -> None:
     await message.get_by_role("button", name=button).click()
 
 
-async def test_a_repair_case_and_a_day_later_reminder_in_a_real_browser(
+async def test_a_repair_case_a_deletion_and_a_day_later_reminder_in_a_real_browser(
     simulator: Simulator, tmp_path: Path
 ) -> None:
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
@@ -105,7 +107,16 @@ async def test_a_repair_case_and_a_day_later_reminder_in_a_real_browser(
             await expect(messages).to_contain_text("评价 ★★★★★")
             await _tap(page, "还想说点什么", "不用了")
 
+            # A quarrel told in the group: the bot offers to delete it, and it goes, live.
+            await _as(page, NEIGHBOUR, GROUP)
+            await _say(page, "/dispute 5号楼楼上天天半夜拖椅子，吵得睡不着")
+            await expect(messages).to_contain_text("私下说")
+            await _tap(page, "本人可以点下面按钮删除", "🗑 删除我的消息")
+            await expect(messages).to_contain_text("已删除")
+            await expect(messages).not_to_contain_text("/dispute")
+
             # A second report nobody takes; a day later the worker is reminded.
+            await _as(page, RESIDENT, RESIDENT)
             await _say(page, "5号楼门口的路灯不亮了")
             await expect(messages).to_contain_text("已受理 #2")
             await _as(page, WORKER, WORKER)

@@ -119,6 +119,25 @@ async def test_jumping_to_tomorrow_morning_runs_the_digest_with_a_downloadable_c
             assert r.status == 404
 
 
+async def test_a_days_jump_asks_the_resident_again_to_confirm_a_fixed_case(
+    sim: Simulator,
+) -> None:
+    fake, resident = sim.fake, FakeUser(id=5001, first_name="王", last_name="大爷")
+    worker = FakeUser(id=940001, first_name="张敏")
+    await _call(sim, "/_sandbox/clock", {"tomorrow_at": "09:00", "tz": "Asia/Shanghai"})
+    fake.user_sends(resident, "3号楼2单元301楼道灯坏了")
+    card = await fake.wait_for_message(worker.id, contains="新工单 #1")
+    fake.user_presses(worker, worker.id, card.message_id, card.callback_data("✅ 接单"))
+    card = await fake.wait_for_message(worker.id, contains="您已接单")
+    fake.user_presses(worker, worker.id, card.message_id, card.callback_data("🛠 已处理"))
+    await fake.wait_for_message(worker.id, contains="处理结果")
+    fake.user_sends(worker, "已更换灯泡")
+    await fake.wait_for_message(resident.id, contains="问题解决了吗")
+    status, moved = await _call(sim, "/_sandbox/clock", {"advance_s": 86400 + 60})
+    assert status == 200 and "remind" in moved["ran"]
+    await fake.wait_for_message(resident.id, contains="将按已解决办结")
+
+
 async def test_the_clock_only_moves_forward_and_says_why_not(sim: Simulator) -> None:
     status, answer = await _call(sim, "/_sandbox/clock", {"advance_s": -60})
     assert status == 400 and "forward" in answer["error"]

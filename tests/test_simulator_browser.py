@@ -32,7 +32,19 @@ def _missing(reason: str) -> None:
 
 
 @pytest.fixture
-async def simulator(database_url: str) -> AsyncIterator[Simulator]:
+def chromium() -> str:
+    """The browser's path, checked before anything starts."""
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        _missing(f"no Chromium at {CHROMIUM}")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        _missing("Playwright for Python is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def simulator(chromium: str, database_url: str) -> AsyncIterator[Simulator]:
     """The sample community, the real bot and the page, on the test database."""
     await load_sample(database_url)
     sim = await start_simulator(database_url, **FAST_SENDING)
@@ -59,17 +71,13 @@ async def _tap(page: Any, message_text: str, button: str) -> None:
 
 
 async def test_a_repair_case_a_deletion_and_a_day_later_reminder_in_a_real_browser(
-    simulator: Simulator, tmp_path: Path
+    chromium: str, simulator: Simulator, tmp_path: Path
 ) -> None:
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.async_api import async_playwright, expect
-    except ImportError:
-        _missing("Playwright for Python is not installed")
+    from playwright.async_api import async_playwright, expect
+
     async with async_playwright() as pw:
         browser = await pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=ARGS,
             viewport={"width": 1280, "height": 820}, locale="zh-CN")
         try:
             page = browser.pages[0] if browser.pages else await browser.new_page()

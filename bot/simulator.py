@@ -130,7 +130,11 @@ async def start_simulator(database_url: str, *, port: int = 0, **settings: Any) 
             "personas": [p.as_json(names) for p in PERSONAS], "groups": [g for g, _ in groups]}
     fake = FakeTelegram(token=TOKEN, bot_username="gridbot_demo_bot", bot_first_name="网格助手",
                         port=port, simulator=page)
-    await fake.start()
+    try:
+        await fake.start()
+    except OSError:  # the port is taken
+        await fake.stop()
+        raise
     for chat_id, title in groups:
         fake.add_group(chat_id, title, bot_is_admin=True)
     for telegram_id, name in names.items():  # staff opened the bot once, as the README asks
@@ -140,7 +144,12 @@ async def start_simulator(database_url: str, *, port: int = 0, **settings: Any) 
                               "database_url": database_url, "polling_timeout_s": 10,
                               "migrate_on_start": False, **settings}
     bot = GridBot(Settings(_env_file=None, **values), clock=clock, delivery_clock=clock)
-    await bot.start()
+    try:
+        await bot.start()
+    except BaseException:
+        await bot.stop()
+        await fake.stop()
+        raise
 
     async def catch_up(before: datetime, after: datetime) -> list[str]:
         assert bot.scheduler is not None and bot.sender is not None

@@ -13,7 +13,7 @@ from bot.db import Sessions, make_engine, make_sessions, prepare_database
 from bot.leader import Leadership
 from bot.processing import Processor
 from bot.ratelimit import FloodLimiter
-from bot.sender import OutboxSender
+from bot.sender import OutboxSender, wall_clock
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
@@ -44,10 +44,12 @@ class GridBot:
     """One running bot process (a replica): polls, processes, and drains the outbox."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
-                 sending: bool = True) -> None:
+                 sending: bool = True, delivery_clock: Clock | None = None) -> None:
         self.settings = settings
         self.sending = sending  # False: process updates but leave the outbox to other replicas
         self.clock = clock or SystemClock()
+        # Delivery timing runs on the real clock, except in the demo, whose clock jumps forward.
+        self.delivery_clock = delivery_clock
         self.engine: AsyncEngine | None = None
         self.sessions: Sessions | None = None
         self.channel: AiogramChannel | PtbChannel = make_channel(settings)
@@ -77,7 +79,9 @@ class GridBot:
                                group_per_min=self.settings.send_rate_group_per_min,
                                private_per_s=self.settings.send_rate_private_per_s)
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
-                                   lease_s=self.settings.outbox_lease_s)
+                                   lease_s=self.settings.outbox_lease_s,
+                                   clock=self.delivery_clock.now if self.delivery_clock
+                                   else wall_clock)
         self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
                                          tz=ZoneInfo(self.settings.timezone), env=jobs)
         self.scheduler.start(paused=True)

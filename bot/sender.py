@@ -5,7 +5,7 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -48,8 +48,9 @@ class OutboxSender:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], transport: Transport,
                  limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5,
-                 lease_s: float = 30.0) -> None:
+                 lease_s: float = 30.0, clock: Callable[[], datetime] = wall_clock) -> None:
         self.sessions, self.transport, self.limiter = sessions, transport, limiter
+        self.clock = clock  # the demo's time travel passes the bot's moved clock
         self.batch, self.idle_poll_s, self.lease_s = batch, idle_poll_s, lease_s
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
@@ -79,7 +80,7 @@ class OutboxSender:
     async def drain_once(self) -> int:
         """Send one leased batch; return how many messages were handled."""
         async with self.sessions() as session, session.begin():
-            rows = await outbox.lease_batch(session, now=wall_clock(), owner=self.owner,
+            rows = await outbox.lease_batch(session, now=self.clock(), owner=self.owner,
                                             limit=self.batch, lease_s=self.lease_s)
         if not rows:
             return 0
@@ -133,7 +134,7 @@ class OutboxSender:
                     done.set_result(None)
 
     async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
-        now = wall_clock()
+        now = self.clock()
         held_back = [row.id for row, d in outcomes if d is None and row.id is not None]
         await outbox.release(session, row_ids=held_back)
         sent = [(row.id, d.message_id) for row, d in outcomes

@@ -4,7 +4,7 @@ from models.audit import DataAccess
 from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
-from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
+from models.infra import ConversationState, FailedUpdate, OutboxMessage, ProcessedUpdate
 from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
@@ -13,7 +13,8 @@ from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishD
 __all__ = [
     "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
-    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
+    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "FailedUpdate",
+    "GroupChat", "Grid",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
     "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",
     "VisitDay", "VisitLog", "VolunteerGroup", "WishDetails",

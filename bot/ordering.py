@@ -100,9 +100,11 @@ async def poll_in_order(
     *, fetch: Callable[[int | None], Awaitable[Sequence[U]]], update_id: Callable[[U], int],
     key: Callable[[U], Hashable], feed: Callable[[U], Awaitable[None]], stop: asyncio.Event,
     transient: tuple[type[BaseException], ...], conflict: tuple[type[BaseException], ...] = (),
+    skip: Callable[[U, BaseException], Awaitable[bool]] | None = None,
 ) -> None:
     """Long-poll with any client: per-person order, concurrency across chats, and an offset that
-    only moves past processed updates; a failing update is retried (the database may be down)."""
+    only moves past processed updates. A failing update is retried (the database may be down)
+    until `skip` says it is broken for good: then the offset moves past it."""
     tracker, runner = OffsetTracker(), KeyedSerialRunner()
 
     def job(update: U) -> Job:
@@ -113,7 +115,10 @@ async def poll_in_order(
                     await feed(update)
                     tracker.done(update_id(update))
                     return
-                except Exception:
+                except Exception as exc:
+                    if skip is not None and await skip(update, exc):
+                        tracker.done(update_id(update))
+                        return
                     log.exception("update %s not processed; retrying", update_id(update))
                     if stop.is_set():
                         return
@@ -139,7 +144,11 @@ async def poll_in_order(
                 continue
             fresh = [u for u in updates if tracker.accept(update_id(u))]
             for update in fresh:
-                runner.submit(key(update), job(update))
+                try:
+                    order: Hashable = key(update)
+                except Exception:  # a malformed update still gets its own turn
+                    order = ("update", update_id(update))
+                runner.submit(order, job(update))
             if updates and not fresh:
                 # Only updates still in flight came back: fetching again before the oldest of
                 # them is done would only bring the same ones back.

@@ -7,7 +7,7 @@ from handlers.cards import local
 from handlers.context import Context
 from handlers.feature import Feature
 from models import Community, Role
-from services import audit, case_queries, directory, residents, staff
+from services import audit, case_queries, directory, numbers, residents, staff
 from services.errors import DomainError
 from services.intake import parse_address
 from services.residents import CARE_KINDS
@@ -87,7 +87,7 @@ async def register(ctx: Context, args: str) -> None:
         ctx.reply(ctx.texts("register.usage"))
         return
     name, rest = words[0], words[1:]
-    phone = next((w for w in rest if w.isdigit() and 7 <= len(w) <= 13), None)
+    phone = next((w for w in rest if numbers.is_digits(w) and 7 <= len(w) <= 13), None)
     care = [kind for kind in CARE_KINDS if ctx.texts(f"care.{kind}") in rest]
     building_no, unit, room = parse_address(" ".join(w for w in rest if w != phone))
     building = None
@@ -114,11 +114,12 @@ def _care_names(ctx: Context, flags: list[str]) -> str:
 async def care(ctx: Context, args: str) -> None:
     """Flag a registered resident's special care: /care 12 独居 残疾 (/care 12 无 clears)."""
     words = args.split()
-    if not words or not words[0].isdigit():
+    resident_id = numbers.parse_id(words[0]) if words else None
+    if resident_id is None:
         ctx.reply(ctx.texts("care.usage"))
         return
     flags = [kind for kind in CARE_KINDS if ctx.texts(f"care.{kind}") in words[1:]]
-    person = await staff.set_care(ctx.session, actor=ctx.me, resident_id=int(words[0]),
+    person = await staff.set_care(ctx.session, actor=ctx.me, resident_id=resident_id,
                                   care=flags)
     ctx.reply(ctx.texts("care.saved", name=person.name,
                         care=_care_names(ctx, flags)))

@@ -20,7 +20,7 @@ from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Role
-from services import conversation, directory
+from services import conversation, directory, numbers
 from services import wishes as wishes_service
 from services.errors import DomainError
 
@@ -156,11 +156,11 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
     elif name == "tasks":
         await views.tasks(ctx)
     elif name == "case":
-        number = args.lstrip("#").strip()
-        if not number.isdigit():
+        number = numbers.parse_id(args.lstrip("#"))
+        if number is None:
             ctx.reply(ctx.texts("case.usage"))
             return
-        await views.show_case(ctx, int(number), with_history=True)
+        await views.show_case(ctx, number, with_history=True)
     elif name in FEATURE_COMMANDS:
         await FEATURE_COMMANDS[name](ctx, args)
     else:
@@ -168,8 +168,8 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
 
 
 async def _start(ctx: Context, args: str) -> None:
-    if args.startswith("c") and args[1:].isdigit():
-        await views.follow_case(ctx, int(args[1:]))
+    if args.startswith("c") and (case_id := numbers.parse_id(args[1:])) is not None:
+        await views.follow_case(ctx, case_id)
         return
     if args == disputes.LINK:  # continued privately from a group
         await disputes.on_start(ctx)

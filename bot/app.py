@@ -15,6 +15,7 @@ from bot.processing import Processor
 from bot.quarantine import Quarantine
 from bot.ratelimit import FloodLimiter
 from bot.sender import OutboxSender
+from bot.startup import StartingHealth, identify_with_retry
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
@@ -67,7 +68,7 @@ class GridBot:
         await prepare_database(self.settings)
         self.engine = make_engine(self.settings.database_url)
         self.sessions = make_sessions(self.engine)
-        username = await self.channel.identify()
+        username = await self._identify()
         texts = Texts(self.settings.locale)
         self.jobs = jobs = JobEnv.from_settings(self.settings, sessions=self.sessions,
                                                 clock=self.clock, texts=texts,
@@ -105,6 +106,20 @@ class GridBot:
         self._tasks.append(asyncio.create_task(self.leadership.run(self._stop), name="leader"))
         log.info("gridbot started as @%s (%s, %s)", username, self.channel.name,
                  "webhook" if self.webhook else "polling")
+
+    async def _identify(self) -> str:
+        """getMe, retried until Telegram answers; in webhook mode /healthz says why we wait."""
+        s = self.settings
+        health = StartingHealth() if s.webhook_url else None
+        if health is not None:
+            await health.start(s.webhook_host, s.webhook_port)
+        try:
+            return await identify_with_retry(
+                self.channel.identify, api_base=s.telegram_api_base,
+                on_wait=lambda reason: setattr(health, "reason", reason) if health else None)
+        finally:
+            if health is not None:
+                await health.stop()
 
     async def _failed(self, update_id: int, raw: dict[str, Any], error: BaseException) -> bool:
         """An update failed outside the processor: record it; True to skip it for good."""

@@ -79,7 +79,8 @@ async def test_a_token_telegram_refuses_stops_the_start_with_one_clear_line(
         await fake.stop()
 
 
-def _cli(tmp_path: Path, *args: str, database_url: str | None = None) -> subprocess.CompletedProcess:
+def _cli(tmp_path: Path, *args: str, database_url: str | None = None,
+         ) -> subprocess.CompletedProcess[str]:
     env = {"DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
            "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,

@@ -10,7 +10,7 @@ from typing import Any
 import telegram as tg
 from telegram import Bot, CallbackQuery, Message, Update, ext
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.channels import ALLOWED_UPDATES, Core, Failed, display_name
 from bot.ordering import poll_in_order
@@ -239,8 +239,11 @@ class PtbChannel:
             if offset is not None:
                 kwargs["offset"] = offset
             try:
-                result = await self.bot.do_api_request(
-                    "getUpdates", api_kwargs=kwargs, read_timeout=self.polling_timeout + 10.0)
+                with warnings.catch_warnings():  # PTB would rather parse them itself
+                    warnings.simplefilter("ignore", PTBUserWarning)
+                    result = await self.bot.do_api_request(
+                        "getUpdates", api_kwargs=kwargs,
+                        read_timeout=self.polling_timeout + 10.0)
             except BadRequest as exc:
                 # A NetworkError subclass in PTB, but it means a bug: never retry it.
                 raise RuntimeError(f"getUpdates refused: {exc}") from exc

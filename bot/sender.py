@@ -18,8 +18,7 @@ from services import outbox
 
 log = logging.getLogger("gridbot.sender")
 SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at most
-SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later
-RENEW_MARGIN_S = 10.0
+SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later (at most)
 MAX_TEXT, MAX_BUTTONS, MAX_MERGED = 4096, 90, 40
 
 
@@ -74,9 +73,11 @@ class OutboxSender:
                  ) -> None:
         self.sessions, self.transport, self.limiter = sessions, transport, limiter
         self.batch, self.idle_poll_s, self.per_chat = batch, idle_poll_s, per_chat
-        # A send may take up to SEND_TIMEOUT_S: a lease shorter than that could run out while
-        # its message is on the wire, and another replica would send it again.
-        self.lease_s = max(lease_s, SEND_TIMEOUT_S + RENEW_MARGIN_S)
+        # A send is given up after send_timeout_s, and starts only with at least that much of
+        # its lease left (renewed every third of it): no lease runs out while its message is
+        # on the wire, so no other replica can send it again meanwhile.
+        self.lease_s = lease_s
+        self.send_timeout_s = min(SEND_TIMEOUT_S, lease_s * 0.6)
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
         self.sent = 0
@@ -144,16 +145,23 @@ class OutboxSender:
                 log.warning("outbox leases not renewed: %r", exc)
 
     async def _renew(self) -> None:
+        """Extend the leases of every message held; one taken over elsewhere is dropped."""
         held = list(self._leases)
         if not held:
             return
-        async with self.sessions() as session, session.begin():
-            await outbox.renew(session, row_ids=held, owner=self.owner, now=wall_clock(),
-                               lease_s=self.lease_s)
         until = time.monotonic() + self.lease_s
+        async with self.sessions() as session, session.begin():
+            still = await outbox.renew(session, row_ids=held, owner=self.owner,
+                                       now=wall_clock(), lease_s=self.lease_s)
         for row_id in held:
-            if row_id in self._leases:
+            if row_id not in self._leases:
+                continue
+            if row_id in still:
                 self._leases[row_id] = until
+            else:
+                self._leases.pop(row_id)
+                for queue in self._queues.values():
+                    queue[:] = [r for r in queue if r.id != row_id]
 
     async def _drain_chat(self, chat_id: int) -> None:
         queue = self._queues[chat_id]
@@ -167,9 +175,12 @@ class OutboxSender:
                     if not queue or self._stopping:
                         return
                     rows = self._next_send(chat_id, queue)
-                    if any(self._leases.get(r.id or 0, 0) - time.monotonic() < SEND_TIMEOUT_S
-                           for r in rows):
+                    if any(self._leases.get(r.id or 0, 0) - time.monotonic()
+                           < self.send_timeout_s for r in rows):
                         await self._renew()  # raises when the database is away: nothing sent
+                        rows = [r for r in rows if (r.id or 0) in self._leases]
+                        if not rows:
+                            continue
                     async with self._slots:
                         delivery = await self._deliver(chat_id, rows)
                         for row in rows:
@@ -222,7 +233,7 @@ class OutboxSender:
         payload = rows[0].payload if len(rows) == 1 else merged_payload([r.payload for r in rows])
         try:
             return await asyncio.wait_for(self.transport.deliver(chat_id, payload),
-                                          SEND_TIMEOUT_S)
+                                          self.send_timeout_s)
         except Exception as exc:  # a bug or no answer in time: retry later, keep order
             log.warning("delivery crashed: %r", exc, extra={"outbox_id": rows[0].id})
             return Delivery("retry", retry_after=5.0, error=repr(exc))

@@ -124,15 +124,16 @@ async def lease_batch(
 
 
 async def renew(session: AsyncSession, *, row_ids: Sequence[int], owner: str, now: datetime,
-                lease_s: float) -> int:
-    """Extend this sender's leases on messages it still holds; return how many it renewed."""
+                lease_s: float) -> set[int]:
+    """Extend this sender's leases on messages it still holds; return the ids it still holds
+    (a lease that ran out may have been taken over by another sender)."""
     if not row_ids:
-        return 0
-    result = await session.execute(
-        update(Row).where(col(Row.id).in_(list(row_ids)), col(Row.lease_owner) == owner,
-                          *_pending())
-        .values(lease_until=now + timedelta(seconds=lease_s)))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        return set()
+    mine = (col(Row.id).in_(list(row_ids)), col(Row.lease_owner) == owner, *_pending())
+    await session.execute(update(Row).where(*mine)
+                          .values(lease_until=now + timedelta(seconds=lease_s)))
+    held = await session.execute(select(col(Row.id)).where(*mine))
+    return {int(i) for i in held.scalars() if i is not None}
 
 
 async def chat_backlog(session: AsyncSession, chat_id: int) -> int:

@@ -109,7 +109,7 @@ async def poll_in_order(
 
     def job(update: U) -> Job:
         async def run() -> None:
-            delay = 1.0
+            delay = 0.05  # doubling up to 30 s: a database outage is waited out gently
             while True:
                 try:
                     await feed(update)
@@ -119,7 +119,11 @@ async def poll_in_order(
                     if skip is not None and await skip(update, exc):
                         tracker.done(update_id(update))
                         return
-                    log.exception("update %s not processed; retrying", update_id(update))
+                    # One line: a broken update is recorded in full by `skip`, and a database
+                    # outage would otherwise print a traceback per update and retry.
+                    log.warning("update %s not processed, retrying in %.1f s: %s: %s",
+                                update_id(update), delay, type(exc).__name__,
+                                str(exc).strip().split("\n")[0][:200])
                     if stop.is_set():
                         return
                     await asyncio.sleep(delay)

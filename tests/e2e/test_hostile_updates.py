@@ -19,7 +19,7 @@ from sandbox import FakeUser
 from services.clock import FrozenClock
 from tests.e2e.harness import CHEN, RESIDENT, YULAN_GROUP, ZHANG, World, build_world
 
-EXAMPLES, BATCH = int(os.environ.get("HOSTILE_EXAMPLES", 40)), 50  # 2,000 updates
+EXAMPLES, BATCH = int(os.environ.get("HOSTILE_EXAMPLES", 30)), 50  # 1,500 updates
 PEOPLE = [RESIDENT, FakeUser(id=5101, first_name="钱"), ZHANG, CHEN]
 HEAVY = {"digest", "export", "stats"}  # charts and workbooks: each run once below, not 100 times
 COMMANDS = sorted({"start", "help", "report", "sos", "cancel", "my", "tasks", "case",

@@ -16,6 +16,7 @@ from bot.quarantine import Quarantine
 from bot.ratelimit import FloodLimiter
 from bot.sender import OutboxSender
 from bot.startup import StartingHealth, identify_with_retry
+from bot.unreachable import Unreachable
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
@@ -81,7 +82,8 @@ class GridBot:
                                private_per_s=self.settings.send_rate_private_per_s)
         self.quarantine = Quarantine(self.sessions, self.clock, texts)
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
-                                   lease_s=self.settings.outbox_lease_s)
+                                   lease_s=self.settings.outbox_lease_s,
+                                   on_failed=Unreachable(texts))
         self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
                                          tz=ZoneInfo(self.settings.timezone), env=jobs)
         self.scheduler.start(paused=True)

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -33,6 +34,8 @@ class Delivery:
 
 
 Outcome = tuple[OutboxMessage, Delivery | None]  # None: held back unsent
+# A message failed for good: (its recording session, the row, the error) -> e.g. tell a manager.
+OnFailed = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
 
 
 class Transport(Protocol):
@@ -70,8 +73,9 @@ class OutboxSender:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], transport: Transport,
                  limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5,
                  lease_s: float = 30.0, per_chat: int = 50, concurrency: int = SEND_CONCURRENCY,
-                 ) -> None:
+                 on_failed: OnFailed | None = None) -> None:
         self.sessions, self.transport, self.limiter = sessions, transport, limiter
+        self.on_failed = on_failed
         self.batch, self.idle_poll_s, self.per_chat = batch, idle_poll_s, per_chat
         # A send is given up after send_timeout_s, and starts only with at least that much of
         # its lease left (renewed every third of it): no lease runs out while its message is
@@ -308,3 +312,9 @@ class OutboxSender:
                 log.warning("send failed for good", extra={"outbox_id": row.id,
                                                           "error": delivery.error})
                 await outbox.mark_failed(session, row_id=row.id, at=now, error=delivery.error)
+                if self.on_failed is not None:
+                    try:
+                        async with session.begin_nested():
+                            await self.on_failed(session, row, delivery.error)
+                    except Exception:
+                        log.exception("could not tell anyone about a failed message")

@@ -136,6 +136,20 @@ async def renew(session: AsyncSession, *, row_ids: Sequence[int], owner: str, no
     return {int(i) for i in held.scalars() if i is not None}
 
 
+async def reachable(session: AsyncSession, chat_ids: Collection[int]) -> dict[int, bool]:
+    """Per private chat, whether the newest message that was finished with was delivered (True)
+    or given up on (False, e.g. the person never pressed Start); chats never tried are absent."""
+    if not chat_ids:
+        return {}
+    newest = (select(func.max(col(Row.id))).where(
+        col(Row.chat_id).in_(list(chat_ids)),
+        or_(col(Row.sent_at).is_not(None), col(Row.failed_at).is_not(None)))
+        .group_by(col(Row.chat_id)))
+    rows = await session.execute(select(col(Row.chat_id), col(Row.sent_at))
+                                 .where(col(Row.id).in_(newest)))
+    return {int(chat): sent is not None for chat, sent in rows.all()}
+
+
 async def chat_backlog(session: AsyncSession, chat_id: int) -> int:
     """Count the messages still to send into one chat."""
     result = await session.execute(select(func.count()).select_from(Row)

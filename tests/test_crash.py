@@ -30,7 +30,7 @@ async def _start(world: World, log: Path) -> asyncio.subprocess.Process:
            "DATABASE_URL": world.database_url, "MIGRATE_ON_START": "false",
            "POLLING_TIMEOUT_S": "1", "OUTBOX_LEASE_S": "2", "LOG_LEVEL": "WARNING",
            # Fast enough to finish in seconds, slower than intake: a backlog builds up.
-           "SEND_RATE_GLOBAL_PER_S": "250", "SEND_RATE_GROUP_PER_MIN": "1000",
+           "SEND_RATE_GLOBAL_PER_S": "400", "SEND_RATE_GROUP_PER_MIN": "1000",
            "SEND_RATE_PRIVATE_PER_S": "1000"}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=Path(__file__).parent.parent,

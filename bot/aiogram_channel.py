@@ -34,6 +34,7 @@ from bot.channels import ALLOWED_UPDATES, Core, Failed, display_name
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.webhook import update_key as raw_update_key
+from bot.webhook import update_priority
 from handlers.types import Incoming, Sender
 
 log = logging.getLogger("gridbot.aiogram")
@@ -236,7 +237,8 @@ class AiogramChannel:
         await poll_in_order(fetch=self._fetch, update_id=lambda u: int(u["update_id"]),
                             key=raw_update_key, feed=feed, stop=stop,
                             transient=(TelegramNetworkError, TelegramServerError),
-                            conflict=(TelegramConflictError,), skip=skip)
+                            conflict=(TelegramConflictError,), skip=skip,
+                            priority=update_priority)
 
     async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
         """getUpdates as plain JSON: updates still being processed come back on every poll (the

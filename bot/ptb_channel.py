@@ -16,6 +16,7 @@ from bot.channels import ALLOWED_UPDATES, Core, Failed, display_name
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.webhook import update_key as raw_update_key
+from bot.webhook import update_priority
 from handlers.types import Incoming, Sender
 
 log = logging.getLogger("gridbot.ptb")
@@ -258,7 +259,8 @@ class PtbChannel:
 
         await poll_in_order(fetch=fetch, update_id=lambda u: int(u["update_id"]),
                             key=raw_update_key, feed=feed, stop=stop,
-                            transient=(NetworkError,), conflict=(Conflict,), skip=skip)
+                            transient=(NetworkError,), conflict=(Conflict,), skip=skip,
+                            priority=update_priority)
 
     async def close(self) -> None:
         """Shut the application down and close its HTTP clients."""

@@ -51,6 +51,21 @@ def engine_probe(engine: AsyncEngine, timeout: float = 3.0) -> DbProbe:
     return db_ok
 
 
+def update_priority(data: dict[str, Any]) -> int:
+    """Which updates go first when many wait: an emergency (/sos, or taking one), then anything
+    in a private chat, then group chatter."""
+    message, query = data.get("message"), data.get("callback_query")
+    if isinstance(message, dict):
+        text = message.get("text")
+        if isinstance(text, str) and text.lower().startswith("/sos"):
+            return 2
+        return 1 if (message.get("chat") or {}).get("type") == "private" else 0
+    if isinstance(query, dict):
+        sos_ack = str(query.get("data") or "").startswith("ea:")
+        return 2 if sos_ack else 1
+    return 0
+
+
 def update_key(data: dict[str, Any]) -> tuple[int, int]:
     """The (chat, user) a raw update belongs to; a button's chat is its message's chat."""
     query, message = data.get("callback_query"), data.get("message")

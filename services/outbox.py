@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -53,17 +53,14 @@ def _deferred(table: Any, now: datetime) -> Any:
     return and_(table.attempts == 0, table.available_at.is_not(None), table.available_at > now)
 
 
-def _blocked(now: datetime, owner: str) -> Any:
-    """An older message of the same chat, at least as urgent, is leased by another sender or
-    waits for a retry: this one must wait for it."""
-    older = aliased(Row)
-    return exists().where(
-        col(older.chat_id) == col(Row.chat_id), col(older.id) < col(Row.id),
-        col(older.priority) >= col(Row.priority),
-        col(older.sent_at).is_(None), col(older.failed_at).is_(None),
-        ~_deferred(older, now),
-        or_(and_(col(older.lease_until) >= now, col(older.lease_owner) != owner),
-            col(older.available_at) > now))
+def _held_elsewhere(now: datetime, owner: str) -> Any:
+    """Chats with a message leased by another sender or waiting for a retry: their messages
+    wait for it (one pass over the pending messages, not one per candidate)."""
+    other = aliased(Row)
+    return (select(col(other.chat_id)).where(
+        col(other.sent_at).is_(None), col(other.failed_at).is_(None), ~_deferred(other, now),
+        or_(and_(col(other.lease_until) >= now, col(other.lease_owner) != owner),
+            col(other.available_at) > now)).distinct())
 
 
 async def lease_batch(
@@ -77,7 +74,8 @@ async def lease_batch(
         select(Row).where(*_pending(),
                         or_(col(Row.available_at).is_(None), col(Row.available_at) <= now),
                         or_(col(Row.lease_until).is_(None), col(Row.lease_until) < now),
-                        ~_blocked(now, owner))
+                        or_(col(Row.chat_id).not_in(_held_elsewhere(now, owner)),
+                            col(Row.priority) >= URGENT))
         .order_by(col(Row.priority).desc(), col(Row.id)).limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -130,7 +128,10 @@ async def renew(session: AsyncSession, *, row_ids: Sequence[int], owner: str, no
     if not row_ids:
         return set()
     mine = (col(Row.id).in_(list(row_ids)), col(Row.lease_owner) == owner, *_pending())
-    await session.execute(update(Row).where(*mine)
+    # A row being marked sent right now is locked by that transaction: skip it rather than
+    # wait for it (and, updating many rows in another order, risk a deadlock).
+    free = select(col(Row.id)).where(*mine).with_for_update(skip_locked=True)
+    await session.execute(update(Row).where(col(Row.id).in_(free))
                           .values(lease_until=now + timedelta(seconds=lease_s)))
     held = await session.execute(select(col(Row.id)).where(*mine))
     return {int(i) for i in held.scalars() if i is not None}

@@ -86,6 +86,7 @@ class FloodLimiter:
         self._global = InFlightWindow(max(1, int(global_per_s)), 1.0, now)
         self._group_per_min, self._private_per_s = group_per_min, private_per_s
         self.group_reserve = group_per_min // 3
+        self.group_limit = group_per_min
         self._chats: dict[int, TokenBucket | SlidingWindow] = {}
         self._paused_until: dict[int, float] = {}
         self._lock = asyncio.Lock()

@@ -21,6 +21,7 @@ log = logging.getLogger("gridbot.sender")
 SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at most
 SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later (at most)
 MAX_TEXT, MAX_BUTTONS, MAX_MERGED = 4096, 90, 40
+COLLECT_S = 2.0  # a busy group's next summary waits this long for more to say
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,10 @@ class OutboxSender:
         async with self.sessions() as session, session.begin():
             rows = await outbox.lease_batch(
                 session, now=wall_clock(), owner=self.owner, limit=self.batch,
-                lease_s=self.lease_s, skip_chats=list(self._chats), per_chat=self.per_chat)
+                lease_s=self.lease_s, per_chat=self.per_chat,
+                # A chat being drained gets more only while its queue here runs short (a busy
+                # group's summary then covers what arrived meanwhile).
+                skip_chats=[c for c, q in self._queues.items() if len(q) >= self.per_chat // 2])
         until = time.monotonic() + self.lease_s
         for row in rows:
             assert row.id is not None
@@ -174,6 +178,12 @@ class OutboxSender:
                 urgent = queue[0].priority >= outbox.URGENT
                 if chat_id < 0 and not urgent:
                     await self._log_backlog(chat_id)
+                    if (_mergeable(queue[0].payload) and len(queue) < MAX_MERGED
+                            and self.limiter.room(chat_id) <= self.limiter.group_limit // 2):
+                        # The group has had half its minute: let a summary gather what comes.
+                        await asyncio.sleep(COLLECT_S)
+                        if not queue:
+                            break
                 await self.limiter.acquire(chat_id, urgent=urgent)
                 try:
                     if not queue or self._stopping:

@@ -176,6 +176,8 @@ class OutboxSender:
         try:
             while queue and not self._stopping:
                 urgent = queue[0].priority >= outbox.URGENT
+                # Emergencies and answers to whoever just acted go first on the overall limit.
+                first = queue[0].priority >= outbox.REPLY
                 if chat_id < 0 and not urgent:
                     await self._log_backlog(chat_id)
                     if (_mergeable(queue[0].payload) and len(queue) < MAX_MERGED
@@ -184,7 +186,7 @@ class OutboxSender:
                         await asyncio.sleep(COLLECT_S)
                         if not queue:
                             break
-                await self.limiter.acquire(chat_id, urgent=urgent)
+                await self.limiter.acquire(chat_id, urgent=first)
                 try:
                     if not queue or self._stopping:
                         return

@@ -2,10 +2,13 @@
 150 MB, so the python-telegram-bot channel must not pull it in)."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from handlers.types import Effects, Incoming
 
 Core = Callable[[Incoming], Awaitable[Effects | None]]
+# An update failed outside the conversations: (update id, raw JSON, error) -> skip it now?
+Failed = Callable[[int, dict[str, Any], BaseException], Awaitable[bool]]
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 

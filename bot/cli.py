@@ -3,9 +3,11 @@
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
+from bot.cli_errors import guarded
 from bot.config import Settings
 from bot.logs import configure
 
@@ -162,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     configure(settings.log_level, settings.log_format)
-    return int(args.func(args) or 0)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    return guarded(args.command, lambda: int(args.func(args) or 0), settings.database_url)
 
 
 if __name__ == "__main__":

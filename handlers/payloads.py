@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.numbers import parse_int
+
 MAX_BYTES = 64
 
 
@@ -106,9 +108,9 @@ class Payload:
             return None
         try:
             act = Act(head)
-            values = [int(n) for n in numbers] + [0] * (2 - len(numbers))
         except ValueError:
             return None
-        if any(v < 0 or v > 2**53 for v in values):
+        values = [parse_int(n) for n in numbers] + [0] * (2 - len(numbers))
+        if any(v is None for v in values):  # not ASCII digits, or beyond what an id can be
             return None
-        return cls(act, values[0], values[1])
+        return cls(act, values[0] or 0, values[1] or 0)

@@ -60,7 +60,10 @@ async def on_stars(ctx: Context, payload: Payload) -> None:
 
 
 async def on_no_comment(ctx: Context, payload: Payload) -> None:
-    """Finish without a comment."""
+    """Finish without a comment (only the reporter, on a case that exists)."""
+    case = await cases.load_case(ctx.session, payload.case_id)
+    if case.reporter_id != ctx.me.id:
+        raise DomainError("case.not_reporter", case_id=case.id)
     await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("resident.bye", id=payload.case_id))

@@ -25,7 +25,7 @@ from handlers.feature import ButtonHandler, Feature
 from handlers.payloads import Act, Payload
 from handlers.types import Button
 from models import CaseKind, Role
-from services import conversation, directory
+from services import conversation, directory, numbers
 from services import wishes as wishes_service
 from services.errors import DomainError
 
@@ -78,11 +78,27 @@ async def handle(ctx: Context) -> None:
         raise
 
 
+# Buttons of cards that go only to a staff member's private chat (they show flats and phones).
+PRIVATE_ONLY = frozenset({
+    Act.ACCEPT, Act.TRANSFER, Act.TRANSFER_TO, Act.RETURN, Act.RESOLVE, Act.SKIP_NOTE,
+    Act.ASSIGN_TO, Act.OPEN, Act.PAGE, Act.SOS_ACK, Act.WISH_FOR, Act.WISH_APPROVE,
+    Act.WISH_EDIT, Act.WISH_POINTS, Act.WISH_DECLINE, Act.WISH_HANDED, Act.WISH_REFUND,
+    Act.MEDIATE_ACCEPT, Act.MEDIATE_SCHEDULE, Act.MEDIATE_OUTCOME, Act.MEDIATE_AGREED,
+    Act.MEDIATE_PARTIAL, Act.MEDIATE_FAILED, Act.MEDIATE_REFER, Act.MEDIATE_TIER,
+    Act.VISIT_HOME, Act.VISIT_LOG,
+})
+
+
 async def on_button(ctx: Context) -> None:
     """Decode a button press and run its action; forged or stale presses change nothing."""
     payload = Payload.unpack(ctx.incoming.callback_data or "")
     if payload is None:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
+        return
+    if payload.act in PRIVATE_ONLY and not ctx.incoming.is_private:
+        # Staff cards are only ever sent privately; such a press in a group is forged, and
+        # answering it there would show the case's details to the whole group.
+        ctx.answer(ctx.texts("button.private_only"), alert=True)
         return
     if payload.act in INTAKE_PICKS or payload.act == Act.CANCEL:
         waiting = await conversation.current(ctx.session, chat_id=ctx.incoming.chat_id,
@@ -165,12 +181,14 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
         await views.my_cases(ctx)
     elif name == "tasks":
         await views.tasks(ctx)
+    elif name == "case" and not ctx.incoming.is_private:
+        ctx.reply(ctx.texts("case.private_only"))  # a case's card holds a flat and a phone
     elif name == "case":
-        number = args.lstrip("#").strip()
-        if not number.isdigit():
+        number = numbers.parse_id(args.lstrip("#"))
+        if number is None:
             ctx.reply(ctx.texts("case.usage"))
             return
-        await views.show_case(ctx, int(number), with_history=True)
+        await views.show_case(ctx, number, with_history=True)
     elif name in FEATURE_COMMANDS:
         await FEATURE_COMMANDS[name](ctx, args)
     else:
@@ -178,8 +196,8 @@ async def on_command(ctx: Context, name: str, args: str) -> None:
 
 
 async def _start(ctx: Context, args: str) -> None:
-    if args.startswith("c") and args[1:].isdigit():
-        await views.follow_case(ctx, int(args[1:]))
+    if args.startswith("c") and (case_id := numbers.parse_id(args[1:])) is not None:
+        await views.follow_case(ctx, case_id)
         return
     if args == disputes.LINK:  # continued privately from a group
         await disputes.on_start(ctx)

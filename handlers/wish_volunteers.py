@@ -135,7 +135,12 @@ async def on_not_yet(ctx: Context, payload: Payload) -> None:
 
 
 async def on_no_thanks(ctx: Context, payload: Payload) -> None:
-    """Finish without a thanks message."""
+    """Finish without a thanks message (only the resident, or the worker who speaks for them)."""
+    case = await case_queries.find_case(ctx.session, payload.case_id)
+    reporter = await case_queries.person(ctx.session, case.reporter_id) if case else None
+    if case is None or reporter is None or ctx.me.id not in (reporter.id,
+                                                              reporter.registered_by_id):
+        raise DomainError("case.not_reporter", case_id=payload.case_id)
     await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("wish.bye", id=payload.case_id))

@@ -50,7 +50,8 @@ def queue(env: JobEnv, ctx: Context, *, urgent: bool) -> int:
     later = None if urgent else env.quiet.release_at(now)
     for message in ctx.effects.messages:
         outbox.enqueue(ctx.session, chat_id=message.chat_id, payload=message.to_payload(), at=now,
-                       case_id=message.case_id, available_at=later)
+                       case_id=message.case_id, available_at=later,
+                       priority=outbox.URGENT if urgent else outbox.NORMAL)
     count = len(ctx.effects.messages)
     ctx.effects.messages.clear()
     return count

@@ -98,8 +98,8 @@ async def send(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("notice.already_sent")
     chats = await recipients(session, notice.community_id, private_too=private_too)
-    progress = outbox.enqueue(
-        session, chat_id=progress_chat_id, at=now,
+    progress = outbox.enqueue(  # the answer to the manager who pressed send: before the rest
+        session, chat_id=progress_chat_id, at=now, priority=outbox.REPLY,
         payload={"text": templates.progress.format(done=0, total=len(chats)), "buttons": [],
                  "edit_message_id": None, "reply_to_message_id": None})
     rows = [outbox.enqueue(session, chat_id=chat, payload=templates.notice, at=now)

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo transcript test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## set up and play a full repair case against the local Bot API emulator
+demo: $(STAMP)  ## set up and open the browser simulator (the real bot on the local Bot API emulator)
 	$(BIN)/gridbot demo
+
+transcript: $(STAMP)  ## set up and print a scripted repair case (terminals and CI)
+	$(BIN)/gridbot demo --transcript
 
 test: $(STAMP)  ## set up and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/pytest -q

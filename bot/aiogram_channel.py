@@ -24,6 +24,7 @@ from bot.channels import (
     ALLOWED_UPDATES,
     ChannelCalls,
     Core,
+    Failed,
     incoming_from_callback,
     incoming_from_message,
 )
@@ -31,6 +32,7 @@ from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.transport import Answer, ApiTransport, token_bot_id
 from bot.webhook import update_key as raw_update_key
+from bot.webhook import update_priority
 
 
 class AiogramTransport(ApiTransport):
@@ -95,9 +97,14 @@ class AiogramChannel(ChannelCalls):
         self._core = core
         await self.feed(Update.model_validate(data, context={"bot": self.bot}))
 
-    async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
-        """Long-poll until stopped; each update is confirmed only after it is processed."""
+    async def run_polling(self, core: Core, stop: asyncio.Event,
+                          failed: Failed | None = None) -> None:
+        """Long-poll until stopped; each update is confirmed only after it is processed (or,
+        broken for good, skipped by `failed`)."""
         self._core = core
+
+        async def skip(data: dict[str, Any], exc: BaseException) -> bool:
+            return failed is not None and await failed(int(data["update_id"]), data, exc)
 
         async def feed(data: dict[str, Any]) -> None:
             await self.feed(Update.model_validate(data, context={"bot": self.bot}))
@@ -105,7 +112,8 @@ class AiogramChannel(ChannelCalls):
         await poll_in_order(fetch=self._fetch, update_id=lambda u: int(u["update_id"]),
                             key=raw_update_key, feed=feed, stop=stop,
                             transient=(TelegramNetworkError, TelegramServerError),
-                            conflict=(TelegramConflictError,))
+                            conflict=(TelegramConflictError,), skip=skip,
+                            priority=update_priority)
 
     async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
         """getUpdates as plain JSON: updates still being processed come back on every poll (the

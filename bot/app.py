@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,8 +11,11 @@ from bot.config import Settings
 from bot.db import Sessions, make_engine, make_sessions, prepare_database
 from bot.leader import Leadership
 from bot.processing import Processor
+from bot.quarantine import Quarantine
 from bot.ratelimit import FloodLimiter
-from bot.sender import OutboxSender
+from bot.sender import OutboxSender, wall_clock
+from bot.startup import StartingHealth, identify_with_retry
+from bot.unreachable import Unreachable
 from bot.webhook import WebhookServer, engine_probe, serve_webhook
 from handlers.texts import Texts
 from handlers.types import Effects, Incoming
@@ -43,16 +46,19 @@ class GridBot:
     """One running bot process (a replica): polls, processes, and drains the outbox."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
-                 sending: bool = True) -> None:
+                 sending: bool = True, delivery_clock: Clock | None = None) -> None:
         self.settings = settings
         self.sending = sending  # False: process updates but leave the outbox to other replicas
         self.clock = clock or SystemClock()
+        # Delivery timing runs on the real clock, except in the demo, whose clock jumps forward.
+        self.delivery_clock = delivery_clock
         self.engine: AsyncEngine | None = None
         self.sessions: Sessions | None = None
         self.channel: AiogramChannel | PtbChannel = make_channel(settings)
         self.webhook: WebhookServer | None = None
         self.processor: Processor | None = None
         self.sender: OutboxSender | None = None
+        self.quarantine: Quarantine | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.leadership: Leadership | None = None
         self.jobs: JobEnv | None = None  # what the scheduled jobs run with
@@ -64,7 +70,7 @@ class GridBot:
         await prepare_database(self.settings)
         self.engine = make_engine(self.settings.database_url)
         self.sessions = make_sessions(self.engine)
-        username = await self.channel.identify()
+        username = await self._identify()
         texts = Texts(self.settings.locale)
         self.jobs = jobs = JobEnv.from_settings(self.settings, sessions=self.sessions,
                                                 clock=self.clock, texts=texts,
@@ -75,8 +81,12 @@ class GridBot:
         limiter = FloodLimiter(global_per_s=self.settings.send_rate_global_per_s,
                                group_per_min=self.settings.send_rate_group_per_min,
                                private_per_s=self.settings.send_rate_private_per_s)
+        self.quarantine = Quarantine(self.sessions, self.clock, texts)
         self.sender = OutboxSender(self.sessions, self.channel.transport, limiter,
-                                   lease_s=self.settings.outbox_lease_s)
+                                   lease_s=self.settings.outbox_lease_s,
+                                   on_failed=Unreachable(texts),
+                                   clock=self.delivery_clock.now if self.delivery_clock
+                                   else wall_clock)
         self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
                                          tz=self.settings.timezone, env=jobs)
         self.scheduler.start(paused=True)
@@ -91,14 +101,38 @@ class GridBot:
                 path=s.webhook_path, public_url=s.webhook_url if s.webhook_register else None,
                 drop_pending_updates=s.webhook_drop_pending,
                 delete_on_stop=s.webhook_delete_on_stop,
-                status=lambda: {"leader": self.leadership.is_leader if self.leadership else False})
+                status=lambda: {"leader": self.leadership.is_leader if self.leadership else False},
+                failed=self._failed)
         self._tasks = [] if self.webhook else [
-            asyncio.create_task(self.channel.run_polling(self.handle, self._stop), name="polling")]
+            asyncio.create_task(self.channel.run_polling(self.handle, self._stop, self._failed),
+                                name="polling")]
         if self.sending:
             self._tasks.append(asyncio.create_task(self.sender.run(self._stop), name="outbox"))
         self._tasks.append(asyncio.create_task(self.leadership.run(self._stop), name="leader"))
         log.info("gridbot started as @%s (%s, %s)", username, self.channel.name,
                  "webhook" if self.webhook else "polling")
+
+    async def _identify(self) -> str:
+        """getMe, retried until Telegram answers; in webhook mode /healthz says why we wait."""
+        s = self.settings
+        health = StartingHealth() if s.webhook_url else None
+        if health is not None:
+            await health.start(s.webhook_host, s.webhook_port)
+        try:
+            return await identify_with_retry(
+                self.channel.identify, api_base=s.telegram_api_base,
+                on_wait=lambda reason: setattr(health, "reason", reason) if health else None)
+        finally:
+            if health is not None:
+                await health.stop()
+
+    async def _failed(self, update_id: int, raw: dict[str, Any], error: BaseException) -> bool:
+        """An update failed outside the processor: record it; True to skip it for good."""
+        assert self.quarantine is not None
+        skipped = await self.quarantine.failed(update_id, raw, error)
+        if skipped and self.sender is not None:
+            self.sender.wake()
+        return skipped
 
     async def _lead(self) -> None:
         if self.scheduler is not None:

@@ -4,7 +4,7 @@ Incoming, answering a button press, and the webhook set-up, all written once."""
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.botcalls import (
     ALLOWED_UPDATES,
@@ -16,11 +16,13 @@ from bot.botcalls import (
 from bot.transport import ApiTransport
 from handlers.types import Effects, Incoming, Sender
 
-__all__ = ["ALLOWED_UPDATES", "ChannelCalls", "Core", "display_name", "incoming_from_callback",
-           "incoming_from_message"]
+__all__ = ["ALLOWED_UPDATES", "ChannelCalls", "Core", "Failed", "display_name",
+           "incoming_from_callback", "incoming_from_message"]
 
 log = logging.getLogger("gridbot.channel")
 Core = Callable[[Incoming], Awaitable[Effects | None]]
+# An update failed outside the conversations: (update id, raw JSON, error) -> skip it now?
+Failed = Callable[[int, dict[str, Any], BaseException], Awaitable[bool]]
 
 
 class User(Protocol):

@@ -3,11 +3,13 @@
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.cli_errors import guarded
 from bot.config import Settings, problems
 from bot.logs import configure
 
@@ -43,8 +45,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import play
-    return asyncio.run(play(database=args.database, keep_running=args.keep_running))
+    if args.transcript:
+        from bot.demo import play
+        return asyncio.run(play(database=args.database, keep_running=args.keep_running))
+    from bot.simulator import serve
+    try:
+        return asyncio.run(serve(database=args.database, port=args.port,
+                                 browser=not args.no_browser))
+    except KeyboardInterrupt:
+        return 0
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -127,10 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--framework", choices=["aiogram", "ptb"],
                      help="the Telegram library (default: FRAMEWORK from .env, else aiogram)")
     run.set_defaults(func=_run)
-    demo = sub.add_parser("demo", help="play a full repair case against a local Telegram emulator")
+    demo = sub.add_parser("demo", help="try the bot in the browser: a chat-app simulator on a "
+                                       "local Telegram emulator (no token, no internet)")
+    demo.add_argument("--port", type=int, default=8088,
+                      help="port of the simulator page on 127.0.0.1 (default 8088; a free one "
+                           "if taken)")
+    demo.add_argument("--no-browser", action="store_true",
+                      help="only print the page's address (on a desktop it opens by itself)")
+    demo.add_argument("--transcript", action="store_true",
+                      help="instead: play a scripted repair case and print the transcript")
     demo.add_argument("--database", default="data/demo.db", help="SQLite file for the demo")
     demo.add_argument("--keep-running", action="store_true",
-                      help="keep the emulator and bot running after the script")
+                      help="with --transcript: keep the emulator and bot running afterwards")
     demo.set_defaults(func=_demo)
     imp = sub.add_parser("import-structure", help="load or update communities, grids and staff")
     imp.add_argument("file")
@@ -154,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     configure(settings.log_level, settings.log_format)
-    return int(args.func(args) or 0)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    return guarded(args.command, lambda: int(args.func(args) or 0), settings.database_url)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -13,24 +15,59 @@ log = logging.getLogger("gridbot.polling")
 CONFLICT_RETRY_S = 10.0  # 409: another poller or a webhook; it will not clear up in a hurry
 
 
+class PrioritySlots:
+    """At most `limit` holders; a waiter with a higher priority is let in first."""
+
+    def __init__(self, limit: int) -> None:
+        self.free = limit
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 0) -> None:
+        """Wait for a slot."""
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (-priority, next(self._order), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed a slot just as it was cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        """Give a slot back (to the most urgent waiter)."""
+        while self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
+
+
 class KeyedSerialRunner:
     """Runs jobs with the same key one after another, in submission order; other keys run
-    concurrently (at most `limit` at a time)."""
+    concurrently (at most `limit` at a time, fewer than the database pool's connections, so
+    that a more urgent job waiting for a slot is not then stuck behind others for a
+    connection)."""
 
-    def __init__(self, limit: int = 64) -> None:
-        self._queues: dict[Hashable, deque[Job]] = {}
+    def __init__(self, limit: int = 16) -> None:
+        self._queues: dict[Hashable, deque[tuple[Job, int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(limit)
+        self._slots = PrioritySlots(limit)
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def submit(self, key: Hashable, job: Job) -> None:
-        """Queue a job behind the earlier ones with the same key."""
+    def submit(self, key: Hashable, job: Job, priority: int = 0) -> None:
+        """Queue a job behind the earlier ones with the same key; among the keys waiting for a
+        slot, higher priorities go first."""
         queue = self._queues.get(key)
         if queue is not None:
-            queue.append(job)
+            queue.append((job, priority))
             return
-        self._queues[key] = deque([job])
+        self._queues[key] = deque([(job, priority)])
         self._idle.clear()
         task = asyncio.create_task(self._drain(key))
         self._tasks.add(task)
@@ -40,8 +77,12 @@ class KeyedSerialRunner:
         queue = self._queues[key]
         try:
             while queue:
-                async with self._slots:
-                    await queue[0]()
+                job, priority = queue[0]
+                await self._slots.acquire(priority)
+                try:
+                    await job()
+                finally:
+                    self._slots.release()
                 queue.popleft()
         finally:
             del self._queues[key]
@@ -100,21 +141,31 @@ async def poll_in_order(
     *, fetch: Callable[[int | None], Awaitable[Sequence[U]]], update_id: Callable[[U], int],
     key: Callable[[U], Hashable], feed: Callable[[U], Awaitable[None]], stop: asyncio.Event,
     transient: tuple[type[BaseException], ...], conflict: tuple[type[BaseException], ...] = (),
+    skip: Callable[[U, BaseException], Awaitable[bool]] | None = None,
+    priority: Callable[[U], int] = lambda _update: 0,
 ) -> None:
     """Long-poll with any client: per-person order, concurrency across chats, and an offset that
-    only moves past processed updates; a failing update is retried (the database may be down)."""
+    only moves past processed updates. A failing update is retried (the database may be down)
+    until `skip` says it is broken for good: then the offset moves past it."""
     tracker, runner = OffsetTracker(), KeyedSerialRunner()
 
     def job(update: U) -> Job:
         async def run() -> None:
-            delay = 1.0
+            delay = 0.05  # doubling up to 30 s: a database outage is waited out gently
             while True:
                 try:
                     await feed(update)
                     tracker.done(update_id(update))
                     return
-                except Exception:
-                    log.exception("update %s not processed; retrying", update_id(update))
+                except Exception as exc:
+                    if skip is not None and await skip(update, exc):
+                        tracker.done(update_id(update))
+                        return
+                    # One line: a broken update is recorded in full by `skip`, and a database
+                    # outage would otherwise print a traceback per update and retry.
+                    log.warning("update %s not processed, retrying in %.1f s: %s: %s",
+                                update_id(update), delay, type(exc).__name__,
+                                str(exc).strip().split("\n")[0][:200])
                     if stop.is_set():
                         return
                     await asyncio.sleep(delay)
@@ -139,7 +190,15 @@ async def poll_in_order(
                 continue
             fresh = [u for u in updates if tracker.accept(update_id(u))]
             for update in fresh:
-                runner.submit(key(update), job(update))
+                try:
+                    order: Hashable = key(update)
+                except Exception:  # a malformed update still gets its own turn
+                    order = ("update", update_id(update))
+                try:
+                    urgency = priority(update)
+                except Exception:
+                    urgency = 0
+                runner.submit(order, job(update), urgency)
             if updates and not fresh:
                 # Only updates still in flight came back: fetching again before the oldest of
                 # them is done would only bring the same ones back.

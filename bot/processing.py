@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import col
 
 from bot.db import keep_loaded
 from handlers.context import Context
 from handlers.router import handle
 from handlers.texts import Texts
 from handlers.types import CallbackAnswer, Effects, Incoming, Message, Outgoing
-from models import Person
+from models import Case, CaseKind, Person
 from services import outbox
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
@@ -57,7 +60,7 @@ class Processor:
                               bot_username=self.bot_username, incoming=incoming, me=me,
                               deadlines=self.deadlines)
                 await handle(ctx)
-                await self._queue(session, ctx.effects, now)
+                await self._queue(session, ctx.effects, now, incoming)
         except DomainError as refusal:
             # The whole attempt was rolled back (cheaper than a savepoint on every update, and
             # refusals are rare); record the update and send the polite refusal in ctx.effects.
@@ -84,7 +87,7 @@ class Processor:
                 return False
             if person:  # first contact still registers the resident, as a processed update does
                 await self._person(session, incoming, now)
-            await self._queue(session, effects, now)
+            await self._queue(session, effects, now, incoming)
         return True
 
     async def _apologise(self, incoming: Incoming) -> Effects | None:
@@ -98,7 +101,41 @@ class Processor:
         return effects if await self._record(incoming, effects, person=False) else None
 
     @staticmethod
-    async def _queue(session: AsyncSession, effects: Effects, now: datetime) -> None:
+    async def _queue(session: AsyncSession, effects: Effects, now: datetime,
+                     incoming: Incoming) -> None:
+        urgent = await emergency_cases(session, {m.case_id for m in effects.messages
+                                                 if m.case_id is not None})
         await outbox.enqueue_all(session, [
-            {"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id}
+            {"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id,
+             "priority": priority(m, incoming, urgent)}
             for m in effects.messages])
+
+
+def priority(message: Outgoing, incoming: Incoming, emergencies: set[int]) -> int:
+    """Emergencies first; then the answer to the person who just acted, in their private chat
+    (in a group, the answer keeps its place among the group's messages)."""
+    if message.case_id in emergencies:
+        return outbox.URGENT
+    if message.chat_id == incoming.chat_id and incoming.is_private:
+        return outbox.REPLY
+    return outbox.NORMAL
+
+
+async def emergency_cases(session: AsyncSession, case_ids: set[int]) -> set[int]:
+    """Which of these cases are emergencies (read from the session when it holds them)."""
+    if not case_ids:
+        return set()
+    found: set[int] = set()
+    missing: set[int] = set()
+    for case_id in case_ids:
+        case = session.identity_map.get(identity_key(Case, case_id))
+        if isinstance(case, Case):
+            if case.kind == CaseKind.EMERGENCY:
+                found.add(case_id)
+        else:
+            missing.add(case_id)
+    if missing:
+        rows = await session.execute(select(col(Case.id)).where(
+            col(Case.id).in_(missing), col(Case.kind) == CaseKind.EMERGENCY))
+        found.update(int(i) for i in rows.scalars() if i is not None)
+    return found

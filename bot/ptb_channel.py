@@ -9,19 +9,22 @@ from typing import Any
 import telegram as tg
 from telegram import Bot, Update, ext
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.botcalls import BotCall, delivered
 from bot.channels import (
     ALLOWED_UPDATES,
     ChannelCalls,
     Core,
+    Failed,
     incoming_from_callback,
     incoming_from_message,
 )
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.transport import Answer, ApiTransport, token_bot_id
+from bot.webhook import update_key as raw_update_key
+from bot.webhook import update_priority
 
 TEXT_MESSAGES = ext.filters.UpdateType.MESSAGE & (ext.filters.TEXT | ext.filters.CAPTION)
 Context = ext.ContextTypes.DEFAULT_TYPE
@@ -141,23 +144,46 @@ class PtbChannel(ChannelCalls):
         self._core = core
         await self.feed(Update.de_json(data, self.bot))
 
-    async def run_polling(self, core: Core, stop: asyncio.Event) -> None:
-        """Long-poll until stopped; each update is confirmed only after it is processed."""
+    async def run_polling(self, core: Core, stop: asyncio.Event,
+                          failed: Failed | None = None) -> None:
+        """Long-poll until stopped; each update is confirmed only after it is processed (or,
+        broken for good, skipped by `failed`)."""
         self._core = core
+
+        async def skip(data: dict[str, Any], exc: BaseException) -> bool:
+            return failed is not None and await failed(int(data["update_id"]), data, exc)
+
         await self._ensure_ready()
 
-        async def fetch(offset: int | None) -> tuple[Update, ...]:
+        async def fetch(offset: int | None) -> list[dict[str, Any]]:
+            # Raw JSON, each update parsed on its own in feed: one the library cannot parse
+            # must not take the whole batch (and everything after it) down with it.
+            kwargs: dict[str, Any] = {"timeout": self.polling_timeout,
+                                      "allowed_updates": ALLOWED_UPDATES}
+            if offset is not None:
+                kwargs["offset"] = offset
             try:
-                return await self.bot.get_updates(
-                    offset=offset, timeout=self.polling_timeout,
-                    allowed_updates=ALLOWED_UPDATES, read_timeout=self.polling_timeout + 10.0)
+                with warnings.catch_warnings():  # PTB would rather parse them itself
+                    warnings.simplefilter("ignore", PTBUserWarning)
+                    result = await self.bot.do_api_request(
+                        "getUpdates", api_kwargs=kwargs,
+                        read_timeout=self.polling_timeout + 10.0)
             except BadRequest as exc:
                 # A NetworkError subclass in PTB, but it means a bug: never retry it.
                 raise RuntimeError(f"getUpdates refused: {exc}") from exc
+            return [u for u in result or [] if isinstance(u, dict)
+                    and isinstance(u.get("update_id"), int)]
 
-        await poll_in_order(fetch=fetch, update_id=lambda u: u.update_id, key=update_key,
-                            feed=self.feed, stop=stop, transient=(NetworkError,),
-                            conflict=(Conflict,))
+        async def feed(data: dict[str, Any]) -> None:
+            update = Update.de_json(data, self.bot)
+            if update is None:
+                raise ValueError("not an update")
+            await self.feed(update)
+
+        await poll_in_order(fetch=fetch, update_id=lambda u: int(u["update_id"]),
+                            key=raw_update_key, feed=feed, stop=stop,
+                            transient=(NetworkError,), conflict=(Conflict,), skip=skip,
+                            priority=update_priority)
 
     async def close(self) -> None:
         """Shut the application down and close its HTTP clients."""

@@ -85,9 +85,12 @@ class FloodLimiter:
         self._now = now
         self._global = InFlightWindow(max(1, int(global_per_s)), 1.0, now)
         self._group_per_min, self._private_per_s = group_per_min, private_per_s
+        self.group_reserve = group_per_min // 3
+        self.group_limit = group_per_min
         self._chats: dict[int, TokenBucket | SlidingWindow] = {}
         self._paused_until: dict[int, float] = {}
         self._lock = asyncio.Lock()
+        self._urgent_waiting = 0
 
     def _chat(self, chat_id: int) -> TokenBucket | SlidingWindow:
         if chat_id not in self._chats:
@@ -102,21 +105,47 @@ class FloodLimiter:
         """Hold a chat back after Telegram said 429 retry_after."""
         self._paused_until[chat_id] = self._now() + seconds
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until a message may be sent into this chat."""
+    def room(self, chat_id: int) -> int:
+        """How many more messages fit into a group's window right now (private chats: 1)."""
         chat = self._chat(chat_id)
-        while True:
-            wait = max(chat.wait_time(), self._paused_until.get(chat_id, 0) - self._now())
-            if wait <= 0:
-                async with self._lock:
-                    global_wait = self._global.wait_time()
-                    if global_wait <= 0:
-                        self._global.take()
-                        chat.take()
-                        return
-                wait = global_wait
-            await asyncio.sleep(wait)
+        if isinstance(chat, SlidingWindow):
+            chat.wait_time()  # forgets the events that left the window
+            return max(0, chat.limit - len(chat.events))
+        return 1
 
-    def done(self) -> None:
-        """Call after each send acquired with `acquire` was answered (or failed)."""
+    async def acquire(self, chat_id: int, *, urgent: bool = False) -> None:
+        """Wait until a message may be sent into this chat; an urgent one goes before every
+        waiting ordinary one when the overall limit is reached."""
+        chat = self._chat(chat_id)
+        counted = False  # an urgent send waiting only for the overall limit holds others back
+        try:
+            while True:
+                wait = max(chat.wait_time(), self._paused_until.get(chat_id, 0) - self._now())
+                if wait <= 0 and not urgent and self._urgent_waiting:
+                    wait = 0.01
+                elif wait <= 0:
+                    async with self._lock:
+                        global_wait = self._global.wait_time()
+                        if global_wait <= 0:
+                            self._global.take()
+                            chat.take()
+                            return
+                    wait = global_wait
+                    if urgent and not counted:
+                        counted = True
+                        self._urgent_waiting += 1
+                await asyncio.sleep(wait)
+        finally:
+            if counted:
+                self._urgent_waiting -= 1
+
+    def done(self, chat_id: int | None = None) -> None:
+        """Call after each send acquired with `acquire` was answered (or failed). Telegram
+        counts a message when it arrives, which may be late in the send: the chat's limit then
+        counts it from the answer (the refill during the send is not credited)."""
         self._global.done()
+        chat = self._chats.get(chat_id) if chat_id is not None else None
+        if isinstance(chat, TokenBucket):
+            chat.stamp = self._now()
+        elif isinstance(chat, SlidingWindow) and chat.events:
+            chat.events[-1] = max(chat.events[-1], self._now())

@@ -2,10 +2,11 @@
 the flood limits, and records what happened. Channel-neutral."""
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -15,8 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.ratelimit import FloodLimiter
 from models import OutboxMessage
 from services import outbox
+from services.outgoing import Message
 
 log = logging.getLogger("gridbot.sender")
+SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at most
+SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later (at most)
+MAX_TEXT, MAX_BUTTONS, MAX_MERGED = 4096, 90, 40
+COLLECT_S = 2.0  # a busy group's next summary waits this long for more to say
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,8 @@ class Delivery:
 
 
 Outcome = tuple[OutboxMessage, Delivery | None]  # None: held back unsent
+# A message failed for good: (its recording session, the row, the error) -> e.g. tell a manager.
+OnFailed = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
 
 
 class Transport(Protocol):
@@ -38,76 +46,242 @@ class Transport(Protocol):
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery: ...
 
 
+def _mergeable(payload: dict[str, Any]) -> bool:
+    """A plain new text message (no edit, deletion, file or condition) can join a summary."""
+    m = Message.from_json(payload)
+    return not (m.edit_message_id or m.delete_message_id or m.media or m.only_if_bot_admin)
+
+
+def _buttons(row: OutboxMessage) -> int:
+    return sum(len(r) for r in row.payload.get("buttons") or [])
+
+
+def merged_payload(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """One message saying what several plain messages said, with all their buttons."""
+    messages = [Message.from_json(p) for p in payloads]
+    return Message("\n".join(m.text for m in messages),
+                   tuple(row for m in messages for row in m.buttons)).to_json()
+
+
 def wall_clock() -> datetime:
     """Delivery timing uses the real clock, whatever clock the domain runs on."""
     return datetime.now(UTC)
 
 
 class OutboxSender:
-    """Drains the outbox: per chat in order, across chats concurrently, within flood limits."""
+    """Drains the outbox: each chat on its own (a flooded group never holds back another chat),
+    in order per chat with emergencies first, within the flood limits."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], transport: Transport,
                  limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5,
-                 lease_s: float = 30.0) -> None:
+                 lease_s: float = 30.0, per_chat: int = 50, concurrency: int = SEND_CONCURRENCY,
+                 on_failed: OnFailed | None = None,
+                 clock: Callable[[], datetime] = wall_clock) -> None:
         self.sessions, self.transport, self.limiter = sessions, transport, limiter
-        self.batch, self.idle_poll_s, self.lease_s = batch, idle_poll_s, lease_s
+        self.clock = clock  # the demo's time travel passes the bot's moved clock
+        self.on_failed = on_failed
+        self.batch, self.idle_poll_s, self.per_chat = batch, idle_poll_s, per_chat
+        # A send is given up after send_timeout_s, and starts only with at least that much of
+        # its lease left (renewed every third of it): no lease runs out while its message is
+        # on the wire, so no other replica can send it again meanwhile.
+        self.lease_s = lease_s
+        self.send_timeout_s = min(SEND_TIMEOUT_S, lease_s * 0.6)
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
         self.sent = 0
+        self._queues: dict[int, list[OutboxMessage]] = {}
+        self._chats: dict[int, asyncio.Task[None]] = {}
+        self._leases: dict[int, float] = {}  # row id -> when its lease ends (monotonic)
+        self._slots = asyncio.Semaphore(concurrency)
         self._outcomes: list[tuple[list[Outcome], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._backlog_logged: dict[int, float] = {}
+        self._stopping = False
 
     def wake(self) -> None:
         """Ask for a drain now (new messages were committed)."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Drain until told to stop."""
-        while not stop.is_set():
-            self._wake.clear()  # before the drain: a wake during it must not be lost
-            try:
-                handled = await self.drain_once()
-            except Exception:
-                log.exception("outbox drain failed")
-                handled = 0
-            if handled == 0:
+        """Lease and hand out messages until told to stop."""
+        renewing = asyncio.create_task(self._renew_loop(stop), name="outbox-renew")
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before leasing: a wake during it must not be lost
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
-                except TimeoutError:
-                    pass
+                    leased = await self._lease()
+                except Exception:
+                    log.exception("outbox lease failed")
+                    leased = 0
+                if leased < self.batch:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
+        finally:
+            await self._finish()
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
 
     async def drain_once(self) -> int:
-        """Send one leased batch; return how many messages were handled."""
+        """Lease one batch and send it all; return how many messages were leased."""
+        leased = await self._lease()
+        while self._chats:
+            await asyncio.gather(*list(self._chats.values()), return_exceptions=True)
+        return leased
+
+    async def _lease(self) -> int:
         async with self.sessions() as session, session.begin():
-            rows = await outbox.lease_batch(session, now=wall_clock(), owner=self.owner,
-                                            limit=self.batch, lease_s=self.lease_s)
-        if not rows:
-            return 0
-        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+            rows = await outbox.lease_batch(
+                session, now=self.clock(), owner=self.owner, limit=self.batch,
+                lease_s=self.lease_s, per_chat=self.per_chat,
+                # A chat being drained gets more only while its queue here runs short (a busy
+                # group's summary then covers what arrived meanwhile).
+                skip_chats=[c for c, q in self._queues.items() if len(q) >= self.per_chat // 2])
+        until = time.monotonic() + self.lease_s
         for row in rows:
-            by_chat[row.chat_id].append(row)
-        await asyncio.gather(*(self._send_chat(chat, msgs) for chat, msgs in by_chat.items()))
+            assert row.id is not None
+            self._leases[row.id] = until
+            queue = self._queues.setdefault(row.chat_id, [])
+            queue.append(row)
+            queue.sort(key=lambda r: (-r.priority, r.id or 0))
+            if row.chat_id not in self._chats:
+                self._chats[row.chat_id] = asyncio.create_task(self._drain_chat(row.chat_id))
         return len(rows)
 
-    async def _send_chat(self, chat_id: int, rows: Sequence[OutboxMessage]) -> None:
-        # Each delivery is recorded as soon as Telegram answers: a crash can then repeat at most
-        # the message that was on the wire, never a whole batch.
-        for index, row in enumerate(rows):
-            await self.limiter.acquire(chat_id)
+    async def _renew_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await asyncio.sleep(self.lease_s / 3)
             try:
-                delivery = await self.transport.deliver(chat_id, row.payload)
-            except Exception as exc:  # a bug or an unexpected answer: retry later, keep order
-                log.exception("delivery crashed", extra={"outbox_id": row.id})
-                delivery = Delivery("retry", retry_after=5.0, error=repr(exc))
-            finally:
-                self.limiter.done()
-            held_back = rows[index + 1:] if delivery.status == "retry" else []
-            # Later messages of this chat wait for a message that must be retried.
-            await self._write([(row, delivery)] + [(r, None) for r in held_back])
-            if held_back or delivery.status == "retry":
-                if delivery.retry_after:
-                    self.limiter.pause(chat_id, delivery.retry_after)
-                return
+                await self._renew()
+            except Exception as exc:
+                log.warning("outbox leases not renewed: %r", exc)
+
+    async def _renew(self) -> None:
+        """Extend the leases of every message held; one taken over elsewhere is dropped."""
+        held = list(self._leases)
+        if not held:
+            return
+        until = time.monotonic() + self.lease_s
+        async with self.sessions() as session, session.begin():
+            still = await outbox.renew(session, row_ids=held, owner=self.owner,
+                                       now=self.clock(), lease_s=self.lease_s)
+        for row_id in held:
+            if row_id not in self._leases:
+                continue
+            if row_id in still:
+                self._leases[row_id] = until
+            else:
+                self._leases.pop(row_id)
+                for queue in self._queues.values():
+                    queue[:] = [r for r in queue if r.id != row_id]
+
+    async def _drain_chat(self, chat_id: int) -> None:
+        queue = self._queues[chat_id]
+        try:
+            while queue and not self._stopping:
+                urgent = queue[0].priority >= outbox.URGENT
+                # Emergencies and answers to whoever just acted go first on the overall limit.
+                first = queue[0].priority >= outbox.REPLY
+                if chat_id < 0 and not urgent:
+                    await self._log_backlog(chat_id)
+                    if (_mergeable(queue[0].payload) and len(queue) < MAX_MERGED
+                            and self.limiter.room(chat_id) <= self.limiter.group_limit // 2):
+                        # The group has had half its minute: let a summary gather what comes.
+                        await asyncio.sleep(COLLECT_S)
+                        if not queue:
+                            break
+                await self.limiter.acquire(chat_id, urgent=first)
+                try:
+                    if not queue or self._stopping:
+                        return
+                    rows = self._next_send(chat_id, queue)
+                    if any(self._leases.get(r.id or 0, 0) - time.monotonic()
+                           < self.send_timeout_s for r in rows):
+                        await self._renew()  # raises when the database is away: nothing sent
+                        rows = [r for r in rows if (r.id or 0) in self._leases]
+                        if not rows:
+                            continue
+                    async with self._slots:
+                        delivery = await self._deliver(chat_id, rows)
+                        for row in rows:
+                            queue.remove(row)
+                        held_back = list(queue) if delivery.status == "retry" else []
+                        # Recorded before this chat's next send, while others go on: a crash
+                        # repeats at most the messages on the wire (SEND_CONCURRENCY).
+                        await self._write([(r, delivery) for r in rows]
+                                          + [(r, None) for r in held_back])
+                finally:
+                    self.limiter.done(chat_id)
+                for row in rows:
+                    self._leases.pop(row.id or 0, None)
+                if delivery.status == "retry":
+                    if delivery.retry_after:
+                        self.limiter.pause(chat_id, delivery.retry_after)
+                    for row in queue:
+                        self._leases.pop(row.id or 0, None)
+                    queue.clear()
+        except Exception:
+            log.exception("outbox chat %s stopped; its messages go back to the queue", chat_id)
+            for row in queue:
+                self._leases.pop(row.id or 0, None)
+            queue.clear()  # their leases run out and they are leased again
+        finally:
+            self._queues.pop(chat_id, None)
+            self._chats.pop(chat_id, None)
+            self._wake.set()  # more of this chat may be waiting in the database
+
+    def _next_send(self, chat_id: int, queue: list[OutboxMessage]) -> list[OutboxMessage]:
+        """The next message, or several plain messages into a group that has more waiting than
+        its limit lets through now: one summary message instead of many."""
+        head = queue[0]
+        # The last third of the group's minute is kept for summaries.
+        if (chat_id >= 0 or not _mergeable(head.payload) or len(queue) < 2
+                or len(queue) <= self.limiter.room(chat_id) - self.limiter.group_reserve):
+            return [head]
+        rows, length, buttons = [head], len(head.payload.get("text") or ""), _buttons(head)
+        for row in queue[1:]:
+            text = row.payload.get("text") or ""
+            if (not _mergeable(row.payload) or row.priority != head.priority
+                    or length + 1 + len(text) > MAX_TEXT or buttons + _buttons(row) > MAX_BUTTONS
+                    or len(rows) >= MAX_MERGED):
+                break
+            rows.append(row)
+            length, buttons = length + 1 + len(text), buttons + _buttons(row)
+        return rows
+
+    async def _deliver(self, chat_id: int, rows: list[OutboxMessage]) -> Delivery:
+        payload = rows[0].payload if len(rows) == 1 else merged_payload([r.payload for r in rows])
+        try:
+            return await asyncio.wait_for(self.transport.deliver(chat_id, payload),
+                                          self.send_timeout_s)
+        except Exception as exc:  # a bug or no answer in time: retry later, keep order
+            log.warning("delivery crashed: %r", exc, extra={"outbox_id": rows[0].id})
+            return Delivery("retry", retry_after=5.0, error=repr(exc))
+
+    async def _log_backlog(self, chat_id: int) -> None:
+        """One line a minute while a group has messages waiting for its flood limit."""
+        now = time.monotonic()
+        if self.limiter.room(chat_id) > 0 or now - self._backlog_logged.get(chat_id, -1e9) < 60:
+            return
+        self._backlog_logged[chat_id] = now
+        async with self.sessions() as session:
+            waiting = await outbox.chat_backlog(session, chat_id)
+        log.warning("group %s has %s messages waiting for its flood limit", chat_id, waiting,
+                    extra={"chat_id": chat_id, "backlog": waiting})
+
+    async def _finish(self) -> None:
+        """Stop taking messages; let the ones on the wire be recorded, give the rest back."""
+        self._stopping = True
+        if self._chats:
+            await asyncio.wait(list(self._chats.values()), timeout=2.0)
+        for task in list(self._chats.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._chats.values()), return_exceptions=True)
+        held = list(self._leases)
+        self._leases.clear()
+        if held:
+            with contextlib.suppress(Exception):
+                async with self.sessions() as session, session.begin():
+                    await outbox.release(session, row_ids=held)
 
     async def _write(self, outcomes: list[Outcome]) -> None:
         """Record outcomes and wait until they are committed. Whatever other chats delivered
@@ -133,7 +307,7 @@ class OutboxSender:
                     done.set_result(None)
 
     async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
-        now = wall_clock()
+        now = self.clock()
         held_back = [row.id for row, d in outcomes if d is None and row.id is not None]
         await outbox.release(session, row_ids=held_back)
         sent = [(row.id, d.message_id) for row, d in outcomes
@@ -153,3 +327,9 @@ class OutboxSender:
                 log.warning("send failed for good", extra={"outbox_id": row.id,
                                                           "error": delivery.error})
                 await outbox.mark_failed(session, row_id=row.id, at=now, error=delivery.error)
+                if self.on_failed is not None:
+                    try:
+                        async with session.begin_nested():
+                            await self.on_failed(session, row, delivery.error)
+                    except Exception:
+                        log.exception("could not tell anyone about a failed message")

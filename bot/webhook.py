@@ -16,6 +16,7 @@ from bot.channels import Core
 
 log = logging.getLogger("gridbot.webhook")
 DbProbe = Callable[[], Awaitable[bool]]
+Failed = Callable[[int, dict[str, Any], BaseException], Awaitable[bool]]
 Status = Callable[[], dict[str, Any]]  # extra fields for /healthz, e.g. {"leader": true}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
@@ -47,6 +48,21 @@ def engine_probe(engine: AsyncEngine, timeout: float = 3.0) -> DbProbe:
             log.warning("database health check failed: %r", exc)
             return False
     return db_ok
+
+
+def update_priority(data: dict[str, Any]) -> int:
+    """Which updates go first when many wait: an emergency (/sos, or taking one), then anything
+    in a private chat, then group chatter."""
+    message, query = data.get("message"), data.get("callback_query")
+    if isinstance(message, dict):
+        text = message.get("text")
+        if isinstance(text, str) and text.lower().startswith("/sos"):
+            return 2
+        return 1 if (message.get("chat") or {}).get("type") == "private" else 0
+    if isinstance(query, dict):
+        sos_ack = str(query.get("data") or "").startswith("ea:")
+        return 2 if sos_ack else 1
+    return 0
 
 
 def update_key(data: dict[str, Any]) -> tuple[int, int]:
@@ -86,7 +102,8 @@ class KeyedLocks:
 
 
 def build_webhook_app(core: Core, channel: WebhookChannel, *, path: str, secret: str,
-                      db_ok: DbProbe, status: Status | None = None) -> web.Application:
+                      db_ok: DbProbe, status: Status | None = None,
+                      failed: Failed | None = None) -> web.Application:
     """The aiohttp application: POST path takes updates, GET /healthz reports the database."""
     expected = secret.encode()
     locks = KeyedLocks()
@@ -107,7 +124,9 @@ def build_webhook_app(core: Core, channel: WebhookChannel, *, path: str, secret:
         async with locks.hold(update_key(data)):
             try:
                 await channel.feed_json(data, core)
-            except Exception:
+            except Exception as exc:
+                if failed is not None and await failed(data["update_id"], data, exc):
+                    return web.Response(status=200)  # broken for good: recorded and skipped
                 log.exception("webhook update %s not processed", data["update_id"])
                 return web.json_response({"ok": False, "error": "not processed"}, status=500)
         return web.Response(status=200)
@@ -155,13 +174,13 @@ class WebhookServer:
 async def serve_webhook(core: Core, channel: WebhookChannel, *, secret: str, db_ok: DbProbe,
                         host: str = "127.0.0.1", port: int = 8080, path: str = "/webhook",
                         public_url: str | None = None, drop_pending_updates: bool = False,
-                        delete_on_stop: bool = False,
-                        status: Status | None = None) -> WebhookServer:
+                        delete_on_stop: bool = False, status: Status | None = None,
+                        failed: Failed | None = None) -> WebhookServer:
     """Serve the webhook on host:port (0: any free port); with public_url, call setWebhook."""
     if not SECRET_PATTERN.fullmatch(secret):
         raise ValueError("the webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     runner = web.AppRunner(build_webhook_app(core, channel, path=path, secret=secret,
-                                             db_ok=db_ok, status=status))
+                                             db_ok=db_ok, status=status, failed=failed))
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -50,8 +50,10 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         ctx.reply(ctx.texts("intake.ask_text"))
         return
     parsed = parse_report(text)
-    # A question the service guide answers (👎 files it after all); danger is never looked up.
-    if (kind is None and parsed.kind == CaseKind.OTHER and not parsed.danger_likely
+    # A question the service guide answers (👎 files it after all): what reads as "other", or
+    # what the classifier is unsure of ("公积金咋取出来"); danger is never looked up.
+    maybe_question = parsed.kind == CaseKind.OTHER or parsed.confidence < CONFIDENT
+    if (kind is None and maybe_question and not parsed.danger_likely
             and await answer_from_guide(ctx, text)):
         return
     if kind == CaseKind.EMERGENCY:

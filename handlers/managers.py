@@ -7,7 +7,7 @@ from handlers.cards import local
 from handlers.context import Context
 from handlers.feature import Feature
 from models import Community, Person, Role
-from services import audit, case_queries, directory, residents, staff
+from services import audit, case_queries, directory, numbers, residents, staff
 from services.errors import DomainError
 from services.intake import parse_address
 from services.personal_data import take_phone
@@ -135,11 +135,12 @@ def _care_names(ctx: Context, flags: list[str]) -> str:
 async def care(ctx: Context, args: str) -> None:
     """Flag a registered resident's special care: /care 12 独居 残疾 (/care 12 无 clears)."""
     words = args.split()
-    if not words or not words[0].isdigit():
+    resident_id = numbers.parse_id(words[0]) if words else None
+    if resident_id is None:
         ctx.reply(ctx.texts("care.usage"))
         return
     flags = [kind for kind in CARE_KINDS if ctx.texts(f"care.{kind}") in words[1:]]
-    person = await staff.set_care(ctx.session, actor=ctx.me, resident_id=int(words[0]),
+    person = await staff.set_care(ctx.session, actor=ctx.me, resident_id=resident_id,
                                   care=flags)
     ctx.reply(ctx.texts("care.saved", name=person.name,
                         care=_care_names(ctx, flags)))

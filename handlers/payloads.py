@@ -8,11 +8,13 @@ rather than misread, unless the class says how to read it (`legacy`: which old s
 field). Ids travel as named ids (a case, a person, a building); kinds, tiers and targets by their
 value, never by their position in a list, and no two numbers are packed into one."""
 
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, ClassVar
 
+from services.numbers import MAX_ID, parse_int
+
 MAX_BYTES = 64
-_MAX_INT = 2**53
+TELEGRAM_ID = {"max": 2**53}  # a field holding a Telegram user id, not a database id
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -31,17 +33,20 @@ class ButtonData:
     version: ClassVar[int]
     # How a pre-version press maps its (case, arg) numbers onto fields; None: refuse it.
     legacy: ClassVar[tuple[str | None, ...] | None]
+    # Shown only on cards sent to a staff member's private chat (flats, phones): a press in a
+    # group is forged and is refused there.
+    private: ClassVar[bool]
 
     def __init_subclass__(
         cls, *, prefix: str, version: int = 1, legacy: tuple[str | None, ...] | None = None,
-        **kw: Any,
+        private: bool = False, **kw: Any,
     ) -> None:
         super().__init_subclass__(**kw)
         if prefix in _CLASSES:
             raise ValueError(f"button prefix {prefix!r} used twice")
         if version == 1 and (legacy is None or None in legacy):
             raise ValueError(f"version 1 of {prefix!r} must name every old slot")
-        cls.prefix, cls.version, cls.legacy = prefix, version, legacy
+        cls.prefix, cls.version, cls.legacy, cls.private = prefix, version, legacy, private
         _CLASSES[prefix] = cls
 
     def pack(self) -> str:
@@ -74,14 +79,15 @@ def _encode(value: object) -> str | None:
     return None
 
 
-def _decode(kind: object, text: str) -> object:
+def _decode(spec: "Field[Any]", text: str) -> object:
+    kind = spec.type
     if kind in (bool, "bool"):
         if text not in ("0", "1"):
             raise ValueError(text)
         return text == "1"
-    if kind in (int, "int"):
-        number = int(text)
-        if not 0 <= number <= _MAX_INT:
+    if kind in (int, "int"):  # ASCII digits within what the field can hold (services.numbers)
+        number = parse_int(text, high=spec.metadata.get("max", MAX_ID))
+        if number is None:
             raise ValueError(text)
         return number
     if not text or not set(text) <= _SAFE:
@@ -100,10 +106,11 @@ def unpack(data: str) -> "ButtonData | Outdated | None":
         return None
     try:
         if sep:
-            if not version.isdigit():
+            number = parse_int(version, high=999)
+            if number is None:
                 return None
-            if int(version) != cls.version or cls.version == 1:
-                return OUTDATED if int(version) < cls.version else None
+            if number != cls.version or cls.version == 1:
+                return OUTDATED if number < cls.version else None
             names = (f.name for f in fields(cls))  # type: ignore[arg-type]
             return _build(cls, dict(zip(names, parts, strict=False)), len(parts))
         return _legacy(cls, parts)
@@ -115,12 +122,12 @@ def _build(cls: type["ButtonData"], raw: dict[str, str], given: int) -> "ButtonD
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     if given > len(names):
         return None
-    kinds = {f.name: f.type for f in fields(cls)}  # type: ignore[arg-type]
-    return cls(**{name: _decode(kinds[name], value) for name, value in raw.items()})
+    specs = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{name: _decode(specs[name], value) for name, value in raw.items()})
 
 
 def _legacy(cls: type["ButtonData"], parts: list[str]) -> "ButtonData | Outdated | None":
-    if len(parts) > 2 or any(not p.isdigit() for p in parts):
+    if len(parts) > 2 or any(parse_int(p, high=2**53) is None for p in parts):
         return None
     if cls.legacy is None:
         return OUTDATED
@@ -142,21 +149,21 @@ C = ("case_id",)  # a press from before versions: the case in the first slot
 
 
 @dataclass(frozen=True)
-class Accept(ButtonData, prefix="a", legacy=C):
+class Accept(ButtonData, prefix="a", legacy=C, private=True):
     """Worker: 接单."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class Transfer(ButtonData, prefix="t", legacy=C):
+class Transfer(ButtonData, prefix="t", legacy=C, private=True):
     """Worker: choose a colleague to hand the case to."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class TransferTo(ButtonData, prefix="tt", legacy=("case_id", "person_id")):
+class TransferTo(ButtonData, prefix="tt", legacy=("case_id", "person_id"), private=True):
     """Worker: hand the case to this colleague."""
 
     case_id: int
@@ -164,28 +171,28 @@ class TransferTo(ButtonData, prefix="tt", legacy=("case_id", "person_id")):
 
 
 @dataclass(frozen=True)
-class GiveBack(ButtonData, prefix="r", legacy=C):
+class GiveBack(ButtonData, prefix="r", legacy=C, private=True):
     """Worker: return the case to the manager (asks for a reason)."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class Resolve(ButtonData, prefix="d", legacy=C):
+class Resolve(ButtonData, prefix="d", legacy=C, private=True):
     """Worker: mark handled (asks for a note)."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class SkipNote(ButtonData, prefix="dn", legacy=C):
+class SkipNote(ButtonData, prefix="dn", legacy=C, private=True):
     """Worker: resolve without a note."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class AssignTo(ButtonData, prefix="as", legacy=("case_id", "person_id")):
+class AssignTo(ButtonData, prefix="as", legacy=("case_id", "person_id"), private=True):
     """Manager: assign the case to this worker."""
 
     case_id: int
@@ -222,14 +229,14 @@ class NoComment(ButtonData, prefix="sc", legacy=C):
 
 
 @dataclass(frozen=True)
-class OpenCase(ButtonData, prefix="o", legacy=C):
+class OpenCase(ButtonData, prefix="o", legacy=C, private=True):
     """Anyone allowed: show the case card."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class TasksPage(ButtonData, prefix="p", version=2, legacy=(None, "offset")):
+class TasksPage(ButtonData, prefix="p", version=2, legacy=(None, "offset"), private=True):
     """Worker: the /tasks page starting at `offset`."""
 
     offset: int = 0
@@ -263,28 +270,28 @@ class CancelReport(ButtonData, prefix="x", legacy=()):
 
 # Micro-wishes and points ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class WishFor(ButtonData, prefix="wf", version=2, legacy=(None, "resident_id")):
+class WishFor(ButtonData, prefix="wf", version=2, legacy=(None, "resident_id"), private=True):
     """Worker: post a wish for this resident (0: register a new one)."""
 
     resident_id: int = 0
 
 
 @dataclass(frozen=True)
-class ApproveWish(ButtonData, prefix="wa", legacy=C):
+class ApproveWish(ButtonData, prefix="wa", legacy=C, private=True):
     """Reviewer: publish the wish."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class EditWish(ButtonData, prefix="we", legacy=C):
+class EditWish(ButtonData, prefix="we", legacy=C, private=True):
     """Reviewer: rewrite the public wording."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class WishPoints(ButtonData, prefix="wt", legacy=("case_id", "points")):
+class WishPoints(ButtonData, prefix="wt", legacy=("case_id", "points"), private=True):
     """Reviewer: the wish is worth this many points."""
 
     case_id: int
@@ -292,7 +299,7 @@ class WishPoints(ButtonData, prefix="wt", legacy=("case_id", "points")):
 
 
 @dataclass(frozen=True)
-class DeclineWish(ButtonData, prefix="wx", legacy=C):
+class DeclineWish(ButtonData, prefix="wx", legacy=C, private=True):
     """Reviewer: decline (asks for a reason)."""
 
     case_id: int
@@ -355,14 +362,14 @@ class Redeem(ButtonData, prefix="wb", version=2, legacy=(None, "item_id")):
 
 
 @dataclass(frozen=True)
-class Handed(ButtonData, prefix="wh", version=2, legacy=(None, "redemption_id")):
+class Handed(ButtonData, prefix="wh", version=2, legacy=(None, "redemption_id"), private=True):
     """Manager: the redemption was handed over."""
 
     redemption_id: int
 
 
 @dataclass(frozen=True)
-class Refund(ButtonData, prefix="wz", version=2, legacy=(None, "redemption_id")):
+class Refund(ButtonData, prefix="wz", version=2, legacy=(None, "redemption_id"), private=True):
     """Manager: cancel the redemption (asks for a reason)."""
 
     redemption_id: int
@@ -394,53 +401,53 @@ class DeleteOriginal(ButtonData, prefix="md", legacy=("message_id", "sender_id")
     """Reporter in a group: delete their message there."""
 
     message_id: int
-    sender_id: int
+    sender_id: int = field(metadata=TELEGRAM_ID)
 
 
 @dataclass(frozen=True)
-class MediateAccept(ButtonData, prefix="ma", legacy=C):
+class MediateAccept(ButtonData, prefix="ma", legacy=C, private=True):
     """Mediator: take the dispute."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class MediateSchedule(ButtonData, prefix="ms", legacy=C):
+class MediateSchedule(ButtonData, prefix="ms", legacy=C, private=True):
     """Mediator: set a session (asks date, time, place)."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class MediateOutcome(ButtonData, prefix="mo", legacy=C):
+class MediateOutcome(ButtonData, prefix="mo", legacy=C, private=True):
     """Mediator: record the outcome (shows the choices)."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class MediateAgreed(ButtonData, prefix="mg", legacy=C):
+class MediateAgreed(ButtonData, prefix="mg", legacy=C, private=True):
     """Mediator: agreement reached (asks its text)."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class MediatePartial(ButtonData, prefix="mp", legacy=C):
+class MediatePartial(ButtonData, prefix="mp", legacy=C, private=True):
     """Mediator: partly agreed (asks a note)."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class MediateFailed(ButtonData, prefix="mf", legacy=C):
+class MediateFailed(ButtonData, prefix="mf", legacy=C, private=True):
     """Mediator: failed; the next tier takes it."""
 
     case_id: int
 
 
 @dataclass(frozen=True)
-class MediateRefer(ButtonData, prefix="mr", version=2):
+class MediateRefer(ButtonData, prefix="mr", version=2, private=True):
     """Mediator: refer outside to `target` (empty: show the targets; old: a list position)."""
 
     case_id: int
@@ -448,7 +455,7 @@ class MediateRefer(ButtonData, prefix="mr", version=2):
 
 
 @dataclass(frozen=True)
-class ChangeTier(ButtonData, prefix="mt", version=2):
+class ChangeTier(ButtonData, prefix="mt", version=2, private=True):
     """Manager: move the dispute to this tier, by name (old: a list position)."""
 
     case_id: int
@@ -471,7 +478,7 @@ class AgreementBroken(ButtonData, prefix="mb", legacy=C):
 
 # Emergencies, managers' tools, home visits -----------------------------------------------------
 @dataclass(frozen=True)
-class TakeEmergency(ButtonData, prefix="ea", legacy=C):
+class TakeEmergency(ButtonData, prefix="ea", legacy=C, private=True):
     """Alerted staff: 我来处理."""
 
     case_id: int
@@ -513,14 +520,14 @@ class DropNotice(ButtonData, prefix="gd", legacy=("notice_id",)):
 
 
 @dataclass(frozen=True)
-class VisitHome(ButtonData, prefix="vh", legacy=("person_id",)):
+class VisitHome(ButtonData, prefix="vh", legacy=("person_id",), private=True):
     """Home visits: this household (its resident)."""
 
     person_id: int
 
 
 @dataclass(frozen=True)
-class LogVisit(ButtonData, prefix="vl", legacy=("person_id", "outcome")):
+class LogVisit(ButtonData, prefix="vl", legacy=("person_id", "outcome"), private=True):
     """Home visits: log the outcome (1 visited, 2 not at home, 3 needs help)."""
 
     person_id: int

@@ -11,8 +11,10 @@ from handlers.payloads import Handed, Redeem, Refund
 from handlers.steps import Asks, OnRedemption
 from handlers.types import Button
 from models import Redemption, Role
-from services import case_queries, directory, points, wish_people
+from services import case_queries, directory, numbers, points, wish_people
 from services.errors import DomainError
+
+MAX_POINTS, MAX_STOCK = 100_000, 100_000  # what a shop item may cost and how many
 
 STEP_REFUND = "wish.refund_reason"
 
@@ -89,11 +91,13 @@ def _decide_buttons(ctx: Context, redemption: Redemption) -> tuple[tuple[Button,
 async def on_item(ctx: Context, args: str) -> None:
     """Let a manager add or restock an item: /item 老花镜 50 10."""
     parts = args.rsplit(maxsplit=2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    cost = numbers.parse_int(parts[1], low=1, high=MAX_POINTS) if len(parts) == 3 else None
+    stock = numbers.parse_int(parts[2], high=MAX_STOCK) if len(parts) == 3 else None
+    if cost is None or stock is None:
         ctx.reply(ctx.texts("points.item_usage"))
         return
-    item = await points.define_item(ctx.session, actor=ctx.me, name=parts[0], cost=int(parts[1]),
-                                    stock=int(parts[2]))
+    item = await points.define_item(ctx.session, actor=ctx.me, name=parts[0], cost=cost,
+                                    stock=stock)
     ctx.reply(ctx.texts("points.item_saved", name=item.name, cost=item.cost, stock=item.stock))
 
 

@@ -18,7 +18,7 @@ from handlers.feature import Feature
 from handlers.payloads import NoComment, NotSolved, Solved, Stars
 from handlers.steps import Asks, OnCase
 from models import CaseAction, CaseKind
-from services import case_queries, cases
+from services import actors, case_queries, cases
 
 STEP_REOPEN, STEP_COMMENT = "resident.reopen_words", "resident.comment"
 
@@ -57,7 +57,8 @@ async def on_stars(ctx: Context, payload: Stars) -> None:
 
 
 async def on_no_comment(ctx: Context, payload: NoComment) -> None:
-    """Finish without a comment."""
+    """Finish without a comment (only the reporter, on a case that exists)."""
+    await actors.require_reporter(ctx.session, payload.case_id, ctx.me)
     await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("resident.bye", id=payload.case_id))

@@ -66,6 +66,7 @@ async def handle(ctx: Context) -> None:
         raise
 
 
+
 async def on_button(ctx: Context) -> None:
     """Decode a button press and run its owner's action; forged or stale presses change
     nothing."""
@@ -75,6 +76,11 @@ async def on_button(ctx: Context) -> None:
         return
     if payload is None or type(payload) not in BUTTONS:
         ctx.answer(ctx.texts("button.invalid"), alert=True)
+        return
+    if payload.private and not ctx.incoming.is_private:
+        # Staff cards are only ever sent privately; such a press in a group is forged, and
+        # answering it there would show the case's details to the whole group.
+        ctx.answer(ctx.texts("button.private_only"), alert=True)
         return
     await BUTTONS[type(payload)](ctx, payload)
 

@@ -8,7 +8,7 @@ from handlers.filing import hand_over, send_assign_card
 from handlers.managers import community_codes, my_community, split_code
 from handlers.retire import chats_of, retire_cards
 from models import Case, Person
-from services import case_queries, cases, staff
+from services import case_queries, cases, routing, staff
 from services.staff import Handover
 
 
@@ -38,10 +38,17 @@ async def staff_list(ctx: Context, args: str) -> None:
     community = await my_community(ctx, args.strip())
     assert community.id is not None
     lines = [ctx.texts("staff.list_header", community=community.name)]
-    for person, role in await staff.staff_of(ctx.session, community.id):
+    members = await staff.staff_of(ctx.session, community.id)
+    people = [p for p, _ in members]
+    lost = await routing.known_unreachable(ctx.session, people)
+    silent = await routing.never_heard_from(ctx.session, people)
+    for person, role in members:
         lines.append(ctx.texts("staff.list_line", name=person.name,
                                role=ctx.texts(f"role.{role.role}"),
-                               leave=ctx.texts("staff.on_leave_mark") if role.on_leave else ""))
+                               leave=(ctx.texts("staff.on_leave_mark") if role.on_leave else "")
+                               + (ctx.texts("staff.not_started_mark") if person.id in lost
+                                  else ctx.texts("staff.silent_mark") if person.id in silent
+                                  else "")))
     ctx.reply("\n".join(lines) + "\n\n" + ctx.texts("staff.commands"))
 
 

@@ -19,7 +19,7 @@ from handlers.feature import Feature
 from handlers.payloads import OpenCase, TasksPage
 from handlers.types import Button
 from models import Case, CaseAction, CaseKind, Urgency
-from services import actors, case_queries, cases
+from services import actors, case_queries, cases, numbers
 from services.lifecycle import UNASSIGNED_STATUSES, Actor, may
 
 PAGE = 8
@@ -152,17 +152,17 @@ async def on_tasks(ctx: Context, _args: str) -> None:
 
 async def on_case(ctx: Context, args: str) -> None:
     """/case N: one case with its history."""
-    number = args.lstrip("#").strip()
-    if not number.isdigit():
+    number = numbers.parse_id(args.lstrip("#"))
+    if number is None:
         ctx.reply(ctx.texts("case.usage"))
         return
-    await show_case(ctx, int(number), with_history=True)
+    await show_case(ctx, number, with_history=True)
 
 
 async def on_start_link(ctx: Context, args: str) -> bool:
     """/start c<N> (a receipt's 跟进 link): follow the case."""
-    if args.startswith("c") and args[1:].isdigit():
-        await follow_case(ctx, int(args[1:]))
+    if args.startswith("c") and (case_id := numbers.parse_id(args[1:])) is not None:
+        await follow_case(ctx, case_id)
         return True
     return False
 

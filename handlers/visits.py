@@ -20,7 +20,7 @@ from handlers.payloads import LogVisit, VisitHome
 from handlers.renderer import Renderer
 from handlers.types import Button
 from models import CaseKind, Community, Person, Role, Urgency
-from services import audit, directory, visits
+from services import audit, directory, numbers, visits
 from services.cases import NewReport, report_case
 from services.errors import DomainError
 from services.residents import CARE_KINDS
@@ -131,7 +131,7 @@ async def on_care(ctx: Context, args: str) -> None:
     """Flag a household: /care 3-2-301 独居 残疾 (no flags: unflag), or a registered resident by
     number: /care 12 独居 (see /register)."""
     words = args.split()
-    if words and words[0].isdigit():
+    if words and numbers.parse_id(words[0]) is not None:
         await managers.care(ctx, args)
         return
     address, *names = words or [""]

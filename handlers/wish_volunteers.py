@@ -38,7 +38,7 @@ from handlers.wish_cards import (
 )
 from handlers.wish_review import publish
 from models import Case, CaseAction
-from services import case_queries, wish_people, wishes
+from services import actors, case_queries, wish_people, wishes
 
 STEP_DONE, STEP_THANKS = "wish.done_note", "wish.thanks"
 PAGE = 6
@@ -139,7 +139,8 @@ async def on_not_yet(ctx: Context, payload: WishNotYet) -> None:
 
 
 async def on_no_thanks(ctx: Context, payload: NoThanks) -> None:
-    """Finish without a thanks message."""
+    """Finish without a thanks message (only the resident, or the worker who speaks for them)."""
+    await actors.require_reporter(ctx.session, payload.case_id, ctx.me, or_registrar=True)
     await ctx.stop_waiting()
     ctx.answer()
     ctx.edit(ctx.texts("wish.bye", id=payload.case_id))

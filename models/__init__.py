@@ -6,7 +6,7 @@ from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.guide import GuideEntry, GuideQuestion
-from models.infra import ConversationState, OutboxMessage, ProcessedUpdate
+from models.infra import ConversationState, FailedUpdate, OutboxMessage, ProcessedUpdate
 from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.skills import Partner, WishOffer
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
@@ -17,8 +17,8 @@ __all__ = [
     "Activity", "ActivitySignup", "Partner", "WishOffer",
     "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
-    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "GroupChat", "Grid",
-    "GuideEntry", "GuideQuestion",
+    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "FailedUpdate",
+    "GroupChat", "Grid", "GuideEntry", "GuideQuestion",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
     "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",
     "VisitDay", "VisitLog", "VolunteerGroup", "WishDetails",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
 from sqlmodel import JSON, Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
@@ -34,6 +34,9 @@ class OutboxMessage(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_owner: str | None = Field(default=None, max_length=64)
     attempts: int = 0
+    # 2: an emergency, 1: the answer to the person who just acted, 0: the rest. Higher goes
+    # first, across chats and within one chat.
+    priority: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -50,3 +53,18 @@ class ConversationState(SQLModel, table=True):
     step: str = Field(max_length=40)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FailedUpdate(SQLModel, table=True):
+    """An update that failed outside the conversations (e.g. the library could not parse it):
+    kept with its raw JSON and error; skipped after a bounded number of attempts."""
+
+    __tablename__ = "failed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    attempts: int = 0
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = Field(default="", sa_column=Column(Text, nullable=False))
+    first_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    skipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import time
 from typing import Any
 
 from sandbox.core import Core, IssuedQuery
@@ -31,6 +30,7 @@ def user_sends(core: Core, user: FakeUser, text: str, chat: FakeChat | int | Non
         user_starts(core, user)  # writing to a blocked bot means unblocking it first
     msg = core.world.user_message(user, target, text, reply_to)
     core.queue.push("message", copy.deepcopy(msg))
+    core.changes.bump()
     return int(msg["message_id"])
 
 
@@ -48,6 +48,7 @@ def user_presses(core: Core, user: FakeUser, chat_id: int, message_id: int, data
         "id": query_id, "from": user.to_dict(), "message": copy.deepcopy(msg),
         "chat_instance": chat_instance(chat.id), "data": data,
     })
+    core.changes.bump()
     return query_id
 
 
@@ -61,7 +62,7 @@ def _my_chat_member(core: Core, user: FakeUser, old: str, new: str) -> None:
     if old == "kicked":
         old_member["until_date"] = 0
     core.queue.push("my_chat_member", {
-        "chat": chat.to_dict(), "from": user.to_dict(), "date": int(time.time()),
+        "chat": chat.to_dict(), "from": user.to_dict(), "date": int(core.world.clock.time()),
         "old_chat_member": old_member, "new_chat_member": new_member,
     })
 
@@ -72,6 +73,7 @@ def user_blocks_bot(core: Core, user: FakeUser) -> None:
     if user.id not in core.world.blocked:
         core.world.blocked.add(user.id)
         _my_chat_member(core, user, "member", "kicked")
+    core.changes.bump()
 
 
 def user_starts(core: Core, user: FakeUser) -> None:
@@ -82,3 +84,4 @@ def user_starts(core: Core, user: FakeUser) -> None:
     if user.id in core.world.blocked:
         core.world.blocked.discard(user.id)
         _my_chat_member(core, user, "kicked", "member")
+    core.changes.bump()

@@ -93,9 +93,13 @@ async def chat_messages(request: web.Request) -> web.Response:
     chat = core.world.chats.get(int(request.match_info["chat_id"]))
     if chat is None:
         raise ValueError(f"unknown chat {request.match_info['chat_id']}")
-    items = [{"message_id": mid, "from_bot": mid in chat.sent, "deleted": mid in chat.deleted,
-              "edited": "edit_date" in msg, "message": msg} for mid, msg in chat.history.items()]
-    return _json({"ok": True, "messages": items})
+    return _json({"ok": True, "messages": history_items(chat)})
+
+
+def history_items(chat: FakeChat) -> list[dict[str, Any]]:
+    """Every message of a chat with whether the bot sent, edited or deleted it."""
+    return [{"message_id": mid, "from_bot": mid in chat.sent, "deleted": mid in chat.deleted,
+             "edited": "edit_date" in msg, "message": msg} for mid, msg in chat.history.items()]
 
 
 @web.middleware

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.clock import Changes
 from sandbox.errors import ApiError, bad_request
 from sandbox.files import UploadedFile
 from sandbox.limits import FloodLimiter
@@ -63,6 +64,7 @@ class Core:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.handlers: dict[str, Handler] = {**MESSAGE_METHODS, **BOT_METHODS}
+        self.changes = Changes()  # what a chat client (the browser simulator) waits on
 
     async def handle(self, token: str, method: str, params: dict[str, Any],
                      files: dict[str, UploadedFile]) -> tuple[int, dict[str, Any]]:
@@ -95,6 +97,8 @@ class Core:
             bug = ApiError(500, f"Internal Server Error: sandbox bug: {exc!r}")
             return self._reject(method, params, files, bug)
         self.calls.append((method, clean))
+        if method in MESSAGE_METHODS:  # what a chat client would see (not getUpdates and such)
+            self.changes.bump()
         return 200, {"ok": True, "result": result}
 
     def _reject(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile],

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import actions
+from sandbox.clock import SandboxClock
 from sandbox.core import Core
 from sandbox.methods_bot import commands_key
 from sandbox.models import FakeChat, FakeUser, SentMessage
@@ -21,9 +22,10 @@ class FakeTelegram:
 
     def __init__(self, token: str = "123456:TEST", bot_username: str = "gridbot_test_bot", *,
                  flood_limits: bool = False, latency: float = 0.0, port: int = 0,
-                 bot_first_name: str = "Gridbot") -> None:
+                 bot_first_name: str = "Gridbot", simulator: dict[str, Any] | None = None) -> None:
         self.core = Core(token, bot_username, bot_first_name, flood_limits, latency)
         self.port = port
+        self.simulator = simulator  # the browser page's personas and time zone
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -33,8 +35,8 @@ class FakeTelegram:
         self.core.queue.closed = False
         # handler_cancellation ends a long poll whose client went away, so a restarted bot
         # does not see a phantom "terminated by other getUpdates request" conflict.
-        self._runner = web.AppRunner(build_app(self.core), handler_cancellation=True,
-                                     access_log=None)
+        self._runner = web.AppRunner(build_app(self.core, self.simulator),
+                                     handler_cancellation=True, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
@@ -62,6 +64,11 @@ class FakeTelegram:
         if self._runner is None and not self.port:
             raise RuntimeError("the port is chosen at start(); await fake.start() first")
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def clock(self) -> SandboxClock:
+        """The emulator's clock: real time plus the offset the time travel moved it by."""
+        return self.core.world.clock
 
     @property
     def token(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import bad_request
@@ -155,7 +154,7 @@ def _apply_edit(core: Core, chat: FakeChat, msg: dict[str, Any], changes: dict[s
             msg[key] = value
         else:
             msg.pop(key, None)
-    msg["edit_date"] = int(time.time())
+    msg["edit_date"] = int(core.world.clock.time())
     sent = chat.sent[msg["message_id"]]
     sent.edited, sent.reply_markup = True, markup
     sent.text = msg.get("text", msg.get("caption", ""))

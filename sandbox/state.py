@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from sandbox.clock import SandboxClock
 from sandbox.entities import detect_entities
 from sandbox.errors import ApiError, bad_request
 from sandbox.files import FileStore
@@ -21,6 +21,7 @@ class World:
         self.started: set[int] = set()
         self.blocked: set[int] = set()
         self.files = FileStore()
+        self.clock = SandboxClock()
 
     def add_user(self, user: FakeUser) -> FakeUser:
         """Register a user, or take the newer profile of a known one."""
@@ -106,7 +107,7 @@ class World:
             self.started.add(user.id)
         chat.members.add(user.id)
         msg: dict[str, Any] = {"message_id": chat.next_message_id(), "from": user.to_dict(),
-                               "chat": chat.to_dict(), "date": int(time.time()), "text": text}
+                               "chat": chat.to_dict(), "date": int(self.clock.time()), "text": text}
         if entities := detect_entities(text):
             msg["entities"] = entities
         if reply_to is not None:
@@ -121,7 +122,7 @@ class World:
                     reply_to: int | None = None) -> tuple[dict[str, Any], SentMessage]:
         """Record a message the bot sent; returns (Message dict, SentMessage)."""
         msg: dict[str, Any] = {"message_id": chat.next_message_id(), "from": self.bot_user(),
-                               "chat": chat.to_dict(), "date": int(time.time())}
+                               "chat": chat.to_dict(), "date": int(self.clock.time())}
         if reply_to is not None:
             msg["reply_to_message"] = self._reply_copy(chat, reply_to)
         msg.update(content)

@@ -44,11 +44,12 @@ def writer(env: JobEnv, session: AsyncSession) -> Writer:
     return Writer.of(env.renderer, session=session, clock=env.clock)
 
 
-def queue_messages(w: Writer, *, at: datetime, available_at: datetime | None = None) -> int:
+def queue_messages(w: Writer, *, at: datetime, available_at: datetime | None = None,
+                   priority: int = outbox.NORMAL) -> int:
     """Write the writer's messages to the outbox (in its session); return how many."""
     for message in w.effects.messages:
         outbox.enqueue(w.session, chat_id=message.chat_id, payload=message.to_payload(), at=at,
-                       case_id=message.case_id, available_at=available_at)
+                       case_id=message.case_id, available_at=available_at, priority=priority)
     count = len(w.effects.messages)
     w.effects.messages.clear()
     return count
@@ -57,7 +58,8 @@ def queue_messages(w: Writer, *, at: datetime, available_at: datetime | None = N
 def queue(env: JobEnv, w: Writer, *, urgent: bool) -> int:
     """Write the messages to the outbox; non-urgent ones wait out quiet hours."""
     now = env.clock.now()
-    return queue_messages(w, at=now, available_at=None if urgent else env.quiet.release_at(now))
+    return queue_messages(w, at=now, available_at=None if urgent else env.quiet.release_at(now),
+                          priority=outbox.URGENT if urgent else outbox.NORMAL)
 
 
 async def remind(env: JobEnv, *, limit: int = 500) -> int:

@@ -7,10 +7,12 @@ from sqlmodel import col
 
 from models import Case, CaseAction, DisputeDetails, Person, Role, StaffRole, WishDetails
 from services import directory, wish_people
-from services.lifecycle import ACTOR_KINDS, ALL_KINDS, TRANSITIONS, Actor, check
+from services.errors import DomainError
+from services.lifecycle import ACTOR_KINDS, ALL_KINDS, REFUSALS, TRANSITIONS, Actor, check
 from services.lifecycle import next_actions as _next_actions
 
-__all__ = ["Actor", "can_review", "next_actions", "plays", "require", "roles_of"]
+__all__ = ["Actor", "can_review", "next_actions", "plays", "require", "require_reporter",
+           "roles_of"]
 
 
 async def can_review(session: AsyncSession, person_id: int, case: Case) -> bool:
@@ -75,3 +77,21 @@ async def next_actions(
 ) -> tuple[CaseAction, ...]:
     """What the viewer may do next on the case (the lifecycle's answer for their parts)."""
     return _next_actions(case, await roles_of(session, case, viewer, among))
+
+
+async def require_reporter(
+    session: AsyncSession, case_id: int, person: Person, *, or_registrar: bool = False
+) -> Case:
+    """The case, if it exists and the person reported it (with `or_registrar`, also the worker
+    who registered the reporter and speaks for them); refuse otherwise (不用了 buttons)."""
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise DomainError("case.not_reporter" if or_registrar else "case.not_found",
+                          case_id=case_id)
+    if await plays(session, case, person, Actor.REPORTER):
+        return case
+    if or_registrar and person.id is not None:
+        reporter = await session.get(Person, case.reporter_id)
+        if reporter is not None and reporter.registered_by_id == person.id:
+            return case
+    raise REFUSALS[Actor.REPORTER](case)

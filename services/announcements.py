@@ -99,8 +99,8 @@ async def send(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("notice.already_sent")
     chats = await recipients(session, notice.community_id, private_too=private_too)
-    progress = outbox.enqueue(
-        session, chat_id=progress_chat_id, at=now,
+    progress = outbox.enqueue(  # the answer to the manager who pressed send: before the rest
+        session, chat_id=progress_chat_id, at=now, priority=outbox.REPLY,
         payload=Message(templates.progress.format(done=0, total=len(chats))).to_json())
     wording = templates.notice
     notice_payload = wording.to_json() if isinstance(wording, Message) else wording

@@ -1,5 +1,6 @@
 """Injectable clocks: services never read the wall clock themselves."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -32,3 +33,15 @@ class FrozenClock:
     def advance(self, **kwargs: float) -> None:
         """Move the clock forward by a timedelta's keyword arguments."""
         self.current += timedelta(**kwargs)
+
+
+class OffsetClock:
+    """The real clock moved forward by an offset read on every call (the demo's time travel:
+    the offset lives in the Bot API emulator; production runs on SystemClock and never reads it)."""
+
+    def __init__(self, offset: Callable[[], timedelta]) -> None:
+        self._offset = offset
+
+    def now(self) -> datetime:
+        """Return the real time plus the current offset."""
+        return datetime.now(UTC) + self._offset()

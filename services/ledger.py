@@ -7,7 +7,6 @@ workbook speaks the community's language; timestamps are shown in the community'
 
 import csv
 import io
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, Community, Grid, Person
-from services import activity_ledger, case_queries, metrics
+from services import activity_ledger, case_queries, metrics, numbers
 from services.deadlines import DeadlinePolicy
 from services.personal_data import mask_phones
 
@@ -50,10 +49,7 @@ def month_bounds(month: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def parse_month(text: str) -> date | None:
     """Read "2026-11" (or "2026/11", "202611"); None when it is not a month."""
-    match = re.fullmatch(r"\s*(\d{4})[-/.年]?(\d{1,2})月?\s*", text)
-    if match is None or not 1 <= int(match[2]) <= 12:
-        return None
-    return date(int(match[1]), int(match[2]), 1)
+    return numbers.parse_month(text)
 
 
 @dataclass(frozen=True, slots=True)

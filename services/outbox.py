@@ -2,12 +2,13 @@
 leased, sent and marked by the sender. Per chat, messages go out in the order they were written."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from models import OutboxMessage
@@ -17,72 +18,152 @@ Row = OutboxMessage
 _TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]  # Core statements
 
 
+URGENT = 2  # an emergency: first across chats and within its chat
+REPLY = 1  # the answer to the person who just acted
+NORMAL = 0
+
+
 def enqueue(
     session: AsyncSession, *, chat_id: int, payload: dict[str, Any], at: datetime,
-    case_id: int | None = None, available_at: datetime | None = None,
+    case_id: int | None = None, available_at: datetime | None = None, priority: int = NORMAL,
 ) -> OutboxMessage:
     """Queue one message for sending (not before `available_at`, e.g. after quiet hours)."""
     row = OutboxMessage(chat_id=chat_id, payload=payload, case_id=case_id, created_at=at,
-                        available_at=available_at)
+                        available_at=available_at, priority=priority)
     session.add(row)
     return row
 
 
 async def enqueue_all(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Queue several messages (keys: chat_id, payload, at, case_id) with one INSERT statement.
-    For the per-update replies: no ORM objects to track, ids in the given order."""
+    """Queue several messages (keys: chat_id, payload, at, case_id, priority) with one INSERT
+    statement. For the per-update replies: no ORM objects to track, ids in the given order."""
     if rows:
         await session.execute(insert(_TABLE), [
             {"chat_id": r["chat_id"], "payload": r["payload"], "case_id": r.get("case_id"),
-             "created_at": r["at"], "attempts": 0} for r in rows])
+             "created_at": r["at"], "attempts": 0, "priority": r.get("priority", NORMAL)}
+            for r in rows])
 
 
 def _pending() -> tuple[Any, ...]:
     return (col(Row.sent_at).is_(None), col(Row.failed_at).is_(None))
 
 
+def _deferred(table: Any, now: datetime) -> Any:
+    """Deferred on purpose (quiet hours: never tried yet, available later): holds nothing back."""
+    return and_(table.attempts == 0, table.available_at.is_not(None), table.available_at > now)
+
+
+def _held_elsewhere(now: datetime, owner: str) -> Any:
+    """Chats with a message leased by another sender or waiting for a retry: their messages
+    wait for it (one pass over the pending messages, not one per candidate)."""
+    other = aliased(Row)
+    return (select(col(other.chat_id)).where(
+        col(other.sent_at).is_(None), col(other.failed_at).is_(None), ~_deferred(other, now),
+        or_(and_(col(other.lease_until) >= now, col(other.lease_owner) != owner),
+            col(other.available_at) > now)).distinct())
+
+
 async def lease_batch(
-    session: AsyncSession, *, now: datetime, owner: str, limit: int, lease_s: float = 30.0
+    session: AsyncSession, *, now: datetime, owner: str, limit: int, lease_s: float = 30.0,
+    skip_chats: Collection[int] = (), per_chat: int | None = None,
 ) -> list[OutboxMessage]:
-    """Lease due messages for sending, keeping each chat's messages in order across replicas."""
+    """Lease due messages for sending: per chat the most urgent first, then in the order they
+    were written, across replicas. Chats in `skip_chats` (being drained by this sender) are
+    skipped except for their urgent messages; at most `per_chat` messages of one chat."""
     due = (
         select(Row).where(*_pending(),
                         or_(col(Row.available_at).is_(None), col(Row.available_at) <= now),
-                        or_(col(Row.lease_until).is_(None), col(Row.lease_until) < now))
-        .order_by(col(Row.id)).limit(limit).with_for_update(skip_locked=True)
+                        or_(col(Row.lease_until).is_(None), col(Row.lease_until) < now),
+                        or_(col(Row.chat_id).not_in(_held_elsewhere(now, owner)),
+                            col(Row.priority) >= URGENT))
+        .order_by(col(Row.priority).desc(), col(Row.id)).limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    if skip_chats:
+        due = due.where(or_(col(Row.chat_id).not_in(list(skip_chats)),
+                            col(Row.priority) >= URGENT))
     candidates = list((await session.execute(due)).scalars().all())
     if not candidates:
         return []
-    # A chat may only go ahead from its oldest pending message: an older one that is leased
-    # elsewhere or waiting for a retry holds the later ones back. A message deferred on purpose
-    # (quiet hours: never tried yet, available later) does not hold back the replies after it.
-    top = max(r.id or 0 for r in candidates)
+    # A message goes only when every message of its chat that must go before it (more urgent,
+    # or as urgent and older) goes too, or is already this sender's: another replica may hold
+    # one, or be leasing it right now (SKIP LOCKED hid it).
     chats = {r.chat_id for r in candidates}
-    deferred = and_(col(Row.attempts) == 0, col(Row.available_at).is_not(None),
-                    col(Row.available_at) > now)
     queued = await session.execute(
-        select(col(Row.id), col(Row.chat_id))
-        .where(*_pending(), col(Row.chat_id).in_(chats), col(Row.id) <= top, ~deferred)
-        .order_by(col(Row.id))
-    )
-    order: dict[int, list[int]] = defaultdict(list)
-    for row_id, chat_id in queued.all():
+        select(col(Row.id), col(Row.chat_id), col(Row.priority), col(Row.lease_owner),
+               col(Row.lease_until))
+        .where(*_pending(), col(Row.chat_id).in_(chats), ~_deferred(Row, now)))
+    before: dict[int, list[tuple[int, int]]] = defaultdict(list)  # chat -> (priority, id)
+    for row_id, chat_id, priority, lease_owner, lease_until in queued.all():
         assert row_id is not None  # a primary key read back from the database
-        order[chat_id].append(row_id)
-    by_id = {r.id: r for r in candidates}
+        mine = lease_owner == owner and lease_until is not None and lease_until >= now
+        if not mine:
+            before[chat_id].append((priority, row_id))
+    taken: set[int] = set()
+    per: dict[int, int] = defaultdict(int)
     leased: list[OutboxMessage] = []
-    for chat_ids in order.values():
-        for row_id in chat_ids:
-            if row_id not in by_id:
-                break
-            leased.append(by_id[row_id])
+    for row in candidates:  # most urgent first, then oldest
+        assert row.id is not None
+        if per_chat is not None and per[row.chat_id] >= per_chat:
+            continue
+        ahead = [i for p, i in before[row.chat_id]
+                 if (p > row.priority or (p == row.priority and i < row.id)) and i not in taken]
+        if ahead:
+            continue
+        taken.add(row.id)
+        per[row.chat_id] += 1
+        leased.append(row)
     if leased:
         await session.execute(
             update(Row).where(col(Row.id).in_([r.id for r in leased]))
             .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
         )
-    return sorted(leased, key=lambda r: r.id or 0)
+    return leased
+
+
+async def renew(session: AsyncSession, *, row_ids: Sequence[int], owner: str, now: datetime,
+                lease_s: float) -> set[int]:
+    """Extend this sender's leases on messages it still holds; return the ids it still holds
+    (a lease that ran out may have been taken over by another sender)."""
+    if not row_ids:
+        return set()
+    mine = (col(Row.id).in_(list(row_ids)), col(Row.lease_owner) == owner, *_pending())
+    # A row being marked sent right now is locked by that transaction: skip it rather than
+    # wait for it (and, updating many rows in another order, risk a deadlock).
+    free = select(col(Row.id)).where(*mine).with_for_update(skip_locked=True)
+    await session.execute(update(Row).where(col(Row.id).in_(free))
+                          .values(lease_until=now + timedelta(seconds=lease_s)))
+    held = await session.execute(select(col(Row.id)).where(*mine))
+    return {int(i) for i in held.scalars() if i is not None}
+
+
+async def reachable(session: AsyncSession, chat_ids: Collection[int]) -> dict[int, bool]:
+    """Per private chat, whether the newest message that was finished with was delivered (True)
+    or given up on (False, e.g. the person never pressed Start); chats never tried are absent."""
+    if not chat_ids:
+        return {}
+    newest = (select(func.max(col(Row.id))).where(
+        col(Row.chat_id).in_(list(chat_ids)),
+        or_(col(Row.sent_at).is_not(None), col(Row.failed_at).is_not(None)))
+        .group_by(col(Row.chat_id)))
+    rows = await session.execute(select(col(Row.chat_id), col(Row.sent_at))
+                                 .where(col(Row.id).in_(newest)))
+    return {int(chat): sent is not None for chat, sent in rows.all()}
+
+
+async def chat_backlog(session: AsyncSession, chat_id: int) -> int:
+    """Count the messages still to send into one chat."""
+    result = await session.execute(select(func.count()).select_from(Row)
+                                   .where(*_pending(), col(Row.chat_id) == chat_id))
+    return int(result.scalar_one())
+
+
+async def backlogs(session: AsyncSession, *, at_least: int = 1) -> dict[int, int]:
+    """Messages still to send per chat, for chats with at least `at_least` of them."""
+    result = await session.execute(
+        select(col(Row.chat_id), func.count()).where(*_pending()).group_by(col(Row.chat_id))
+        .having(func.count() >= at_least))
+    return {int(chat): int(n) for chat, n in result.all()}
 
 
 _MARK_SENT = (

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, CaseKind, Person, Role
-from services import directory
+from services import directory, outbox
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,24 @@ async def least_loaded(session: AsyncSession, people: Sequence[Person]) -> Perso
     return min(people, key=lambda p: (counts.get(p.id or 0, 0), p.id))
 
 
+async def known_unreachable(session: AsyncSession, people: Sequence[Person]) -> set[int | None]:
+    """Ids of those the bot cannot write to: no Telegram account, or the last message to them
+    failed for good and they have not written since."""
+    unknown = [p.telegram_id for p in people if p.telegram_id and not p.private_chat_at]
+    outcome = await outbox.reachable(session, unknown) if unknown else {}
+    return {p.id for p in people
+            if not p.telegram_id or outcome.get(p.telegram_id) is False}
+
+
+async def never_heard_from(session: AsyncSession, people: Sequence[Person]) -> set[int | None]:
+    """Ids of those who never wrote to the bot privately and never got a message from it: the
+    bot cannot know yet whether they pressed Start."""
+    unknown = [p.telegram_id for p in people if p.telegram_id and not p.private_chat_at]
+    outcome = await outbox.reachable(session, unknown) if unknown else {}
+    return {p.id for p in people
+            if p.telegram_id and not p.private_chat_at and p.telegram_id not in outcome}
+
+
 async def route_case(
     session: AsyncSession, *, kind: CaseKind, community_id: int | None, building: Building | None,
 ) -> Route:
@@ -43,8 +61,14 @@ async def route_case(
         workers = await directory.people_with_role(
             session, Role.WORKER, grid_id=building.grid_id, include_on_leave=False
         )
-        # Only people who can be reached on Telegram can take a case.
-        assignee = await least_loaded(session, [w for w in workers if w.telegram_id])
+        # Only people who can be reached on Telegram can take a case; not those whose last
+        # message could not be delivered (they never pressed Start, or blocked the bot), while
+        # a colleague can take it.
+        on_telegram = [w for w in workers if w.telegram_id]
+        unreachable = await known_unreachable(session, on_telegram)
+        assignee = (await least_loaded(session, [w for w in on_telegram
+                                                 if w.id not in unreachable])
+                    or await least_loaded(session, on_telegram))
     also: list[Person] = []
     if assignee is None:
         # No worker for the building (or no building): the community manager takes it;

@@ -11,6 +11,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import NoDecode  # read as text, never as JSON
 
 from services.deadlines import DeadlinePolicy
+from services.numbers import is_digits
 from services.quiet_hours import QuietHours
 from services.reminders import ReminderRules
 
@@ -44,7 +45,7 @@ def _count_of(unit: timedelta, low: int, high: int | None) -> Any:
             return value
         wanted = f"from {low} to {high}" if high is not None else f"of at least {low}"
         text = str(value).strip()
-        if isinstance(value, bool) or not text.isdigit() or int(text) < low or (
+        if isinstance(value, bool) or not is_digits(text) or int(text) < low or (
                 high is not None and int(text) > high):
             raise ValueError(f"write a whole number {wanted}, not {value!r}")
         return int(text) * unit

@@ -50,7 +50,7 @@ def test_export_on_an_empty_database_says_to_set_it_up(
 
 
 def test_the_demo_prints_no_set_up_logs_before_its_transcript(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--database",
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--transcript", "--database",
                            str(tmp_path / "demo.db")], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr[-500:]

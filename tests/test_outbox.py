@@ -56,3 +56,49 @@ async def test_an_expired_lease_is_taken_over_and_sent_messages_never_come_back(
         taken = await outbox.lease_batch(s, now=NOW + timedelta(seconds=31), owner="b", limit=10)
         assert [r.id for r in taken] == [ids[0]]
         assert await outbox.pending_count(s) == 1
+
+
+async def test_an_emergency_goes_first_across_chats_and_within_its_chat(
+    sessions: Sessions,
+) -> None:
+    ids = await _queue(sessions, [1, 1, 2])
+    async with sessions() as s, s.begin():
+        sos = outbox.enqueue(s, chat_id=1, payload={"text": "🚨"}, at=NOW,
+                             priority=outbox.URGENT)
+        await s.flush()
+    async with sessions() as s, s.begin():
+        leased = await outbox.lease_batch(s, now=NOW, owner="a", limit=10)
+    assert [r.id for r in leased] == [sos.id, ids[0], ids[1], ids[2]]
+
+
+async def test_a_chat_being_drained_does_not_use_up_the_batch_of_the_others(
+    sessions: Sessions,
+) -> None:
+    ids = await _queue(sessions, [-100] * 30 + [5])
+    async with sessions() as s, s.begin():
+        first = await outbox.lease_batch(s, now=NOW, owner="a", limit=10, per_chat=5)
+    assert [r.id for r in first] == ids[:5]
+    async with sessions() as s, s.begin():  # the group is busy: the private chat is not behind it
+        second = await outbox.lease_batch(s, now=NOW, owner="a", limit=10, skip_chats=[-100])
+    assert [r.id for r in second] == [ids[-1]]
+    async with sessions() as s, s.begin():  # another replica sees the group held, not stuck
+        other = await outbox.lease_batch(s, now=NOW, owner="b", limit=10)
+    assert other == []
+
+
+async def test_a_renewed_lease_is_not_taken_over_and_a_lost_one_is_not_renewed(
+    sessions: Sessions,
+) -> None:
+    ids = await _queue(sessions, [5, 6])
+    async with sessions() as s, s.begin():
+        await outbox.lease_batch(s, now=NOW, owner="a", limit=10, lease_s=30)
+    async with sessions() as s, s.begin():
+        held = await outbox.renew(s, row_ids=[ids[0]], owner="a", now=NOW + timedelta(seconds=25),
+                                  lease_s=30)
+    assert held == {ids[0]}
+    async with sessions() as s, s.begin():
+        taken = await outbox.lease_batch(s, now=NOW + timedelta(seconds=40), owner="b", limit=10)
+    assert [r.id for r in taken] == [ids[1]]  # the renewed one stays with "a"
+    async with sessions() as s, s.begin():
+        assert await outbox.renew(s, row_ids=ids, owner="a", now=NOW + timedelta(seconds=41),
+                                  lease_s=30) == {ids[0]}

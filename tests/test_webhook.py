@@ -30,7 +30,7 @@ FRAMEWORKS = [
 ]
 
 
-async def idle(core: Core, stop: asyncio.Event) -> None:
+async def idle(core: Core, stop: asyncio.Event, failed: object = None) -> None:
     """Stands in for run_polling: in webhook mode updates arrive over HTTP."""
     await stop.wait()
 

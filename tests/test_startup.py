@@ -1,0 +1,105 @@
+"""Start-up when Telegram does not answer yet, or refuses the token; the command line on bad
+input says one clear line, never a traceback."""
+
+import asyncio
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import GridBot
+from bot.cli_errors import StartupError
+from bot.config import Settings
+from sandbox import FakeTelegram
+from services.clock import FrozenClock
+
+TOKEN = "123456:TEST-TOKEN"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _settings(database_url: str, api_port: int, **extra: object) -> Settings:
+    values: dict[str, object] = {"bot_token": TOKEN, "database_url": database_url,
+                                 "telegram_api_base": f"http://127.0.0.1:{api_port}",
+                                 "migrate_on_start": False, "polling_timeout_s": 1, **extra}
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+async def test_the_bot_waits_for_telegram_at_start_and_healthz_says_why(
+    database_url: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    api_port, web_port = _free_port(), _free_port()
+    settings = _settings(database_url, api_port, webhook_url="https://bot.example/hook",
+                         webhook_secret="s3cret", webhook_host="127.0.0.1",
+                         webhook_port=web_port, webhook_register=False)
+    bot = GridBot(settings, clock=clock)
+    starting = asyncio.create_task(bot.start())
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            try:
+                async with http.get(f"http://127.0.0.1:{web_port}/healthz") as answer:
+                    status, body = answer.status, await answer.json()
+                if "waiting for Telegram" in body.get("reason", ""):
+                    break
+            except aiohttp.ClientError:
+                continue
+        assert status == 503 and f"127.0.0.1:{api_port}" in body["reason"]
+        fake = FakeTelegram(token=TOKEN, port=api_port)  # Telegram comes back
+        await fake.start()
+        try:
+            await asyncio.wait_for(starting, 10)
+            async with http.get(f"http://127.0.0.1:{web_port}/healthz") as answer:
+                assert answer.status == 200
+        finally:
+            await bot.stop()
+            await fake.stop()
+    waits = [r for r in caplog.records if "waiting for Telegram" in r.getMessage()]
+    assert waits and all(r.exc_info is None for r in waits)
+
+
+async def test_a_token_telegram_refuses_stops_the_start_with_one_clear_line(
+    database_url: str, clock: FrozenClock,
+) -> None:
+    fake = FakeTelegram(token="999:OTHER")
+    await fake.start()
+    try:
+        bot = GridBot(_settings(database_url, fake.port), clock=clock)
+        with pytest.raises(StartupError, match="BOT_TOKEN"):
+            await asyncio.wait_for(bot.start(), 10)
+        await bot.channel.close()
+    finally:
+        await fake.stop()
+
+
+def _cli(tmp_path: Path, *args: str, database_url: str | None = None,
+         ) -> subprocess.CompletedProcess[str]:
+    env = {"DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+           "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=60, cwd=Path(__file__).parent.parent)
+
+
+def test_bad_structure_files_and_an_unreachable_database_give_one_line(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("communities:\n  - name: 玉兰\n".encode("gb18030"))
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 50_000)
+    port = _free_port()
+    runs = [_cli(tmp_path, "import-structure", str(latin)),
+            _cli(tmp_path, "import-structure", str(deep)),
+            _cli(tmp_path, "db", "current",
+                 database_url=f"postgresql+asyncpg://u:pw@127.0.0.1:{port}/x")]
+    for run in runs:
+        errors = [line for line in run.stderr.splitlines() if " INFO " not in line]
+        assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
+        assert len(errors) <= 2, run.stderr
+    assert "UTF-8" in runs[0].stderr and "nested" in runs[1].stderr
+    assert "cannot reach the database" in runs[2].stderr and "pw" not in runs[2].stderr

@@ -24,14 +24,17 @@ from handlers.payloads import (
     all_buttons,
     unpack,
 )
+from services.numbers import MAX_ID
 
-# Larger than any id the bot will meet (Telegram ids have at most 52 bits: 16 digits).
-_SAMPLES: dict[object, object] = {int: 2**52, str: "compensation", bool: True}
+# The largest each field may hold: a database id up to services.numbers.MAX_ID (a larger one
+# is refused, tests/test_numbers.py), a Telegram id up to 2**53 (16 digits).
+_SAMPLES: dict[object, object] = {int: MAX_ID, str: "compensation", bool: True}
 _SMALL = {"year": 2100, "month": 12, "kind": "emergency", "fmt": "xlsx", "tier": "community"}
 
 
 def _largest(cls: type) -> object:
-    return cls(**{f.name: _SMALL.get(f.name, _SAMPLES[f.type]) for f in fields(cls)})
+    return cls(**{f.name: _SMALL.get(f.name, f.metadata.get("max", _SAMPLES[f.type]))
+                  for f in fields(cls)})
 
 
 def test_every_button_packs_its_largest_values_well_under_64_bytes_and_back() -> None:

@@ -12,11 +12,11 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channels import Core
+from bot.channels import Core, Failed
+from handlers.payloads import TakeEmergency
 
 log = logging.getLogger("gridbot.webhook")
 DbProbe = Callable[[], Awaitable[bool]]
-Failed = Callable[[int, dict[str, Any], BaseException], Awaitable[bool]]
 Status = Callable[[], dict[str, Any]]  # extra fields for /healthz, e.g. {"leader": true}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
@@ -60,7 +60,8 @@ def update_priority(data: dict[str, Any]) -> int:
             return 2
         return 1 if (message.get("chat") or {}).get("type") == "private" else 0
     if isinstance(query, dict):
-        sos_ack = str(query.get("data") or "").startswith("ea:")
+        sos_ack = str(query.get("data") or "").startswith(  # 我来处理 on an emergency
+            (f"{TakeEmergency.prefix}:", f"{TakeEmergency.prefix}~"))
         return 2 if sos_ack else 1
     return 0
 

@@ -85,9 +85,10 @@ async def require_reporter(
     """The case, if it exists and the person reported it (with `or_registrar`, also the worker
     who registered the reporter and speaks for them); refuse otherwise (不用了 buttons)."""
     case = await session.get(Case, case_id)
+    if case is None and or_registrar:
+        raise DomainError("case.not_reporter", case_id=case_id)
     if case is None:
-        raise DomainError("case.not_reporter" if or_registrar else "case.not_found",
-                          case_id=case_id)
+        raise DomainError("case.not_found", case_id=case_id)
     if await plays(session, case, person, Actor.REPORTER):
         return case
     if or_registrar and person.id is not None:

@@ -21,6 +21,12 @@ from tests.e2e.harness import CHEN, RESIDENT, YULAN_GROUP, ZHANG, World, build_w
 
 EXAMPLES, BATCH = int(os.environ.get("HOSTILE_EXAMPLES", 30)), 50  # 1,500 updates
 PEOPLE = [RESIDENT, FakeUser(id=5101, first_name="钱"), ZHANG, CHEN]
+# Generated reports land in any grid (building 16 is 马强's, in 林主任's community): everyone they
+# may reach has pressed Start, so that a rejected call means an invalid one. A worker who never
+# pressed Start is the unreachable-staff path (tests/e2e/test_unreachable_staff.py).
+STARTED = [FakeUser(id=i, first_name=n) for i, n in (
+    (900001, "周主任"), (910002, "林主任"), (920004, "郑调解员"), (930004, "钱志愿者"),
+    (940004, "马强"))]
 HEAVY = {"digest", "export", "stats"}  # charts and workbooks: each run once below, not 100 times
 COMMANDS = sorted({"start", "help", "report", "sos", "cancel", "my", "tasks", "case",
                    *BOT_COMMANDS, "nosuchcommand"} - HEAVY)
@@ -62,7 +68,7 @@ async def hostile(database_url: str, clock: FrozenClock) -> AsyncIterator[World]
     w = await build_world(database_url, clock)
     await w.start_bot()
     try:
-        for person in PEOPLE:
+        for person in PEOPLE + STARTED:
             await w.say(person, "/start")
         await w.say(RESIDENT, "/report 3号楼楼道灯坏了", chat=YULAN_GROUP)
         yield w

@@ -89,8 +89,15 @@ class CallbackQuery(Protocol):
     def data(self) -> str | None: ...
 
 
+def printable(text: str) -> str:
+    """The text without NUL characters: Telegram may deliver them, PostgreSQL text cannot hold
+    them (the report would fail on every retry)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def display_name(first: str, last: str | None) -> str:
     """Join a Telegram first and last name; Chinese names take no space ("王" + "大爷")."""
+    first, last = printable(first), printable(last) if last else last
     if not last:
         return first
     cjk = first[-1:] >= "\u2e80" and last[:1] >= "\u2e80"
@@ -106,7 +113,7 @@ def incoming_from_message(message: Message, update_id: int, bot_id: int,
                           username: str) -> Incoming:
     """Reduce a received message (aiogram's or PTB's) to an Incoming."""
     user, replied = message.from_user, message.reply_to_message
-    text = message.text or message.caption or ""
+    text = printable(message.text or message.caption or "")
     return Incoming(
         update_id=update_id, chat_id=message.chat.id, chat_type=str(message.chat.type),
         sender=_sender(user) if user else Sender(id=message.chat.id, name="", language=None),

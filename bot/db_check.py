@@ -38,9 +38,8 @@ async def database_problem(
             await conn.execute(text("SELECT 1"))
             tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
     except Exception as exc:  # any driver's way of saying "cannot connect" becomes one line
-        return (f"cannot open the database {shown}: {_reason(exc)}\n"
-                "cannot reach the database server: start it or fix DATABASE_URL in .env, "
-                "then try again.")
+        return (f"cannot reach the database {shown}: {_reason(exc)}\n"
+                "start the database server or fix DATABASE_URL in .env, then try again.")
     finally:
         await engine.dispose()
     if needs_tables and "cases" not in tables:

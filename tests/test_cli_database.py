@@ -30,7 +30,7 @@ def test_every_command_on_a_missing_or_unreachable_database_says_what_to_run(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MIGRATE_ON_START", "false")
     for url, words in ((f"sqlite+aiosqlite:///{tmp_path / 'data' / 'gridbot.db'}", "no database"),
-                       (UNREACHABLE, "cannot open the database")):
+                       (UNREACHABLE, "cannot reach the database")):
         monkeypatch.setenv("DATABASE_URL", url)
         code, said = _said(capsys, argv)
         assert code != 0 and words in said and ("gridbot" in said or "DATABASE_URL" in said), said

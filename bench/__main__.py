@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="full-lifecycle cases per throughput run, 8 updates each (200)")
     p.add_argument("--latency-ms", type=float, action="append",
                    help="added to every Bot API call; repeat for several runs (0 and 20)")
+    p.add_argument("--reports", type=int, default=1000,
+                   help="reports in each reports-only run: burst, 20/s and 50/s (1000)")
     p.add_argument("--rate", type=float, default=50.0,
                    help="updates a second in the latency run (50)")
     p.add_argument("--duration", type=float, default=20.0,
@@ -36,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PostgreSQL instead of SQLite (postgresql+asyncpg://...); the bench "
                         "drops and recreates everything in that database")
     p.add_argument("--only", action="append",
-                   choices=["intake", "hotpaths", "throughput", "latency", "flood", "memory"],
+                   choices=["intake", "hotpaths", "reports", "throughput", "latency", "flood",
+                            "memory"],
                    help="run only these parts (repeatable; default: all)")
     p.add_argument("--profile", metavar="FILE",
                    help="profile our bot in the first throughput run (or the latency run when "
@@ -59,7 +62,8 @@ def quicken(args: argparse.Namespace, argv: list[str]) -> None:
 
 async def run(args: argparse.Namespace) -> Report:
     """Run the parts asked for and collect the figures."""
-    parts = set(args.only or ["intake", "hotpaths", "throughput", "latency", "flood", "memory"])
+    parts = set(args.only or ["intake", "hotpaths", "reports", "throughput", "latency", "flood",
+                              "memory"])
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="gridbot-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     community = build_community(args.chats)
@@ -75,16 +79,29 @@ async def run(args: argparse.Namespace) -> Report:
     if "hotpaths" in parts:
         report.hotpaths = await hotpaths.measure(quick=args.quick)
         report.print_hotpaths()
+    if "reports" in parts:  # issue 19: reports only, as the peers were measured
+        for label, rate in (("burst", None), ("20/s", 20.0), ("50/s", 50.0)):
+            for bot in ("gridbot", "echo") if rate is None else ("gridbot",):
+                profile = (Path(args.profile) if args.profile and bot == "gridbot"
+                           and label == "20/s" else None)
+                spec = RunSpec(bot, args.reports, rate=rate, reports_only=True, profile=profile)
+                report.add_reports(label, await measure(spec, community, texts(args.reports),
+                                                        workdir=workdir,
+                                                        database_url=args.postgres))
     for latency in (args.latency_ms or [0.0, 20.0]) if "throughput" in parts else []:
         for bot in ("gridbot", "echo"):
             profile = (Path(args.profile) if args.profile and bot == "gridbot"
-                       and not report.throughput else None)
+                       and not report.throughput and "reports" not in parts else None)
             spec = RunSpec(bot, args.cases, latency_ms=latency, profile=profile)
-            report.add_throughput(await measure(spec, community, texts(args.cases),
-                                                workdir=workdir, database_url=args.postgres))
+            result = await measure(spec, community, texts(args.cases), workdir=workdir,
+                                   database_url=args.postgres)
+            report.add_throughput(result)
+            if bot == "gridbot" and latency == (args.latency_ms or [0.0])[0]:
+                report.print_statements(result)
     if "latency" in parts:
         cases = max(1, int(args.rate * args.duration / 8))
-        profile = Path(args.profile) if args.profile and "throughput" not in parts else None
+        profile = (Path(args.profile) if args.profile and not parts & {"throughput", "reports"}
+                   else None)
         spec = RunSpec("gridbot", cases, rate=args.rate, profile=profile)
         report.add_paced(await measure(spec, community, texts(cases), workdir=workdir,
                                        database_url=args.postgres))

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
+from bench.processes import cpu_seconds
 from bot import migrate
 from bot.db import make_engine, make_sessions
 from models import (
@@ -70,6 +71,24 @@ async def size_bytes(url: str) -> int:
             return total
     finally:
         await engine.dispose()
+
+
+BACKENDS_SQL = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")
+
+
+async def server_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving this database (the bot's
+    connections; the server runs on this machine), by process id; nothing for SQLite."""
+    if url.startswith("sqlite"):
+        return {}
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            pids = (await conn.execute(text(BACKENDS_SQL))).scalars().all()
+    finally:
+        await engine.dispose()
+    return {int(pid): cpu_seconds(int(pid)) for pid in pids}
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,26 @@ async def gridbot_case(d: Driver, index: int, group: Group, turn: int, text: str
                     lambda s: s.method.startswith("edit"))
 
 
+async def report_case(d: Driver, index: int, group: Group, turn: int, text: str) -> None:
+    """One report in a group, up to the worker's card: the issue's load (1,000 reports from the
+    200 residents, one per group chat, each writing several)."""
+    rng = random.Random(index * 10_000 + turn)
+    res = resident(index, 0)
+    words = f"@{d.fake.bot_username} {text}" if rng.random() < 0.5 else f"/report {text}"
+    card, sent_at = await d.act(
+        d.say(res, words, group.chat_id), _only(*group.workers),
+        lambda s: res.first_name in s.text and any(CASE_NUMBER.match(x) for x in s.data))
+    d.stats.notify_latency.append(card.at - sent_at)
+
+
+async def echo_report(d: Driver, index: int, group: Group, turn: int, text: str) -> None:
+    """The echo bot's side of one report: the same message, answered in the same chat."""
+    res = resident(index, 0)
+    echo, sent_at = await d.act(d.say(res, f"/report {text}", group.chat_id),
+                                _only(group.chat_id), lambda s: s.method == "sendMessage")
+    d.stats.notify_latency.append(echo.at - sent_at)
+
+
 async def echo_case(d: Driver, index: int, group: Group, turn: int, text: str) -> None:
     """The same eight updates in the same chats; the echo bot answers each one."""
     rng = random.Random(index * 10_000 + turn)

@@ -11,10 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 async def start_gridbot(base_url: str, token: str, database_url: str, log: Path, *,
                         flood: bool, profile: Path | None = None,
-                        framework: str = "aiogram") -> asyncio.subprocess.Process:
-    """`gridbot run` against the emulator; Telegram's flood limits kept only when `flood`."""
+                        framework: str = "aiogram",
+                        sql_counts: Path | None = None) -> asyncio.subprocess.Process:
+    """`gridbot run` against the emulator; Telegram's flood limits kept only when `flood`;
+    statements and commits counted into `sql_counts` (bot/sqlcount.py)."""
     env = {**os.environ, "BOT_TOKEN": token, "TELEGRAM_API_BASE": base_url,
            "DATABASE_URL": database_url, "MIGRATE_ON_START": "false", "FRAMEWORK": framework}
+    if sql_counts is not None:
+        env["SQL_COUNTS"] = str(sql_counts)
     if not flood:  # the emulator does not limit: neither should the bot's own limiter
         env.update(SEND_RATE_GLOBAL_PER_S="100000", SEND_RATE_GROUP_PER_MIN="100000",
                    SEND_RATE_PRIVATE_PER_S="100000")
@@ -39,6 +43,15 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def stop(process: asyncio.subprocess.Process, timeout: float = 20.0) -> None:

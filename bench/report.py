@@ -9,6 +9,16 @@ from typing import Any
 from bench.runs import RunResult
 
 TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.5, 250.0, 200.0
+# Issue 19, the reports-only load: (SQLite, PostgreSQL) each.
+TARGET_CPU_MS = (5.0, 7.0)  # CPU per report at a steady 20/s (PostgreSQL: bot + server)
+TARGET_P99_20_MS = (16.0, 25.0)  # report → worker card at 20/s
+TARGET_P99_50_MS = 40.0
+TARGET_BURST = (250.0, 200.0)  # reports a second
+TARGET_STATEMENTS, TARGET_COMMITS = 8.0, 2.0  # per report, delivery included
+# The five steps of a case the issue names, by the update kinds bot/sqlcount.py records.
+NAMED_KINDS = {"report": ("group /report", "group mention"), "accept": ("button a",),
+               "resolve": ("button d", "button dn"), "confirm": ("button y",),
+               "rate": ("button s",)}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -48,6 +58,7 @@ class Report:
     memory: RunResult | None = None
     memory_by_framework: dict[str, RunResult] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    reports: dict[str, RunResult] = field(default_factory=dict)  # "burst", "20/s", "50/s"
 
     @property
     def ok(self) -> bool:
@@ -94,6 +105,49 @@ class Report:
             print(f"  → throughput ours/echo at +{spec.latency_ms:.0f} ms: {ratio:.2f} "
                   f"(target ≥ {TARGET_RATIO})")
 
+    def add_reports(self, label: str, result: RunResult) -> None:
+        """Print one run of the reports-only load."""
+        self._check(result, f"reports {label}")
+        s = result.stats
+        name = "ours" if result.spec.bot == "gridbot" else "echo"
+        if name == "ours":
+            self.reports[label] = result
+        server = (f" + server {result.server_cpu_per_update_ms:.1f} ms"
+                  if self.args.get("postgres") and name == "ours" else "")
+        print(f"\n[{name}, reports only, {label}] {s.cases}/{result.spec.cases} reports in "
+              f"{s.seconds:.1f} s = {s.per_second:.1f}/s; report→"
+              f"{'worker card' if name == 'ours' else 'echo'} {ms(s.notify_latency)}; "
+              f"CPU per report {result.cpu_per_update_ms:.1f} ms{server}; "
+              f"peak RSS {result.peak_rss_mb:.0f} MB")
+        if result.sql:
+            st, cm, per = _sql_per_report(result)
+            print(f"  SQL per report, its delivery included: {st:.1f} statements, "
+                  f"{cm:.2f} commits; {per}")
+
+    def print_statements(self, result: RunResult) -> None:
+        """Statements and commits per update kind in a whole-case run (deterministic), and
+        the sender's per message."""
+        sql = result.sql
+        if not sql:
+            return
+        st, cm, n = sql.get("statements", {}), sql.get("commits", {}), sql.get("updates", {})
+        print("\nSQL per update (processing; its messages' delivery counted per message below):")
+        for name, kinds in NAMED_KINDS.items():
+            count = sum(n.get(k, 0) for k in kinds)
+            if count:
+                print(f"  {name:<8} {sum(st.get(k, 0) for k in kinds) / count:5.1f} statements,"
+                      f" {sum(cm.get(k, 0) for k in kinds) / count:4.2f} commits"
+                      f"  ({', '.join(kinds)}; {count} updates)")
+        named = {k for kinds in NAMED_KINDS.values() for k in kinds}
+        for kind in sorted(set(n) - named):
+            print(f"  {kind:<22} {st.get(kind, 0) / n[kind]:5.1f} statements, "
+                  f"{cm.get(kind, 0) / n[kind]:4.2f} commits ({n[kind]} updates)")
+        sent = sum(v for m, v in result.sends.items() if m != "answerCallbackQuery")
+        if sent:
+            print(f"  delivery and everything else (sender, jobs): "
+                  f"{st.get('other', 0) / sent:.2f} statements, {cm.get('other', 0) / sent:.2f} "
+                  f"commits per message sent ({sent} messages)")
+
     def add_paced(self, result: RunResult) -> None:
         """Print the latency run at a fixed rate."""
         self._check(result, "latency run")
@@ -132,6 +186,7 @@ class Report:
     def print_summary(self) -> None:
         """The figures against the targets."""
         print("\n=== summary ===")
+        self._summary_reports()
         for latency in sorted({k[0] for k in self.throughput}):
             ours = self.throughput.get((latency, "gridbot"))
             echo = self.throughput.get((latency, "echo"))
@@ -160,3 +215,42 @@ class Report:
             print(f"flood limits on: {'LOST MESSAGES' if lost else 'nothing lost'}")
         for problem in self.problems:
             print(f"PROBLEM: {problem}")
+
+    def _summary_reports(self) -> None:
+        """The issue-19 figures of the reports-only load against their targets."""
+        pg = 1 if self.args.get("postgres") else 0
+
+        def verdict(ok: bool) -> str:
+            return "met" if ok else "MISSED"
+        if burst := self.reports.get("burst"):
+            rate = burst.stats.per_second
+            print(f"reports burst: {rate:.1f}/s [{verdict(rate >= TARGET_BURST[pg])}, "
+                  f"target ≥ {TARGET_BURST[pg]:.0f}]")
+        if steady := self.reports.get("20/s"):
+            cpu = steady.cpu_per_update_ms + (steady.server_cpu_per_update_ms if pg else 0.0)
+            what = "bot + server" if pg else "bot"
+            print(f"CPU per report at 20/s ({what}): {cpu:.1f} ms "
+                  f"[{verdict(cpu <= TARGET_CPU_MS[pg])}, target ≤ {TARGET_CPU_MS[pg]:.0f}]")
+            p99 = percentile(steady.stats.notify_latency, 99) * 1000
+            print(f"p99 report→worker card at 20/s: {p99:.0f} ms "
+                  f"[{verdict(p99 <= TARGET_P99_20_MS[pg])}, target ≤ {TARGET_P99_20_MS[pg]:.0f}]")
+            if steady.sql:
+                st, cm, _ = _sql_per_report(steady)
+                print(f"SQL per report at 20/s, delivery included: {st:.1f} statements "
+                      f"[{verdict(st <= TARGET_STATEMENTS)}, target ≤ {TARGET_STATEMENTS:.0f}], "
+                      f"{cm:.2f} commits [{verdict(cm <= TARGET_COMMITS)}, "
+                      f"target ≤ {TARGET_COMMITS:.0f}]")
+        if fast := self.reports.get("50/s"):
+            p99 = percentile(fast.stats.notify_latency, 99) * 1000
+            print(f"p99 report→worker card at 50/s: {p99:.0f} ms "
+                  f"[{verdict(p99 <= TARGET_P99_50_MS)}, target ≤ {TARGET_P99_50_MS:.0f}]")
+
+
+def _sql_per_report(result: RunResult) -> tuple[float, float, str]:
+    """All statements and commits of a reports-only run per report, and the split by kind."""
+    sql = result.sql
+    reports = sum(sql.get("updates", {}).values()) or 1
+    st, cm = sql.get("statements", {}), sql.get("commits", {})
+    split = ", ".join(f"{k} {v / reports:.1f}/{cm.get(k, 0) / reports:.2f}"
+                      for k, v in sorted(st.items()))
+    return sum(st.values()) / reports, sum(cm.values()) / reports, f"by kind (stmts/commits): {split}"

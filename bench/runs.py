@@ -1,15 +1,26 @@
 """One measured run: the emulator, a bot process (ours or the echo bot), the load, the figures."""
 
 import asyncio
+import json
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import database
 from bench.community import Community
-from bench.load import Driver, Stats, drive, echo_case, gridbot_case, warm_up
+from bench.load import (
+    Driver,
+    Stats,
+    drive,
+    echo_case,
+    echo_report,
+    gridbot_case,
+    report_case,
+    warm_up,
+)
 from bench.observe import Observer
-from bench.processes import peak_rss_mb, start_echo, start_gridbot, stop
+from bench.processes import cpu_seconds, peak_rss_mb, start_echo, start_gridbot, stop
 from sandbox import FakeTelegram
 
 TOKEN = "654321:BENCH"
@@ -28,6 +39,7 @@ class RunSpec:
     profile: Path | None = None
     timeout: float = 60.0
     framework: str = "aiogram"  # our bot's Telegram library
+    reports_only: bool = False  # one report per script (up to the card), not the whole case
 
 
 @dataclass
@@ -44,6 +56,19 @@ class RunResult:
     throttled: int = 0
     rejections: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
+    cpu_s: float = 0.0  # the bot process's CPU time during the load (until all was sent)
+    server_cpu_s: float = 0.0  # PostgreSQL's backends serving the bot, the same span
+    sql: dict[str, dict[str, int]] = field(default_factory=dict)  # bot/sqlcount.py's counts
+
+    @property
+    def cpu_per_update_ms(self) -> float:
+        """The bot's CPU per update (per report in a reports-only run), in ms."""
+        return self.cpu_s / self.stats.updates * 1000 if self.stats.updates else 0.0
+
+    @property
+    def server_cpu_per_update_ms(self) -> float:
+        """PostgreSQL's CPU per update, in ms."""
+        return self.server_cpu_s / self.stats.updates * 1000 if self.stats.updates else 0.0
 
 
 async def measure(spec: RunSpec, community: Community, texts: list[str], *, workdir: Path,
@@ -55,8 +80,10 @@ async def measure(spec: RunSpec, community: Community, texts: list[str], *, work
     observer = Observer(fake)
     url = database_url or database.sqlite_url(workdir / f"{spec.bot}.db")
     result = RunResult(spec, Stats())
-    log = workdir / (f"{spec.bot}-{spec.framework}-{int(spec.latency_ms)}ms"
-                     f"{'-flood' if spec.flood else ''}{'-seeded' if spec.seed_cases else ''}.log")
+    name = (f"{spec.bot}-{spec.framework}-{int(spec.latency_ms)}ms"
+            f"{'-flood' if spec.flood else ''}{'-seeded' if spec.seed_cases else ''}"
+            f"{'-reports' if spec.reports_only else ''}{f'-{spec.rate:.0f}s' if spec.rate else ''}")
+    log, counts = workdir / f"{name}.log", workdir / f"{name}-sql.json"
     try:
         if spec.bot == "gridbot":
             await database.fresh_database(url, community.yaml())
@@ -66,18 +93,29 @@ async def measure(spec: RunSpec, community: Community, texts: list[str], *, work
                 result.seed_seconds = time.perf_counter() - began
             before = await database.size_bytes(url)
             process = await start_gridbot(fake.base_url, TOKEN, url, log, flood=spec.flood,
-                                          profile=spec.profile, framework=spec.framework)
+                                          profile=spec.profile, framework=spec.framework,
+                                          sql_counts=counts)
         else:
             process = await start_echo(fake.base_url, TOKEN, log)
         try:
             await asyncio.wait_for(observer.polled.wait(), 120)
             driver = Driver(fake, observer, community, rate=spec.rate, timeout=spec.timeout)
             await warm_up(driver)
-            script = gridbot_case if spec.bot == "gridbot" else echo_case
-            result.stats = await drive(driver, script, cases=spec.cases, texts=texts)
+            if spec.bot == "gridbot":
+                await _quiet(fake, url, 30)
+                process.send_signal(signal.SIGUSR1)  # the counts start after the warm-up
+            scripts = {("gridbot", False): gridbot_case, ("echo", False): echo_case,
+                       ("gridbot", True): report_case, ("echo", True): echo_report}
+            cpu, server = cpu_seconds(process.pid), await database.server_cpu(url)
+            result.stats = await drive(driver, scripts[(spec.bot, spec.reports_only)],
+                                       cases=spec.cases, texts=texts)
             if spec.bot == "gridbot":
                 await _quiet(fake, url, 120 if spec.flood else 30)
+            result.cpu_s = cpu_seconds(process.pid) - cpu
+            result.server_cpu_s = _spent(await database.server_cpu(url), server)
             result.peak_rss_mb = peak_rss_mb(process.pid)
+            if spec.bot == "gridbot":
+                result.sql = await _counts(process, counts)
         finally:
             await stop(process, timeout=300 if spec.profile else 20)
         if spec.bot == "gridbot":
@@ -90,6 +128,24 @@ async def measure(spec: RunSpec, community: Community, texts: list[str], *, work
     finally:
         await fake.stop()
     return result
+
+
+def _spent(after: dict[int, float], before: dict[int, float]) -> float:
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+
+async def _counts(process: asyncio.subprocess.Process, path: Path) -> dict[str, dict[str, int]]:
+    """Ask the bot for its statement counts (SIGUSR1 writes them) and read them."""
+    path.unlink(missing_ok=True)
+    process.send_signal(signal.SIGUSR1)
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        try:
+            data: dict[str, dict[str, int]] = json.loads(path.read_text())
+            return data
+        except (OSError, ValueError):
+            continue
+    return {}
 
 
 async def _quiet(fake: FakeTelegram, url: str, timeout: float) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import sqlcount
 from bot.config import Settings
 from bot.db import Sessions, make_engine, make_sessions, prepare_database
 from bot.leader import Leadership
@@ -69,6 +70,7 @@ class GridBot:
         """Open the database, identify the bot and start polling and sending."""
         await prepare_database(self.settings)
         self.engine = make_engine(self.settings.database_url)
+        sqlcount.install(self.engine)  # only when the bench asks (SQL_COUNTS)
         self.sessions = make_sessions(self.engine)
         username = await self._identify()
         texts = Texts(self.settings.locale)

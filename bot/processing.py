@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
+from bot import sqlcount
 from bot.db import keep_loaded
 from handlers.context import Context
 from handlers.router import handle
@@ -47,6 +48,8 @@ class Processor:
             return await self._apologise(incoming)
 
     async def _process(self, incoming: Incoming) -> Effects | None:
+        if sqlcount.COUNTER is not None:
+            sqlcount.COUNTER.begin_update(incoming)
         ctx: Context | None = None
         try:
             async with self.sessions() as session, session.begin():

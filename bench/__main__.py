@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="added to every Bot API call; repeat for several runs (0 and 20)")
     p.add_argument("--reports", type=int, default=1000,
                    help="reports in each reports-only run: burst, 20/s and 50/s (1000)")
+    p.add_argument("--report-runs", default="burst,20,50",
+                   help="which reports-only runs: burst and/or rates a second (burst,20,50)")
     p.add_argument("--rate", type=float, default=50.0,
                    help="updates a second in the latency run (50)")
     p.add_argument("--duration", type=float, default=20.0,
@@ -80,7 +82,9 @@ async def run(args: argparse.Namespace) -> Report:
         report.hotpaths = await hotpaths.measure(quick=args.quick)
         report.print_hotpaths()
     if "reports" in parts:  # issue 19: reports only, as the peers were measured
-        for label, rate in (("burst", None), ("20/s", 20.0), ("50/s", 50.0)):
+        runs = [("burst", None) if r == "burst" else (f"{float(r):.0f}/s", float(r))
+                for r in args.report_runs.split(",")]
+        for label, rate in runs:
             for bot in ("gridbot", "echo") if rate is None else ("gridbot",):
                 profile = (Path(args.profile) if args.profile and bot == "gridbot"
                            and label == "20/s" else None)

@@ -77,9 +77,6 @@ class GridBot:
         self.jobs = jobs = JobEnv.from_settings(self.settings, sessions=self.sessions,
                                                 clock=self.clock, texts=texts,
                                                 bot_username=username)
-        self.processor = Processor(self.sessions, self.clock, texts,
-                                   self.settings.timezone, username,
-                                   deadlines=jobs.rules.policy)
         limiter = FloodLimiter(global_per_s=self.settings.send_rate_global_per_s,
                                group_per_min=self.settings.send_rate_group_per_min,
                                private_per_s=self.settings.send_rate_private_per_s)
@@ -89,6 +86,11 @@ class GridBot:
                                    on_failed=Unreachable(texts),
                                    clock=self.delivery_clock.now if self.delivery_clock
                                    else wall_clock)
+        # A sending process hands each update's replies to its own sender after the commit.
+        self.processor = Processor(self.sessions, self.clock, texts,
+                                   self.settings.timezone, username,
+                                   deadlines=jobs.rules.policy,
+                                   sender=self.sender if self.sending else None)
         self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
                                          tz=self.settings.timezone, env=jobs)
         self.scheduler.start(paused=True)
@@ -148,8 +150,8 @@ class GridBot:
         """Process one update and wake the sender for its replies."""
         assert self.processor is not None and self.sender is not None
         effects = await self.processor.process(incoming)
-        if effects and effects.messages:
-            self.sender.wake()
+        if effects and effects.messages and self.processor.sender is None:
+            self.sender.wake()  # the processor hands its replies to a sender of this process
         return effects
 
     async def wait(self) -> None:

@@ -3,7 +3,7 @@ all in one transaction."""
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,11 +13,12 @@ from sqlmodel import col
 
 from bot import sqlcount
 from bot.db import keep_loaded
+from bot.sender import OutboxSender
 from handlers.context import Context
 from handlers.router import handle
 from handlers.texts import Texts
 from handlers.types import CallbackAnswer, Effects, Incoming, Message, Outgoing
-from models import Case, CaseKind, Person
+from models import Case, CaseKind, OutboxMessage, Person
 from services import outbox
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
@@ -38,6 +39,9 @@ class Processor:
     tz: ZoneInfo
     bot_username: str
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    # The outbox sender of this process: replies are queued leased to it and handed to it right
+    # after the commit (no lease transaction); None leaves them to whichever sender leases them.
+    sender: OutboxSender | None = None
 
     async def process(self, incoming: Incoming) -> Effects | None:
         """Handle one update; None when it was already processed (a redelivery)."""
@@ -51,6 +55,7 @@ class Processor:
         if sqlcount.COUNTER is not None:
             sqlcount.COUNTER.begin_update(incoming)
         ctx: Context | None = None
+        queued: list[OutboxMessage] = []
         try:
             async with self.sessions() as session, session.begin():
                 keep_loaded(session)
@@ -63,7 +68,8 @@ class Processor:
                               bot_username=self.bot_username, incoming=incoming, me=me,
                               deadlines=self.deadlines)
                 await handle(ctx)
-                await self._queue(session, ctx.effects, now, incoming)
+                queued = await self._queue(session, ctx.effects, now, incoming)
+            self._hand_off(queued, ctx.effects)
         except DomainError as refusal:
             # The whole attempt was rolled back (cheaper than a savepoint on every update, and
             # refusals are rare); record the update and send the polite refusal in ctx.effects.
@@ -90,7 +96,8 @@ class Processor:
                 return False
             if person:  # first contact still registers the resident, as a processed update does
                 await self._person(session, incoming, now)
-            await self._queue(session, effects, now, incoming)
+            queued = await self._queue(session, effects, now, incoming)
+        self._hand_off(queued, effects)
         return True
 
     async def _apologise(self, incoming: Incoming) -> Effects | None:
@@ -103,15 +110,37 @@ class Processor:
                                              Message(self.texts("error.generic"))))
         return effects if await self._record(incoming, effects, person=False) else None
 
-    @staticmethod
-    async def _queue(session: AsyncSession, effects: Effects, now: datetime,
-                     incoming: Incoming) -> None:
+    async def _queue(self, session: AsyncSession, effects: Effects, now: datetime,
+                     incoming: Incoming) -> list[OutboxMessage]:
+        """Queue the update's replies in its transaction; with a sender in this process, those
+        that come out leased to it (returned) go to it once the transaction commits."""
+        if not effects.messages:
+            return []
         urgent = await emergency_cases(session, {m.case_id for m in effects.messages
                                                  if m.case_id is not None})
-        await outbox.enqueue_all(session, [
-            {"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id,
-             "priority": priority(m, incoming, urgent)}
-            for m in effects.messages])
+        rows = [{"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id,
+                 "priority": priority(m, incoming, urgent)} for m in effects.messages]
+        sender = self.sender
+        if sender is None:
+            await outbox.enqueue_all(session, rows)
+            return []
+        leased_at = sender.clock()
+        queued = await outbox.enqueue_all(session, rows, lease_owner=sender.owner,
+                                          now=leased_at, lease_s=sender.lease_s)
+        return [OutboxMessage(id=q.id, chat_id=r["chat_id"], payload=r["payload"],
+                              case_id=r["case_id"], priority=r["priority"], created_at=now,
+                              lease_owner=sender.owner,
+                              lease_until=leased_at + timedelta(seconds=sender.lease_s))
+                for q, r in zip(queued, rows, strict=True) if q.leased]
+
+    def _hand_off(self, leased: list[OutboxMessage], effects: Effects) -> None:
+        """After the commit: give the sender what was leased to it; wake it for the rest."""
+        if self.sender is None:
+            return
+        if leased:
+            self.sender.adopt(leased)
+        if len(leased) < len(effects.messages):
+            self.sender.wake()
 
 
 def priority(message: Outgoing, incoming: Incoming, emergencies: set[int]) -> int:

@@ -3,6 +3,7 @@ the flood limits, and records what happened. Channel-neutral."""
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 import uuid
@@ -23,6 +24,7 @@ SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at mo
 SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later (at most)
 MAX_TEXT, MAX_BUTTONS, MAX_MERGED = 4096, 90, 40
 COLLECT_S = 2.0  # a busy group's next summary waits this long for more to say
+RECORD_GATHER_S = 0.01  # a record waits at most this long for the other sends on the wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +99,43 @@ class OutboxSender:
         self._writer: asyncio.Task[None] | None = None
         self._backlog_logged: dict[int, float] = {}
         self._stopping = False
+        # Chats that may have more waiting in the database than was leased (skipped or capped
+        # by a lease): their drain ends with a lease. Chats whose drain broke off, until their
+        # leases run out: messages queued for them are left to those leases running out, so
+        # that they go after the ones dropped.
+        self._maybe_more: set[int] = set()
+        self._dropped: dict[int, float] = {}
+        self._on_wire = 0
+        self._wire_clear = asyncio.Event()
 
     def wake(self) -> None:
         """Ask for a drain now (new messages were committed)."""
         self._wake.set()
+
+    def adopt(self, rows: list[OutboxMessage]) -> None:
+        """Send messages that were just committed already leased to this sender (see
+        `outbox.enqueue_all(lease_owner=…)`), without a lease transaction. Their lease began
+        before the commit: it is counted from now less the time a commit may take."""
+        now = time.monotonic()
+        until = now + self.lease_s * 0.9
+        for row in rows:
+            assert row.id is not None
+            if self._stopping or self._dropped.get(row.chat_id, 0.0) > now:
+                continue  # its lease runs out and it is leased again, after the dropped ones
+            self._take(row, until)
+
+    def _take(self, row: OutboxMessage, until: float) -> None:
+        """Hold a leased message in its chat's queue (most urgent first, then oldest) and make
+        sure the chat is being drained."""
+        assert row.id is not None
+        self._leases[row.id] = until
+        queue = self._queues.setdefault(row.chat_id, [])
+        queue.append(row)
+        queue.sort(key=lambda r: (-r.priority, r.id or 0))
+        if row.chat_id not in self._chats:
+            # A task of its own, outside the context of whoever queued the message.
+            self._chats[row.chat_id] = asyncio.create_task(self._drain_chat(row.chat_id),
+                                                           context=contextvars.Context())
 
     async def run(self, stop: asyncio.Event) -> None:
         """Lease and hand out messages until told to stop."""
@@ -129,22 +164,22 @@ class OutboxSender:
         return leased
 
     async def _lease(self) -> int:
+        # A chat being drained gets more only while its queue here runs short (a busy group's
+        # summary then covers what arrived meanwhile).
+        skipped = [c for c, q in self._queues.items() if len(q) >= self.per_chat // 2]
         async with self.sessions() as session, session.begin():
             rows = await outbox.lease_batch(
                 session, now=self.clock(), owner=self.owner, limit=self.batch,
-                lease_s=self.lease_s, per_chat=self.per_chat,
-                # A chat being drained gets more only while its queue here runs short (a busy
-                # group's summary then covers what arrived meanwhile).
-                skip_chats=[c for c, q in self._queues.items() if len(q) >= self.per_chat // 2])
+                lease_s=self.lease_s, per_chat=self.per_chat, skip_chats=skipped)
+        self._maybe_more.update(skipped)
         until = time.monotonic() + self.lease_s
+        per_chat: dict[int, int] = {}
         for row in rows:
-            assert row.id is not None
-            self._leases[row.id] = until
-            queue = self._queues.setdefault(row.chat_id, [])
-            queue.append(row)
-            queue.sort(key=lambda r: (-r.priority, r.id or 0))
-            if row.chat_id not in self._chats:
-                self._chats[row.chat_id] = asyncio.create_task(self._drain_chat(row.chat_id))
+            per_chat[row.chat_id] = per_chat.get(row.chat_id, 0) + 1
+            self._take(row, until)
+        self._maybe_more.update(c for c, n in per_chat.items() if n >= self.per_chat)
+        if len(rows) >= self.batch:
+            self._maybe_more.update(per_chat)
         return len(rows)
 
     async def _renew_loop(self, stop: asyncio.Event) -> None:
@@ -201,7 +236,14 @@ class OutboxSender:
                         if not rows:
                             continue
                     async with self._slots:
-                        delivery = await self._deliver(chat_id, rows)
+                        self._on_wire += 1
+                        self._wire_clear.clear()
+                        try:
+                            delivery = await self._deliver(chat_id, rows)
+                        finally:
+                            self._on_wire -= 1
+                            if not self._on_wire:
+                                self._wire_clear.set()
                         for row in rows:
                             queue.remove(row)
                         held_back = list(queue) if delivery.status == "retry" else []
@@ -216,18 +258,26 @@ class OutboxSender:
                 if delivery.status == "retry":
                     if delivery.retry_after:
                         self.limiter.pause(chat_id, delivery.retry_after)
+                    late = [r for r in queue if r not in held_back]  # came while recording
+                    if late:
+                        await self._write([(r, None) for r in late])
                     for row in queue:
                         self._leases.pop(row.id or 0, None)
                     queue.clear()
+                    self._maybe_more.add(chat_id)
         except Exception:
             log.exception("outbox chat %s stopped; its messages go back to the queue", chat_id)
             for row in queue:
                 self._leases.pop(row.id or 0, None)
             queue.clear()  # their leases run out and they are leased again
+            self._dropped[chat_id] = time.monotonic() + self.lease_s
+            self._maybe_more.add(chat_id)
         finally:
             self._queues.pop(chat_id, None)
             self._chats.pop(chat_id, None)
-            self._wake.set()  # more of this chat may be waiting in the database
+            if chat_id in self._maybe_more:  # more of this chat may be waiting in the database
+                self._maybe_more.discard(chat_id)
+                self._wake.set()
 
     def _next_send(self, chat_id: int, queue: list[OutboxMessage]) -> list[OutboxMessage]:
         """The next message, or several plain messages into a group that has more waiting than
@@ -295,6 +345,11 @@ class OutboxSender:
 
     async def _write_batches(self) -> None:
         while self._outcomes:
+            if self._on_wire and not self._stopping:
+                # Sends still on the wire are recorded in the same commit if they come back
+                # soon (a report's receipt and card go out together).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wire_clear.wait(), RECORD_GATHER_S)
             batch, self._outcomes = self._outcomes, []
             try:
                 async with self.sessions() as session, session.begin():

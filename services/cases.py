@@ -61,10 +61,8 @@ async def report_case(
     """Store a resident's report and route it to the responsible person."""
     case, route = await routed_case(session, report, kind=report.kind, reporter=reporter)
     now = clock.now()
-    await start_case(session, case, actor_id=reporter.id, at=now)
-    if route.assignee is not None:
-        await apply(session, case, CaseAction.ASSIGN, actor_id=None, at=now,
-                    assignee_id=route.assignee.id)
+    await start_case(session, case, actor_id=reporter.id, at=now,
+                     assign_to=route.assignee.id if route.assignee is not None else None)
     return Reported(case=case, assignee=route.assignee, also_notify=route.also_notify)
 
 

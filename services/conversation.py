@@ -17,9 +17,24 @@ class Waiting:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+NONE_KEY = "gridbot.conversation.none"  # in session.info: states known not to exist
+
+
+async def _row(session: AsyncSession, chat_id: int, user_id: int) -> ConversationState | None:
+    """The state row, read at most once per session when there is none (`session.get` asks the
+    database again for a row it did not find; an update asks up to three times)."""
+    absent: set[tuple[int, int]] = session.info.setdefault(NONE_KEY, set())
+    if (chat_id, user_id) in absent:
+        return None
+    row = await session.get(ConversationState, (chat_id, user_id))
+    if row is None:
+        absent.add((chat_id, user_id))
+    return row
+
+
 async def current(session: AsyncSession, *, chat_id: int, user_id: int) -> Waiting | None:
     """Return what the bot is waiting for from this user in this chat."""
-    row = await session.get(ConversationState, (chat_id, user_id))
+    row = await _row(session, chat_id, user_id)
     return Waiting(row.step, dict(row.data)) if row else None
 
 
@@ -28,8 +43,9 @@ async def wait_for(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Remember that the bot now waits for `step` from this user in this chat."""
-    row = await session.get(ConversationState, (chat_id, user_id))
+    row = await _row(session, chat_id, user_id)
     if row is None:
+        session.info.get(NONE_KEY, set()).discard((chat_id, user_id))
         session.add(ConversationState(chat_id=chat_id, user_id=user_id, step=step,
                                       data=data or {}, updated_at=clock.now()))
     else:
@@ -38,6 +54,6 @@ async def wait_for(
 
 async def forget(session: AsyncSession, *, chat_id: int, user_id: int) -> None:
     """Stop waiting for anything from this user in this chat."""
-    row = await session.get(ConversationState, (chat_id, user_id))
+    row = await _row(session, chat_id, user_id)
     if row is not None:
         await session.delete(row)

@@ -4,9 +4,24 @@ leased, sent and marked by the sender. Per chat, messages go out in the order th
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -34,14 +49,85 @@ def enqueue(
     return row
 
 
-async def enqueue_all(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+class Queued(NamedTuple):
+    """A message just queued: its row id, and whether it came out leased to the caller."""
+
+    id: int
+    leased: bool
+
+
+async def enqueue_all(session: AsyncSession, rows: Sequence[dict[str, Any]], *,
+                      lease_owner: str | None = None, now: datetime | None = None,
+                      lease_s: float = 30.0) -> list[Queued]:
     """Queue several messages (keys: chat_id, payload, at, case_id, priority) with one INSERT
-    statement. For the per-update replies: no ORM objects to track, ids in the given order."""
-    if rows:
-        await session.execute(insert(_TABLE), [
-            {"chat_id": r["chat_id"], "payload": r["payload"], "case_id": r.get("case_id"),
-             "created_at": r["at"], "attempts": 0, "priority": r.get("priority", NORMAL)}
-            for r in rows])
+    statement. For the per-update replies: no ORM objects to track, ids in the given order.
+
+    With `lease_owner` (a sender in this process that will send them right after the commit),
+    each message comes out leased to it when nothing else of its chat is waiting that is not
+    already that sender's (retries, another replica's lease, an unleased message): then it needs
+    no lease transaction, and a crash before it is sent leaves it to whoever finds the lease run
+    out, as any leased message. Returns, with `lease_owner`, the ids in the given order and
+    which were leased (else nothing)."""
+    if not rows:
+        return []
+    values = [{"chat_id": r["chat_id"], "payload": r["payload"], "case_id": r.get("case_id"),
+               "created_at": r["at"], "attempts": 0, "priority": r.get("priority", NORMAL)}
+              for r in rows]
+    if lease_owner is None:
+        await session.execute(insert(_TABLE), values)
+        return []
+    assert now is not None
+    until = now + timedelta(seconds=lease_s)
+    result = await session.execute(_insert_leased(), [
+        {**v, **_lease_params(v["chat_id"], lease_owner, now, until)} for v in values])
+    # One multi-row INSERT numbers its rows in order; RETURNING need not keep that order, so
+    # the ids are matched to the rows per chat, in ascending order (rows of one chat agree on
+    # the lease).
+    by_chat: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for row_id, chat_id, owner in result.all():
+        by_chat[int(chat_id)].append((int(row_id), owner == lease_owner))
+    for found in by_chat.values():
+        found.sort()
+    taken: dict[int, int] = defaultdict(int)
+    queued = []
+    for v in values:
+        chat_id = int(v["chat_id"])
+        queued.append(Queued(*by_chat[chat_id][taken[chat_id]]))
+        taken[chat_id] += 1
+    return queued
+
+
+@cache
+def _insert_leased() -> Any:
+    """The INSERT for `enqueue_all(lease_owner=…)`, built once (owner, now and until are bound
+    per row): leased unless an earlier message of the chat waits that is not the owner's. Each
+    bound name occurs once (asyncpg's numbered parameters in a multi-row INSERT need that)."""
+    stamp = _TABLE.c.lease_until.type
+
+    def waiting(tag: str) -> Any:
+        earlier = _TABLE.alias(f"earlier_{tag}")
+        return exists().where(
+            earlier.c.chat_id == bindparam(f"chat_{tag}", type_=_TABLE.c.chat_id.type),
+            earlier.c.sent_at.is_(None), earlier.c.failed_at.is_(None),
+            ~_deferred(earlier.c, bindparam(f"now_{tag}", type_=stamp)),
+            or_(earlier.c.lease_owner.is_(None),
+                earlier.c.lease_owner != bindparam(f"owner_{tag}", type_=String()),
+                earlier.c.lease_until.is_(None),
+                earlier.c.lease_until < bindparam(f"until_{tag}", type_=stamp)))
+    return (insert(_TABLE)
+            .values(lease_owner=case((waiting("o"), null()),
+                                     else_=bindparam("owner", type_=String())),
+                    lease_until=case((waiting("u"), null()),
+                                     else_=bindparam("until", type_=stamp)))
+            .returning(_TABLE.c.id, _TABLE.c.chat_id, _TABLE.c.lease_owner))
+
+
+def _lease_params(chat_id: int, owner: str, now: datetime, until: datetime) -> dict[str, Any]:
+    """The bound values of `_insert_leased` for one row besides its columns."""
+    return {"owner": owner, "until": until,
+            **{f"{name}_{tag}": value for tag in ("o", "u")
+               for name, value in (("chat", chat_id), ("now", now), ("owner", owner),
+                                   ("until", now))}}
 
 
 def _pending() -> tuple[Any, ...]:

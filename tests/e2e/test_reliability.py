@@ -83,6 +83,7 @@ async def test_quick_messages_from_one_person_are_handled_in_order(world: World)
 async def test_each_update_is_processed_once_even_when_delivered_again(world: World) -> None:
     assert world.bot is not None and world.bot.processor is not None
     from handlers.types import Incoming, Sender
+    world.fake.user_starts(RESIDENT)  # a private message: the resident has opened the chat
     incoming = Incoming(update_id=999_999, chat_id=RESIDENT.id, chat_type="private",
                         sender=Sender(RESIDENT.id, "王大爷"), text="3号楼楼道灯坏了",
                         message_id=1)

@@ -6,7 +6,13 @@ from models.case import Case, CaseEvent
 from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.guide import GuideEntry, GuideQuestion
-from models.infra import ConversationState, FailedUpdate, OutboxMessage, ProcessedUpdate
+from models.infra import (
+    ConversationState,
+    FailedUpdate,
+    OutboxMessage,
+    ProcessedUpdate,
+    StructureVersion,
+)
 from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.skills import Partner, WishOffer
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
@@ -20,6 +26,7 @@ __all__ = [
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "FailedUpdate",
     "GroupChat", "Grid", "GuideEntry", "GuideQuestion",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
-    "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",
+    "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street",
+    "StructureVersion", "Urgency",
     "VisitDay", "VisitLog", "VolunteerGroup", "WishDetails",
 ]

@@ -68,3 +68,14 @@ class FailedUpdate(SQLModel, table=True):
     first_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     skipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StructureVersion(SQLModel, table=True):
+    """One row: a number raised by every transaction that changes the structure (streets,
+    communities, grids, buildings, group chats, staff roles, staff members), so that each
+    process can keep a snapshot of it and know when to read it again."""
+
+    __tablename__ = "structure_version"
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Building, Case, Community, Grid, GroupChat, Person, Role, StaffRole
+from services import structure_snapshot
 from services.lifecycle import OPEN_STATUSES
 
 
@@ -34,12 +35,18 @@ async def ensure_person(
 
 async def roles_of(session: AsyncSession, person_id: int) -> Sequence[StaffRole]:
     """List every role the person holds."""
+    if (snapshot := await structure_snapshot.current(session)) is not None:
+        return await structure_snapshot.attach(session, snapshot.roles_of.get(person_id, ()))
     result = await session.execute(select(StaffRole).where(col(StaffRole.person_id) == person_id))
     return result.scalars().all()
 
 
 async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | None:
     """Return the community a group chat is bound to."""
+    if (snapshot := await structure_snapshot.current(session)) is not None:
+        community_id = snapshot.chat_community.get(chat_id)
+        community = snapshot.communities.get(community_id) if community_id is not None else None
+        return await session.merge(community, load=False) if community is not None else None
     result = await session.execute(
         select(Community).join(GroupChat, col(GroupChat.community_id) == col(Community.id))
         .where(col(GroupChat.chat_id) == chat_id)
@@ -51,6 +58,10 @@ async def buildings_numbered(
     session: AsyncSession, number: str, community_id: int | None = None
 ) -> Sequence[Building]:
     """Find buildings with this number (in one community, or in all of them)."""
+    if (snapshot := await structure_snapshot.current(session)) is not None:
+        return await structure_snapshot.attach(session, [
+            b for b in snapshot.numbered.get(number, ())
+            if community_id is None or b.community_id == community_id])
     query = select(Building).where(col(Building.number) == number)
     if community_id is not None:
         query = query.where(col(Building.community_id) == community_id)
@@ -70,6 +81,14 @@ async def people_with_role(
     grid_id: int | None = None, street_id: int | None = None, include_on_leave: bool = True,
 ) -> Sequence[Person]:
     """List the people holding a role in a scope, in a stable order."""
+    if (snapshot := await structure_snapshot.current(session)) is not None:
+        ids = sorted({r.person_id for r in snapshot.roles if r.role == role
+                      and (community_id is None or r.community_id == community_id)
+                      and (grid_id is None or r.grid_id == grid_id)
+                      and (street_id is None or r.street_id == street_id)
+                      and (include_on_leave or not r.on_leave)})
+        return await structure_snapshot.attach(session, [snapshot.people[i] for i in ids
+                                                         if i in snapshot.people])
     holders = select(col(StaffRole.person_id)).where(col(StaffRole.role) == role)
     if community_id is not None:
         holders = holders.where(col(StaffRole.community_id) == community_id)
@@ -103,6 +122,9 @@ async def has_role(
     session: AsyncSession, person_id: int, role: Role, *, community_id: int | None = None
 ) -> bool:
     """Tell whether the person holds the role (in that community, when one is given)."""
+    if (snapshot := await structure_snapshot.current(session)) is not None:
+        return any(r.role == role and (community_id is None or r.community_id == community_id)
+                   for r in snapshot.roles_of.get(person_id, ()))
     query = select(col(StaffRole.id)).where(
         col(StaffRole.person_id) == person_id, col(StaffRole.role) == role
     )
@@ -145,7 +167,12 @@ async def building_in(
     session: AsyncSession, building_id: int, community_id: int | None
 ) -> Building | None:
     """Return the building if it belongs to the community (any community when None)."""
-    building = await session.get(Building, building_id)
+    snapshot = await structure_snapshot.current(session)
+    if snapshot is not None:
+        known = snapshot.buildings.get(building_id)
+        building = await session.merge(known, load=False) if known is not None else None
+    else:
+        building = await session.get(Building, building_id)
     if building is None or (community_id is not None and building.community_id != community_id):
         return None
     return building

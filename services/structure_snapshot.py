@@ -1,0 +1,203 @@
+"""The structure (communities, group chats, grids, buildings, staff roles and staff members) kept
+in memory per process, refreshed by a version stamp: every transaction that changes any of it
+raises `structure_version.version` as it commits (the session events below see every ORM change
+and every Core statement on those tables, whoever writes them), and a session reads the stamp
+once before it answers from the snapshot. An update reads one number instead of the rows.
+
+A transaction that has changed the structure itself is answered from the database (it sees its
+own changes there); rows from the snapshot are merged into the asking session without a query,
+so callers get ordinary session objects."""
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Table, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlmodel import col
+
+from models import (
+    Building,
+    Community,
+    Grid,
+    GroupChat,
+    Person,
+    StaffRole,
+    Street,
+    StructureVersion,
+)
+
+STRUCTURE = (Street, Community, Grid, Building, GroupChat, StaffRole)
+_TABLES: set[Table] = {m.__table__ for m in (*STRUCTURE, Person)}  # type: ignore[attr-defined]
+_VERSION: Table = StructureVersion.__table__  # type: ignore[attr-defined]
+TOUCHED = "gridbot.structure.touched"  # session.info: this transaction changed the structure
+READ = "gridbot.structure.version"  # session.info: the stamp this transaction read
+T = TypeVar("T")
+
+
+@dataclass
+class Snapshot:
+    """The structure as of one version."""
+
+    version: int
+    communities: dict[int, Community] = field(default_factory=dict)
+    chat_community: dict[int, int] = field(default_factory=dict)
+    grids: dict[int, Grid] = field(default_factory=dict)
+    buildings: dict[int, Building] = field(default_factory=dict)
+    numbered: dict[str, list[Building]] = field(default_factory=dict)  # number -> by id
+    roles: list[StaffRole] = field(default_factory=list)  # by id
+    roles_of: dict[int, list[StaffRole]] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)  # everyone holding a role
+
+
+_snapshots: "WeakKeyDictionary[Engine, Snapshot]" = WeakKeyDictionary()
+_loading: "WeakKeyDictionary[Engine, asyncio.Lock]" = WeakKeyDictionary()
+
+
+async def current(session: AsyncSession) -> Snapshot | None:
+    """The snapshot this session may answer from, or None: the session has changed the
+    structure (or is about to), or it is not bound to one engine."""
+    if session.info.get(TOUCHED) or _pending(session.sync_session):
+        return None
+    bind = session.bind
+    engine = getattr(bind, "sync_engine", None)
+    if not isinstance(engine, Engine):
+        return None
+    version = session.info.get(READ)
+    if version is None:
+        found = await session.execute(select(_VERSION.c.version).where(_VERSION.c.id == 1))
+        version = session.info[READ] = int(found.scalar_one_or_none() or 0)
+    snapshot = _snapshots.get(engine)
+    if snapshot is not None and snapshot.version >= version:
+        return snapshot
+    lock = _loading.setdefault(engine, asyncio.Lock())
+    async with lock:
+        snapshot = _snapshots.get(engine)
+        if snapshot is None or snapshot.version < version:
+            async with AsyncSession(bind, expire_on_commit=False) as loader:
+                snapshot = await _load(loader)
+            _snapshots[engine] = snapshot
+    return snapshot if snapshot.version >= version else None
+
+
+async def _load(session: AsyncSession) -> Snapshot:
+    """Read the whole structure (the stamp first: a change meanwhile raises it again)."""
+    found = await session.execute(select(_VERSION.c.version).where(_VERSION.c.id == 1))
+    snapshot = Snapshot(int(found.scalar_one_or_none() or 0))
+
+    async def rows(model: type[T], order: Any) -> list[T]:
+        return list((await session.execute(select(model).order_by(order))).scalars().all())
+    snapshot.communities = {c.id: c for c in await rows(Community, col(Community.id))
+                            if c.id is not None}
+    snapshot.chat_community = {g.chat_id: g.community_id
+                               for g in await rows(GroupChat, col(GroupChat.chat_id))}
+    snapshot.grids = {g.id: g for g in await rows(Grid, col(Grid.id)) if g.id is not None}
+    numbered: dict[str, list[Building]] = defaultdict(list)
+    for building in await rows(Building, col(Building.id)):
+        if building.id is not None:
+            snapshot.buildings[building.id] = building
+            numbered[building.number].append(building)
+    snapshot.numbered = dict(numbered)
+    snapshot.roles = await rows(StaffRole, col(StaffRole.id))
+    by_person: dict[int, list[StaffRole]] = defaultdict(list)
+    for role in snapshot.roles:
+        by_person[role.person_id].append(role)
+    snapshot.roles_of = dict(by_person)
+    staff = select(Person).where(col(Person.id).in_(select(col(StaffRole.person_id))))
+    snapshot.people = {p.id: p for p in (await session.execute(staff)).scalars().all()
+                       if p.id is not None}
+    return snapshot
+
+
+async def attach(session: AsyncSession, rows: Iterable[T]) -> list[T]:
+    """The snapshot's rows as objects of this session (no query: they are merged as loaded)."""
+    return [await session.merge(row, load=False) for row in rows]
+
+
+def _pending(session: Session) -> bool:
+    """Whether the session holds unflushed changes to the structure."""
+    return any(isinstance(obj, STRUCTURE)
+               for obj in chain(session.new, session.dirty, session.deleted))
+
+
+def _staff_ids() -> set[int]:
+    return {pid for snapshot in list(_snapshots.values()) for pid in snapshot.people}
+
+
+@event.listens_for(Session, "before_flush")
+def _changes(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Note a transaction that changes the structure, or what the snapshot holds of staff."""
+    if session.info.get(TOUCHED):
+        return
+    staff: set[int] | None = None
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, STRUCTURE):
+            session.info[TOUCHED] = True
+            return
+        if isinstance(obj, Person) and obj.id is not None:
+            staff = _staff_ids() if staff is None else staff
+            if obj.id in staff and _person_changed(session, obj):
+                session.info[TOUCHED] = True
+                return
+
+
+def _person_changed(session: Session, person: Person) -> bool:
+    from sqlalchemy import inspect
+
+    if person in session.deleted:
+        return True
+    state = inspect(person)
+    return any(attr.history.has_changes() for attr in state.attrs)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement(state: ORMExecuteState) -> None:
+    """A Core INSERT, UPDATE or DELETE on a structure table (or on people) changes it."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None and table in _TABLES and table is not _VERSION:
+            if table is not Person.__table__ or _staff_ids():  # type: ignore[attr-defined]
+                state.session.info[TOUCHED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_version(session: Session) -> None:
+    """Raise the stamp with the changes, in their transaction."""
+    if not session.info.get(TOUCHED):
+        session.flush()  # what is still pending is flushed now, and noted by _changes
+    if session.info.get(TOUCHED):
+        session.execute(update(_VERSION).where(_VERSION.c.id == 1)
+                        .values(version=_VERSION.c.version + 1))
+        session.info["gridbot.structure.raised"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    """Forget what this transaction read and changed; a change drops this process's snapshot
+    at once (other processes see the stamp raised)."""
+    session.info.pop(READ, None)
+    session.info.pop(TOUCHED, None)
+    if session.info.pop("gridbot.structure.raised", False):
+        engine = session.get_bind()
+        if isinstance(engine, Engine):
+            _snapshots.pop(engine, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    """Forget what a transaction that did not happen read and changed."""
+    for key in (READ, TOUCHED, "gridbot.structure.raised"):
+        session.info.pop(key, None)
+
+
+@event.listens_for(_VERSION, "after_create")
+def _first_row(table: Table, connection: Any, **_kw: Any) -> None:
+    """A database made from the models (tests) starts with the stamp's one row, as migrated
+    ones do."""
+    connection.execute(table.insert().values(id=1, version=0))

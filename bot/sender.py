@@ -24,7 +24,7 @@ SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at mo
 SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later (at most)
 MAX_TEXT, MAX_BUTTONS, MAX_MERGED = 4096, 90, 40
 COLLECT_S = 2.0  # a busy group's next summary waits this long for more to say
-RECORD_GATHER_S = 0.01  # a record waits at most this long for the other sends on the wire
+RECORD_GATHER_S = 0.002  # a record waits at most this long for the other sends on the wire
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,11 @@ async def current(session: AsyncSession) -> Snapshot | None:
     async with lock:
         snapshot = _snapshots.get(engine)
         if snapshot is None or snapshot.version < version:
-            async with AsyncSession(bind, expire_on_commit=False) as loader:
+            # Read on the asking session's own connection, in its transaction (it has changed
+            # nothing of the structure): another connection could wait for the pool forever
+            # while every holder of one waits here. Its own session keeps the rows apart.
+            async with AsyncSession(bind=await session.connection(),
+                                    expire_on_commit=False) as loader:
                 snapshot = await _load(loader)
             _snapshots[engine] = snapshot
     return snapshot if snapshot.version >= version else None

@@ -253,4 +253,5 @@ def _sql_per_report(result: RunResult) -> tuple[float, float, str]:
     st, cm = sql.get("statements", {}), sql.get("commits", {})
     split = ", ".join(f"{k} {v / reports:.1f}/{cm.get(k, 0) / reports:.2f}"
                       for k, v in sorted(st.items()))
-    return sum(st.values()) / reports, sum(cm.values()) / reports, f"by kind (stmts/commits): {split}"
+    return (sum(st.values()) / reports, sum(cm.values()) / reports,
+            f"by kind (stmts/commits): {split}")

@@ -4,6 +4,7 @@ all in one transaction."""
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -118,8 +119,9 @@ class Processor:
             return []
         urgent = await emergency_cases(session, {m.case_id for m in effects.messages
                                                  if m.case_id is not None})
-        rows = [{"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id,
-                 "priority": priority(m, incoming, urgent)} for m in effects.messages]
+        rows: list[dict[str, Any]] = [
+            {"chat_id": m.chat_id, "payload": m.to_payload(), "at": now, "case_id": m.case_id,
+             "priority": priority(m, incoming, urgent)} for m in effects.messages]
         sender = self.sender
         if sender is None:
             await outbox.enqueue_all(session, rows)
@@ -127,11 +129,11 @@ class Processor:
         leased_at = sender.clock()
         queued = await outbox.enqueue_all(session, rows, lease_owner=sender.owner,
                                           now=leased_at, lease_s=sender.lease_s)
-        return [OutboxMessage(id=q.id, chat_id=r["chat_id"], payload=r["payload"],
-                              case_id=r["case_id"], priority=r["priority"], created_at=now,
+        return [OutboxMessage(id=q.id, chat_id=m.chat_id, payload=r["payload"],
+                              case_id=m.case_id, priority=r["priority"], created_at=now,
                               lease_owner=sender.owner,
                               lease_until=leased_at + timedelta(seconds=sender.lease_s))
-                for q, r in zip(queued, rows, strict=True) if q.leased]
+                for q, r, m in zip(queued, rows, effects.messages, strict=True) if q.leased]
 
     def _hand_off(self, leased: list[OutboxMessage], effects: Effects) -> None:
         """After the commit: give the sender what was leased to it; wake it for the rest."""

@@ -186,14 +186,14 @@ async def start_case(
     and its two events, instead of an INSERT, an UPDATE and two events one by one)."""
     case.status = S.NEW
     case.created_at = case.updated_at = at
-    events: list[dict[str, Any]] = [dict(actor_id=actor_id, action=CaseAction.CREATE,
-                                         from_status=None, to_status=S.NEW)]
+    events: list[dict[str, Any]] = [{"actor_id": actor_id, "action": CaseAction.CREATE,
+                                     "from_status": None, "to_status": S.NEW}]
     if assign_to is not None:
         old, target, changes = _transition(case, CaseAction.ASSIGN, at=at, assignee_id=assign_to)
         for key, value in changes.items():
             setattr(case, key, value)
-        events.append(dict(actor_id=None, action=CaseAction.ASSIGN, from_status=old,
-                           to_status=target, assignee_id=case.assignee_id))
+        events.append({"actor_id": None, "action": CaseAction.ASSIGN, "from_status": old,
+                       "to_status": target, "assignee_id": case.assignee_id})
     session.add(case)
     await session.flush()
     assert case.id is not None
@@ -205,7 +205,7 @@ async def start_case(
 def _transition(
     case: Case, action: CaseAction, *, at: datetime, assignee_id: int | None = _UNSET,
     extra: dict[str, Any] | None = None,
-) -> tuple[CaseStatus, CaseStatus, dict[str, Any]]:
+) -> tuple[str, CaseStatus, dict[str, Any]]:
     """Check one transition and work out its changes: (old status, new status, columns)."""
     if not allowed(case.status, action):
         raise DomainError("case.not_allowed", case_id=case.id, status=case.status)

@@ -134,7 +134,7 @@ def _pending() -> tuple[Any, ...]:
     return (col(Row.sent_at).is_(None), col(Row.failed_at).is_(None))
 
 
-def _deferred(table: Any, now: datetime) -> Any:
+def _deferred(table: Any, now: Any) -> Any:
     """Deferred on purpose (quiet hours: never tried yet, available later): holds nothing back."""
     return and_(table.attempts == 0, table.available_at.is_not(None), table.available_at > now)
 

@@ -34,7 +34,7 @@ from models import (
 )
 
 STRUCTURE = (Street, Community, Grid, Building, GroupChat, StaffRole)
-_TABLES: set[Table] = {m.__table__ for m in (*STRUCTURE, Person)}  # type: ignore[attr-defined]
+_TABLES: set[Table] = {m.__table__ for m in (*STRUCTURE, Person)}  # type: ignore[union-attr]
 _VERSION: Table = StructureVersion.__table__  # type: ignore[attr-defined]
 TOUCHED = "gridbot.structure.touched"  # session.info: this transaction changed the structure
 READ = "gridbot.structure.version"  # session.info: the stamp this transaction read

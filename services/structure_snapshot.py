@@ -16,7 +16,7 @@ from itertools import chain
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, event, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -176,8 +176,10 @@ def _raise_version(session: Session) -> None:
     if not session.info.get(TOUCHED):
         session.flush()  # what is still pending is flushed now, and noted by _changes
     if session.info.get(TOUCHED):
-        session.execute(update(_VERSION).where(_VERSION.c.id == 1)
-                        .values(version=_VERSION.c.version + 1))
+        raised = session.execute(update(_VERSION).where(_VERSION.c.id == 1)
+                                 .values(version=_VERSION.c.version + 1))
+        if not raised.rowcount:  # type: ignore[attr-defined]  # the row was emptied out
+            session.execute(insert(_VERSION).values(id=1, version=1))
         session.info["gridbot.structure.raised"] = True
 
 

@@ -1,0 +1,123 @@
+"""The report's hot path (issue 19): replies queued already leased to this process's sender only
+when nothing else of their chat waits, the structure snapshot refreshed by its version stamp,
+and the statements a report costs (counted, never timed)."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, select, update
+from sqlmodel import col
+
+from bot.db import Sessions
+from models import OutboxMessage, Role, StaffRole, StructureVersion
+from services import directory, outbox, structure_snapshot
+from tests.e2e.harness import RESIDENT, YULAN_GROUP, World
+from tests.factories import load_sample
+
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+def _row(chat_id: int, text: str = "x") -> dict[str, object]:
+    return {"chat_id": chat_id, "payload": {"text": text}, "at": NOW}
+
+
+async def test_replies_come_out_leased_only_when_nothing_else_of_their_chat_waits(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as s, s.begin():
+        retry = outbox.enqueue(s, chat_id=2, payload={"text": "retry"}, at=NOW)
+        other = outbox.enqueue(s, chat_id=3, payload={"text": "elsewhere"}, at=NOW)
+        quiet = outbox.enqueue(s, chat_id=4, payload={"text": "after quiet hours"}, at=NOW,
+                               available_at=NOW + timedelta(hours=8))
+        await s.flush()
+        retry.attempts, retry.available_at = 1, NOW + timedelta(seconds=5)
+        other.lease_owner, other.lease_until = "b", NOW + timedelta(seconds=30)
+    async with sessions() as s, s.begin():
+        first = await outbox.enqueue_all(s, [_row(1, "a"), _row(2), _row(3), _row(4), _row(1)],
+                                         lease_owner="a", now=NOW)
+    # chat 1: nothing waited (its two rows agree); 2: a retry waits; 3: another sender holds
+    # one; 4: only a message deferred on purpose, which holds nothing back.
+    assert [q.leased for q in first] == [True, False, False, True, True]
+    assert len({q.id for q in first}) == 5 and first[0].id < first[4].id
+    async with sessions() as s, s.begin():
+        again = await outbox.enqueue_all(s, [_row(1), _row(2)], lease_owner="a", now=NOW)
+        other_sender = await outbox.enqueue_all(s, [_row(1)], lease_owner="b", now=NOW)
+    assert [q.leased for q in again] == [True, False]  # chat 1 waits only for "a"'s own
+    assert [q.leased for q in other_sender] == [False]
+    async with sessions() as s:
+        rows = {r.id: r for r in (await s.execute(select(OutboxMessage))).scalars()}
+    assert rows[first[0].id].lease_owner == "a" and rows[first[0].id].lease_until is not None
+    assert rows[first[1].id].lease_owner is None and rows[first[1].id].lease_until is None
+    assert quiet.id in rows
+    # What was not leased is leased the usual way, in order, once its chat is free.
+    async with sessions() as s, s.begin():
+        early = await outbox.lease_batch(s, now=NOW + timedelta(seconds=1), owner="c", limit=50)
+    assert not {first[1].id, other_sender[0].id} & {r.id for r in early}  # 2 and 1 wait
+    async with sessions() as s, s.begin():
+        later = [r.id for r in await outbox.lease_batch(
+            s, now=NOW + timedelta(seconds=31), owner="c", limit=50)]
+    assert later.index(retry.id) < later.index(first[1].id)  # the retry goes first
+    assert other_sender[0].id in later  # chat 1's leases ran out: taken over
+
+
+async def test_the_snapshot_follows_every_committed_change_of_the_structure(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as s, s.begin():
+        await load_sample(s)
+    async with sessions() as s, s.begin():
+        before = await directory.people_with_role(s, Role.WORKER, include_on_leave=False)
+        snapshot = await structure_snapshot.current(s)
+        assert snapshot is not None and before
+    worker = before[0]
+    async with sessions() as s, s.begin():  # a Core UPDATE, as any writer might make it
+        await s.execute(update(StaffRole).where(col(StaffRole.person_id) == worker.id)
+                        .values(on_leave=True))
+        # Its own transaction reads the database, and sees the change already.
+        mine = await directory.people_with_role(s, Role.WORKER, include_on_leave=False)
+        assert worker.id not in [p.id for p in mine]
+    async with sessions() as s, s.begin():
+        after = await directory.people_with_role(s, Role.WORKER, include_on_leave=False)
+        stamp = (await s.execute(select(StructureVersion.version))).scalar_one()
+        fresh = await structure_snapshot.current(s)
+    assert worker.id not in [p.id for p in after]
+    assert fresh is not None and fresh.version == stamp > snapshot.version
+    async with sessions() as s, s.begin():  # an ORM change to a staff member, too
+        person = await directory.person_by_telegram(s, worker.telegram_id or 0)
+        assert person is not None
+        person.phone = "13912345678"
+    async with sessions() as s, s.begin():
+        roles = await directory.people_with_role(s, Role.WORKER)
+    assert next(p for p in roles if p.id == worker.id).phone == "13912345678"
+
+
+async def test_a_report_costs_few_statements_one_commit_and_one_record(world: World) -> None:
+    assert world.bot is not None and world.bot.engine is not None
+    await world.say(RESIDENT, "@gridbot_test_bot 3号楼楼道灯坏了", chat=YULAN_GROUP)
+    statements: list[str] = []
+    commits: list[int] = []
+    sync = world.bot.engine.sync_engine
+    record = lambda *args: statements.append(str(args[2]))  # noqa: E731
+    commit = lambda _conn: commits.append(len(statements))  # noqa: E731
+    event.listen(sync, "before_cursor_execute", record)
+    event.listen(sync, "commit", commit)
+    try:
+        world.fake.user_sends(RESIDENT, "@gridbot_test_bot 4号楼水管漏水了",
+                              chat=world.groups[YULAN_GROUP])
+        await world.fake.wait_for(lambda: len(world.fake.messages(YULAN_GROUP)) >= 2)
+        await world.settle()
+    finally:
+        event.remove(sync, "before_cursor_execute", record)
+        event.remove(sync, "commit", commit)
+    processing = statements[:commits[0]]
+    delivery = [s for s in statements[commits[0]:] if "count(" not in s]  # settle()'s own
+    # The update: claim, person, conversation state, structure stamp, open-case counts (and
+    # whether a worker without a private chat is reachable), the case, its two events, the
+    # card view's audit row, the replies. Nothing of the structure is read row by row.
+    assert len(processing) <= 11, processing
+    assert not [s for s in processing if "FROM building" in s or "FROM staff_role" in s]
+    # The replies go to this process's sender: nothing leases them (an idle look for other
+    # work may run meanwhile, and finds nothing), and recording them is an UPDATE or two.
+    assert not [s for s in delivery if s.startswith("UPDATE outbox SET lease_until=")
+                and "lease_owner=" in s], delivery
+    records = [s for s in delivery if s.startswith("UPDATE outbox")]
+    assert 1 <= len(records) <= 2, delivery

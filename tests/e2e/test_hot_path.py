@@ -77,7 +77,7 @@ async def test_the_snapshot_follows_every_committed_change_of_the_structure(
         assert worker.id not in [p.id for p in mine]
     async with sessions() as s, s.begin():
         after = await directory.people_with_role(s, Role.WORKER, include_on_leave=False)
-        stamp = (await s.execute(select(StructureVersion.version))).scalar_one()
+        stamp = (await s.execute(select(col(StructureVersion.version)))).scalar_one()
         fresh = await structure_snapshot.current(s)
     assert worker.id not in [p.id for p in after]
     assert fresh is not None and fresh.version == stamp > snapshot.version

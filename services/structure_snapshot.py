@@ -187,9 +187,12 @@ def _raise_version(session: Session) -> None:
 def _committed(session: Session) -> None:
     """Forget what this transaction read and changed; a change drops this process's snapshot
     at once (other processes see the stamp raised)."""
-    session.info.pop(READ, None)
-    session.info.pop(TOUCHED, None)
-    if session.info.pop("gridbot.structure.raised", False):
+    info = session.info
+    if not info:
+        return
+    info.pop(READ, None)
+    info.pop(TOUCHED, None)
+    if info.pop("gridbot.structure.raised", False):
         engine = session.get_bind()
         if isinstance(engine, Engine):
             _snapshots.pop(engine, None)

@@ -16,10 +16,10 @@ from itertools import chain
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, event, insert, select, update
+from sqlalchemy import Table, event, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 from sqlmodel import col
 
 from models import (
@@ -38,6 +38,8 @@ _TABLES: set[Table] = {m.__table__ for m in (*STRUCTURE, Person)}  # type: ignor
 _VERSION: Table = StructureVersion.__table__  # type: ignore[attr-defined]
 TOUCHED = "gridbot.structure.touched"  # session.info: this transaction changed the structure
 READ = "gridbot.structure.version"  # session.info: the stamp this transaction read
+RAISED = "gridbot.structure.raised"  # session.info: the stamp this transaction wrote
+PEOPLE = "gridbot.structure.people"  # session.info: staff members it changed (and nothing else)
 T = TypeVar("T")
 
 
@@ -136,28 +138,30 @@ def _staff_ids() -> set[int]:
 
 @event.listens_for(Session, "before_flush")
 def _changes(session: Session, _flush: UOWTransaction, _instances: object) -> None:
-    """Note a transaction that changes the structure, or what the snapshot holds of staff."""
-    if session.info.get(TOUCHED):
+    """Note a transaction that changes the structure ("rows"), or only staff members as the
+    snapshot holds them ("people": e.g. a worker's first private message)."""
+    info = session.info
+    if info.get(TOUCHED) == "rows":
         return
     staff: set[int] | None = None
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, STRUCTURE):
-            session.info[TOUCHED] = True
+            info[TOUCHED] = "rows"
             return
         if isinstance(obj, Person) and obj.id is not None:
             staff = _staff_ids() if staff is None else staff
-            if obj.id in staff and _person_changed(session, obj):
-                session.info[TOUCHED] = True
+            if obj.id not in staff:
+                continue
+            if obj in session.deleted:
+                info[TOUCHED] = "rows"
                 return
+            if _person_changed(obj):
+                info[TOUCHED] = "people"
+                info.setdefault(PEOPLE, []).append(obj)
 
 
-def _person_changed(session: Session, person: Person) -> bool:
-    from sqlalchemy import inspect
-
-    if person in session.deleted:
-        return True
-    state = inspect(person)
-    return any(attr.history.has_changes() for attr in state.attrs)
+def _person_changed(person: Person) -> bool:
+    return any(attr.history.has_changes() for attr in inspect(person).attrs)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -167,41 +171,66 @@ def _statement(state: ORMExecuteState) -> None:
         table = getattr(state.statement, "table", None)
         if table is not None and table in _TABLES and table is not _VERSION:
             if table is not Person.__table__ or _staff_ids():  # type: ignore[attr-defined]
-                state.session.info[TOUCHED] = True
+                state.session.info[TOUCHED] = "rows"
 
 
 @event.listens_for(Session, "before_commit")
 def _raise_version(session: Session) -> None:
     """Raise the stamp with the changes, in their transaction."""
-    if not session.info.get(TOUCHED):
+    info = session.info
+    if info.get(TOUCHED) != "rows":
         session.flush()  # what is still pending is flushed now, and noted by _changes
-    if session.info.get(TOUCHED):
-        raised = session.execute(update(_VERSION).where(_VERSION.c.id == 1)
-                                 .values(version=_VERSION.c.version + 1))
-        if not raised.rowcount:  # type: ignore[attr-defined]  # the row was emptied out
-            session.execute(insert(_VERSION).values(id=1, version=1))
-        session.info["gridbot.structure.raised"] = True
+    touched = info.get(TOUCHED)
+    if not touched:
+        return
+    raised = session.execute(update(_VERSION).where(_VERSION.c.id == 1)
+                             .values(version=_VERSION.c.version + 1)
+                             .returning(_VERSION.c.version)).scalar_one_or_none()
+    if raised is None:  # the row was emptied out
+        session.execute(insert(_VERSION).values(id=1, version=1))
+        raised = 1
+    info[RAISED] = int(raised)
+    if touched == "people":  # their values now, for this process's snapshot after the commit
+        columns = [c.key for c in Person.__table__.columns]  # type: ignore[attr-defined]
+        info[PEOPLE] = [{key: getattr(p, key) for key in columns} for p in info.get(PEOPLE, [])]
+    else:
+        info.pop(PEOPLE, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    """Forget what this transaction read and changed; a change drops this process's snapshot
-    at once (other processes see the stamp raised)."""
+    """Forget what this transaction read and changed. A change to the structure drops this
+    process's snapshot at once (other processes see the stamp raised); a change to staff
+    members alone is written into it, when no other change came in between."""
     info = session.info
     if not info:
         return
     info.pop(READ, None)
-    info.pop(TOUCHED, None)
-    if info.pop("gridbot.structure.raised", False):
-        engine = session.get_bind()
-        if isinstance(engine, Engine):
-            _snapshots.pop(engine, None)
+    touched = info.pop(TOUCHED, None)
+    raised = info.pop(RAISED, None)
+    people = info.pop(PEOPLE, None)
+    if raised is None:
+        return
+    engine = session.get_bind()
+    if not isinstance(engine, Engine):
+        return
+    snapshot = _snapshots.get(engine)
+    if snapshot is None:
+        return
+    if touched == "people" and people and snapshot.version == raised - 1:
+        for values in people:
+            fresh = Person(**values)
+            make_transient_to_detached(fresh)
+            snapshot.people[values["id"]] = fresh
+        snapshot.version = raised
+    else:
+        _snapshots.pop(engine, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     """Forget what a transaction that did not happen read and changed."""
-    for key in (READ, TOUCHED, "gridbot.structure.raised"):
+    for key in (READ, TOUCHED, RAISED, PEOPLE):
         session.info.pop(key, None)
 
 

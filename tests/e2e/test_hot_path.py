@@ -81,13 +81,18 @@ async def test_the_snapshot_follows_every_committed_change_of_the_structure(
         fresh = await structure_snapshot.current(s)
     assert worker.id not in [p.id for p in after]
     assert fresh is not None and fresh.version == stamp > snapshot.version
+    first_version = fresh.version
     async with sessions() as s, s.begin():  # an ORM change to a staff member, too
         person = await directory.person_by_telegram(s, worker.telegram_id or 0)
         assert person is not None
         person.phone = "13912345678"
     async with sessions() as s, s.begin():
         roles = await directory.people_with_role(s, Role.WORKER)
+        patched = await structure_snapshot.current(s)
     assert next(p for p in roles if p.id == worker.id).phone == "13912345678"
+    # A change to staff members alone is written into this process's snapshot, not re-read
+    # (a whole team pressing Start on the first day would otherwise re-read it per person).
+    assert patched is fresh and patched.version == first_version + 1
 
 
 async def test_a_report_costs_few_statements_one_commit_and_one_record(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from handlers import danger, emergency, notify, wish_review
+from handlers import danger, emergency, media_cards, notify, phone, wish_review
 from handlers.cards import (
     address,
     assign_buttons,
@@ -42,12 +42,15 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
                                          unit=draft.unit, room=draft.room)
     case, assignee = reported.case, reported.assignee
     assert case.id is not None
+    await media_cards.keep_draft(ctx, case, draft.media)
     worker = await notify.holder(ctx, case, assignee)
     if kind == CaseKind.EMERGENCY:
         ctx.reply(await danger.numbers(ctx, case.community_id, told=True))
     if ctx.incoming.is_private:
-        ctx.reply(ctx.texts("receipt.private", id=case.id, kind=kind_name(ctx, kind),
-                            address=address(ctx, case, public=False), worker=worker))
+        await phone.receipt(ctx, ctx.texts("receipt.private", id=case.id,
+                                           kind=kind_name(ctx, kind),
+                                           address=address(ctx, case, public=False),
+                                           worker=worker))
     else:
         # Disputes are personal: the group sees only that the case exists.
         key = "receipt.group_private" if kind == CaseKind.DISPUTE else "receipt.group"
@@ -59,6 +62,7 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
                   + ctx.texts("danger.urgent_repair"), danger.sos_rows(ctx, case.id))
     if kind == CaseKind.EMERGENCY:  # alert everyone responsible until one takes it
         await emergency.alert(ctx, case, assignee, reported.also_notify)
+        await media_cards.show(ctx, case, assignee)  # after the alert: never before it
         return
     await hand_over(ctx, case, assignee, reported.also_notify)
 
@@ -71,6 +75,7 @@ async def hand_over(
     if assignee is not None and assignee.id is not None and await directory.has_role(
         ctx.session, assignee.id, Role.WORKER, community_id=case.community_id
     ):
+        await media_cards.show(ctx, case, assignee)  # the photos, voice, place, then the card
         if notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
                             worker_buttons(ctx, case), case_id=case.id):
             await record_card_view(ctx, case, assignee, phone=True)

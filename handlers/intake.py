@@ -16,6 +16,7 @@ stateDiagram-v2
 """
 
 from dataclasses import replace
+from typing import Any
 
 from handlers import danger, disputes, filing
 from handlers.cards import ask_community, button
@@ -42,8 +43,10 @@ STEP_DANGER = "intake.danger"  # the one tap when danger is likely (handlers/dan
 STEPS = (STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING, STEP_DANGER)
 
 
-async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None) -> None:
-    """Read a new report (of a known kind, for /sos) and move it on."""
+async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None,
+                       media: list[dict[str, Any]] | None = None) -> None:
+    """Read a new report (of a known kind, for /sos; with the photos or voice it came with) and
+    move it on."""
     text = text.strip()
     if not text:
         await ctx.wait(STEP_TEXT, ReportDraft())
@@ -64,7 +67,7 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         message_id=ctx.incoming.message_id,
         kind_ok=parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
         danger=parsed.danger_likely,  # also an emergency the parser is unsure of
-        at_home=at_home(text),
+        at_home=at_home(text), media=media or [],
     )
     await advance(ctx, draft)
 
@@ -137,7 +140,8 @@ async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
         if found and found[0].id == ctx.me.building_id and not draft.room:
             _home_flat(ctx, draft)
         return True
-    if ctx.me.building_id is not None and ctx.me.community_id == community_id:
+    home = ctx.me.building_id is not None and ctx.me.community_id == community_id
+    if home and (not draft.ask_where or draft.kind == CaseKind.EMERGENCY):
         draft.building_id = ctx.me.building_id
         _home_flat(ctx, draft)
         return True
@@ -163,6 +167,10 @@ async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[
     labels = [Button(ctx.texts("address.building", building=b.number),
                      data=PickBuilding(b.id or 0).pack()) for b in buildings[:40]]
     rows = [tuple(labels[i:i + 4]) for i in range(0, len(labels), 4)]
+    home = next((b for b in buildings if b.id == ctx.me.building_id), None)
+    if home is not None:  # the remembered building first, as one big button
+        rows.insert(0, (Button(ctx.texts("intake.home_building", building=home.number),
+                               data=PickBuilding(home.id or 0).pack()),))
     rows.append((button(ctx, "btn.public_area", PickBuilding()),
                  button(ctx, "btn.cancel", CancelReport())))
     return tuple(rows)

@@ -55,6 +55,9 @@ class ReportDraft:
     remember: bool = False
     danger: bool = False  # danger likely: ask the one tap first (handlers/danger.py)
     at_home: bool = False  # the repair is inside the home: the remembered flat applies
+    # Photos, a voice, a map point sent with it (handlers/media.py), kept by file_id.
+    media: list[dict[str, Any]] = field(default_factory=list)
+    ask_where: bool = False  # no words said where: ask, the remembered building first
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Grid workers and managers working a case: accept, transfer, return, resolve, assign."""
 
-from handlers import notify
+from handlers import media_cards, notify
 from handlers.cards import (
     button,
     case_card,
@@ -133,6 +133,7 @@ async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
     buttons = confirm_buttons(ctx, case_id)
     private = confirm_question(ctx, case)
     public = ctx.texts("resident.ask_confirm_public", id=case.id)
+    await media_cards.show_proof(ctx, case, reporter)  # the photos, then 问题解决了吗？
     notify.to_reporter(ctx, case, reporter, (private, buttons), (public, buttons))
 
 

@@ -7,6 +7,7 @@ from models.dispute import DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.guide import GuideEntry, GuideQuestion
 from models.infra import ConversationState, FailedUpdate, OutboxMessage, ProcessedUpdate
+from models.media import CaseMedia, PhoneAsked
 from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.skills import Partner, WishOffer
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
@@ -16,7 +17,8 @@ from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishD
 __all__ = [
     "Activity", "ActivitySignup", "Partner", "WishOffer",
     "Announcement", "AnnouncementDelivery", "InviteCode",
-    "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
+    "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseMedia", "CaseStatus",
+    "Community", "PhoneAsked",
     "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "FailedUpdate",
     "GroupChat", "Grid", "GuideEntry", "GuideQuestion",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",

@@ -1,0 +1,122 @@
+"""What residents send besides words. A photo with a caption is a report with the photo; a photo,
+a voice message or a location alone starts a report and asks, with big buttons, what it is and
+where (the remembered building first); an album is one case. A worker waiting to write what was
+done may send photos of the finished work (handlers/proof.py). A contact is a phone number
+(handlers/phone.py). What the bot cannot take (stickers, videos…) gets a polite answer.
+
+```mermaid
+stateDiagram-v2
+    [*] --> Report: photo / voice / location, nothing pending
+    Report --> Intake: with a caption (read like text; an emergency goes first)
+    Report --> AskKind: no words
+    AskKind --> AskBuilding: kind chosen (emergencies skip it)
+    AskBuilding --> File: building / public area
+    [*] --> Draft: a report is being asked about
+    Draft --> Draft: photo kept with it
+    [*] --> Album: more photos of an album already filed
+    [*] --> Proof: the worker is asked what was done
+```
+"""
+
+from handlers import intake, media_cards, phone, proof, worker
+from handlers.cards import button
+from handlers.context import Context
+from handlers.feature import Feature
+from handlers.payloads import CancelReport, PickKind
+from handlers.steps import OnCase, ReportDraft, load
+from handlers.types import Button, Incoming
+from models import CaseKind, Urgency
+from services import conversation, media
+
+# The kinds offered for a report without words, most common first, emergencies last and apart.
+KIND_ORDER = (CaseKind.REPAIR, CaseKind.OTHER, CaseKind.WISH, CaseKind.DISPUTE)
+MAX_DRAFT_PHOTOS = 10
+
+
+def item_of(inc: Incoming) -> media.Item:
+    """The media of an incoming message as an item to keep."""
+    attachment = inc.attachment
+    assert attachment is not None
+    return media.Item(kind=attachment.kind, file_id=attachment.file_id,
+                      latitude=attachment.latitude, longitude=attachment.longitude,
+                      album=inc.album)
+
+
+async def on_media(ctx: Context) -> bool:
+    """Take a photo, voice, location, contact or unsupported message; False for group chatter
+    not addressed to the bot (an emergency caption is still overheard by intake)."""
+    inc = ctx.incoming
+    if not inc.is_private and not (inc.mentions_bot or inc.reply_to_bot):
+        return False
+    if inc.contact is not None:
+        await phone.on_contact(ctx)
+        return True
+    if inc.attachment is None:
+        ctx.reply(ctx.texts("media.unsupported"))
+        return True
+    item = item_of(inc)
+    waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
+    if waiting is not None and waiting.step in intake.STEPS:
+        await _add_to_draft(ctx, waiting.step, load(ReportDraft, waiting.data), item)
+    elif waiting is not None and waiting.step == worker.STEP_NOTE:
+        await proof.on_proof(ctx, load(OnCase, waiting.data), item)
+    elif item.album and await proof.more_of_album(ctx, item):
+        pass  # the rest of an album already kept with a case
+    elif waiting is not None:  # another question waits for words
+        ctx.reply(ctx.texts("media.not_now"))
+    else:
+        await _new_report(ctx, item)
+    return True
+
+
+async def _new_report(ctx: Context, item: media.Item) -> None:
+    """Start a report from media: read the caption like text, or ask what and where."""
+    text = ctx.incoming.text.replace(f"@{ctx.bot_username}", " ").strip()
+    if text:
+        await intake.start_report(ctx, text, media=[media_cards.remembered(item)])
+        return
+    placeholder = {"photo": "media.text_photo", "voice": "media.text_voice",
+                   "location": "media.text_location"}[item.kind]
+    seconds = ctx.incoming.attachment.duration if ctx.incoming.attachment else None
+    draft = ReportDraft(text=ctx.texts(placeholder, seconds=seconds or 0),
+                        message_id=ctx.incoming.message_id, media=[media_cards.remembered(item)],
+                        ask_where=True, public_area=item.kind == "location")
+    await _ask_kind(ctx, draft, item.kind)
+
+
+async def _ask_kind(ctx: Context, draft: ReportDraft, kind: str) -> None:
+    """Ask what it is about, one big button per kind, emergencies last and apart."""
+    await ctx.wait(intake.STEP_KIND, draft)
+    rows = [(Button(ctx.texts(f"kind.{k}"), data=PickKind(k.value).pack()),) for k in KIND_ORDER]
+    rows.append((Button(ctx.texts("media.kind_emergency"),
+                        data=PickKind(CaseKind.EMERGENCY.value).pack()),))
+    rows.append((button(ctx, "btn.cancel", CancelReport()),))
+    ctx.reply(ctx.texts(f"media.ask_kind_{kind}"), tuple(rows))
+
+
+async def _add_to_draft(ctx: Context, step: str, draft: ReportDraft, item: media.Item) -> None:
+    """Keep media with the report being asked about; a location answers "where"."""
+    same_album = item.album is not None and any(m.get("album") == item.album
+                                                for m in draft.media)
+    photos = sum(1 for m in draft.media if m.get("kind") == "photo")
+    if item.kind == "photo" and photos >= MAX_DRAFT_PHOTOS:
+        if not same_album:
+            ctx.reply(ctx.texts("media.too_many", n=MAX_DRAFT_PHOTOS))
+        return
+    draft.media.append(media_cards.remembered(item))
+    if item.kind == "location" and step == intake.STEP_BUILDING:
+        draft.public_area = True  # the point on the map says where
+        await intake.advance(ctx, draft)
+        return
+    if draft.kind == CaseKind.EMERGENCY and draft.kind_ok:
+        draft.urgency = Urgency.URGENT.value
+    await ctx.wait(step, draft)
+    if not same_album:
+        ctx.reply(ctx.texts("media.kept_with_draft"))
+
+
+async def _help(ctx: Context, roles: set[str]) -> list[str]:
+    return [ctx.texts("help.media")]
+
+
+FEATURE = Feature(name="media", help=_help)

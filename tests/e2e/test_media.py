@@ -1,0 +1,120 @@
+"""Photos, voice messages, locations and phone numbers, end to end through the real bot and the
+emulator on both adapters: what residents really send reaches the worker with its media."""
+
+from sqlalchemy import select
+
+from models import CaseMedia, CaseStatus, DataAccess
+from tests.e2e.harness import CHEN, HUANG, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
+
+
+def sent_file(world: World, chat_id: int, message_id: int, kind: str) -> str:
+    """The file_id of the photo or voice a user sent."""
+    raw = world.fake.core.world.chats[chat_id].history[message_id]
+    return str(raw[kind][-1]["file_id"] if kind == "photo" else raw[kind]["file_id"])
+
+
+async def media_rows(world: World) -> list[CaseMedia]:
+    assert world.bot is not None and world.bot.sessions is not None
+    async with world.bot.sessions() as session:
+        return list((await session.execute(select(CaseMedia).order_by(CaseMedia.id)))
+                    .scalars().all())
+
+
+async def test_photo_voice_and_location_alone_reach_the_worker_and_the_phone_only_the_assignee(
+    world: World,
+) -> None:
+    # A photo without a word: the bot asks what and where with buttons.
+    photo = world.fake.user_sends_photo(RESIDENT)
+    await world.settle()
+    assert "收到照片" in world.last(RESIDENT.id).text
+    await world.tap(RESIDENT, RESIDENT.id, "报修")
+    await world.tap(RESIDENT, RESIDENT.id, "玉兰社区")
+    await world.tap(RESIDENT, RESIDENT.id, "3号楼")
+    receipt = world.last(RESIDENT.id)
+    assert "已受理 #1" in receipt.text and "共享手机号" in receipt.text
+    keyboard = (receipt.reply_markup or {})["keyboard"]
+    assert keyboard[0][0]["request_contact"] is True
+    cards = world.fake.messages(ZHANG.id)
+    assert cards[-2].photo and cards[-2].photo[0]["file_id"] == sent_file(
+        world, RESIDENT.id, photo, "photo")
+    assert "#1" in cards[-1].text and "接单" in "".join(cards[-1].button_texts)
+
+    # A voice message only: the remembered building comes first; no typing at all.
+    voice = world.fake.user_sends_voice(RESIDENT, duration=9)
+    await world.settle()
+    await world.tap(RESIDENT, RESIDENT.id, "报修")
+    question = world.last(RESIDENT.id)
+    assert question.button_texts[0] == "🏠 3号楼（我家）"
+    await world.tap(RESIDENT, RESIDENT.id, "我家")
+    assert "已受理 #2" in world.last(RESIDENT.id).text
+    assert "共享手机号" not in world.last(RESIDENT.id).text  # asked once only
+    voice_card = world.fake.messages(ZHANG.id)[-2]
+    assert voice_card.voice and voice_card.voice["file_id"] == sent_file(
+        world, RESIDENT.id, voice, "voice")
+
+    # A location for the broken street lamp: a map point for whoever gets the case.
+    world.fake.user_sends_location(NEIGHBOUR, 31.2304, 121.4737)
+    await world.settle()
+    await world.tap(NEIGHBOUR, NEIGHBOUR.id, "报修")
+    await world.tap(NEIGHBOUR, NEIGHBOUR.id, "玉兰社区")
+    assert "已受理 #3" in world.last(NEIGHBOUR.id).text
+    await world.tap(CHEN, CHEN.id, "黄磊")
+    point = world.fake.messages(HUANG.id)[-2]
+    assert point.location == {"latitude": 31.2304, "longitude": 121.4737}
+    assert [m.kind for m in await media_rows(world)] == ["photo", "voice", "location"]
+
+    # The group never sees any of it.
+    assert world.fake.messages(YULAN_GROUP) == []
+
+    # Someone else's number is refused; the resident's own goes to the assignee only.
+    world.fake.user_shares_contact(RESIDENT, "13912345678", owner=NEIGHBOUR)
+    await world.settle()
+    assert "自己的手机号" in world.last(RESIDENT.id).text
+    world.fake.user_shares_contact(RESIDENT, "+86 139 8765 4321")
+    await world.settle()
+    assert world.last(RESIDENT.id).reply_markup == {"remove_keyboard": True}
+    told = [t for t in world.texts(ZHANG.id) if "13987654321" in t]
+    assert len(told) == 2 and any("#1" in t for t in told) and any("#2" in t for t in told)
+    for other in (CHEN.id, HUANG.id, NEIGHBOUR.id, YULAN_GROUP):
+        assert not any("13987654321" in t for t in world.texts(other))
+    await world.say(ZHANG, "/case 1")
+    assert "13987654321" in world.last(ZHANG.id).text
+    assert world.bot is not None and world.bot.sessions is not None
+    async with world.bot.sessions() as session:
+        views = (await session.execute(select(DataAccess).where(DataAccess.what == "phone")))
+        assert {v.case_id for v in views.scalars().all()} >= {1, 2}
+
+
+async def test_an_album_is_one_case_and_the_worker_resolves_with_a_photo(world: World) -> None:
+    album = world.fake.user_sends_album(RESIDENT, 3, "3号楼2单元楼道灯坏了，晚上看不见")
+    await world.settle()
+    assert "已受理 #1" in "\n".join(world.texts(RESIDENT.id))
+    assert "#2" not in "\n".join(world.texts(RESIDENT.id))
+    zhang = world.fake.messages(ZHANG.id)
+    photos = [m.photo[0]["file_id"] for m in zhang if m.photo]
+    assert photos == [sent_file(world, RESIDENT.id, m, "photo") for m in album]
+
+    # Stickers and videos get a polite answer, never silence.
+    world.fake.user_sends_other(RESIDENT, "sticker")
+    await world.settle()
+    assert "请发文字、照片或语音" in world.last(RESIDENT.id).text
+
+    await world.tap(ZHANG, ZHANG.id, "接单")
+    await world.tap(ZHANG, ZHANG.id, "已处理")
+    proof = world.fake.user_sends_photo(ZHANG, "已更换灯泡", seed=9)
+    await world.settle()
+    shown = world.fake.messages(RESIDENT.id)
+    assert shown[-2].photo and shown[-2].photo[0]["file_id"] == sent_file(
+        world, ZHANG.id, proof, "photo")
+    assert "已更换灯泡" in shown[-1].text and "解决了吗" in shown[-1].text
+    await world.tap(RESIDENT, RESIDENT.id, "解决了")
+    await world.tap(RESIDENT, RESIDENT.id, "⭐⭐⭐⭐⭐")
+    assert (await world.case(1)).status == CaseStatus.CLOSED
+    await world.say(CHEN, "/case 1")
+    assert "处理后照片 1 张" in world.last(CHEN.id).text and "照片 3 张" in world.last(CHEN.id).text
+
+    # A captioned photo that reads as an emergency goes through the emergency flow at once.
+    world.fake.user_sends_photo(NEIGHBOUR, "救命！9号楼402着火了", seed=5)
+    await world.settle()
+    assert "119" in "\n".join(world.texts(NEIGHBOUR.id))
+    assert any("#2" in t and "紧急" in t for t in world.texts(HUANG.id) + world.texts(CHEN.id))

@@ -150,7 +150,8 @@ async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
         return True
     draft.asked_building = True
     await ctx.wait(STEP_BUILDING, draft)
-    ctx.reply(ctx.texts("intake.ask_building"), await _building_rows(ctx, community_id))
+    ctx.reply(ctx.texts("intake.ask_building"),
+              await _building_rows(ctx, community_id, near=draft.near_building_id))
     return False
 
 
@@ -161,16 +162,20 @@ def _home_flat(ctx: Context, draft: ReportDraft) -> None:
         draft.room = draft.room or ctx.me.room
 
 
-async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[Button, ...], ...]:
+async def _building_rows(ctx: Context, community_id: int | None, *, near: int | None = None
+                         ) -> tuple[tuple[Button, ...], ...]:
     buildings = (await directory.community_buildings(ctx.session, community_id)
                  if community_id else [])
     labels = [Button(ctx.texts("address.building", building=b.number),
                      data=PickBuilding(b.id or 0).pack()) for b in buildings[:40]]
     rows = [tuple(labels[i:i + 4]) for i in range(0, len(labels), 4)]
-    home = next((b for b in buildings if b.id == ctx.me.building_id), None)
-    if home is not None:  # the remembered building first, as one big button
-        rows.insert(0, (Button(ctx.texts("intake.home_building", building=home.number),
-                               data=PickBuilding(home.id or 0).pack()),))
+    # First, as big buttons: the building nearest a shared location, the remembered home.
+    for key, wanted in (("intake.home_building", ctx.me.building_id),
+                        ("intake.near_building", near)):
+        found = next((b for b in buildings if wanted and b.id == wanted), None)
+        if found is not None:
+            rows.insert(0, (Button(ctx.texts(key, building=found.number),
+                                   data=PickBuilding(found.id or 0).pack()),))
     rows.append((button(ctx, "btn.public_area", PickBuilding()),
                  button(ctx, "btn.cancel", CancelReport())))
     return tuple(rows)

@@ -25,8 +25,8 @@ from handlers.feature import Feature
 from handlers.payloads import CancelReport, PickKind
 from handlers.steps import OnCase, ReportDraft, load
 from handlers.types import Button, Incoming
-from models import CaseKind, Urgency
-from services import conversation, media
+from models import Building, CaseKind, Urgency
+from services import conversation, directory, media
 
 # The kinds offered for a report without words, most common first, emergencies last and apart.
 KIND_ORDER = (CaseKind.REPAIR, CaseKind.OTHER, CaseKind.WISH, CaseKind.DISPUTE)
@@ -80,8 +80,23 @@ async def _new_report(ctx: Context, item: media.Item) -> None:
     seconds = ctx.incoming.attachment.duration if ctx.incoming.attachment else None
     draft = ReportDraft(text=ctx.texts(placeholder, seconds=seconds or 0),
                         message_id=ctx.incoming.message_id, media=[media_cards.remembered(item)],
-                        ask_where=True, public_area=item.kind == "location")
+                        ask_where=True)
+    if item.kind == "location":  # the nearest building is proposed; else the point says where
+        near = await _nearest(ctx, item)
+        draft.public_area = near is None
+        if near is not None:
+            draft.near_building_id, draft.community_id = near.id, near.community_id
     await _ask_kind(ctx, draft, item.kind)
+
+
+async def _nearest(ctx: Context, item: media.Item) -> Building | None:
+    """The building nearest a shared location (in the group's community, in a group)."""
+    assert item.latitude is not None and item.longitude is not None
+    community = (None if ctx.incoming.is_private
+                 else await directory.community_of_chat(ctx.session, ctx.incoming.chat_id))
+    return await media.nearest_building(ctx.session, latitude=item.latitude,
+                                        longitude=item.longitude,
+                                        community_id=community.id if community else None)
 
 
 async def _ask_kind(ctx: Context, draft: ReportDraft, kind: str) -> None:
@@ -105,7 +120,12 @@ async def _add_to_draft(ctx: Context, step: str, draft: ReportDraft, item: media
         return
     draft.media.append(media_cards.remembered(item))
     if item.kind == "location" and step == intake.STEP_BUILDING:
-        draft.public_area = True  # the point on the map says where
+        # The answer to "which building?": the nearest one, else the point on the map says where.
+        near = await _nearest(ctx, item)
+        if near is not None and near.community_id == draft.community_id:
+            draft.building_id, draft.building, draft.remember = near.id, near.number, False
+        else:
+            draft.public_area = True
         await intake.advance(ctx, draft)
         return
     if draft.kind == CaseKind.EMERGENCY and draft.kind_ok:

@@ -58,6 +58,7 @@ class ReportDraft:
     # Photos, a voice, a map point sent with it (handlers/media.py), kept by file_id.
     media: list[dict[str, Any]] = field(default_factory=list)
     ask_where: bool = False  # no words said where: ask, the remembered building first
+    near_building_id: int | None = None  # nearest a shared location: proposed first
 
 
 @dataclass

@@ -46,6 +46,9 @@ class Building(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     grid_id: int = Field(foreign_key="grid.id", index=True)
     number: str = Field(max_length=20)
+    # Where it stands (optional in the structure file): a shared location proposes the nearest.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class GroupChat(SQLModel, table=True):

@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, Community, Grid, Person
-from services import activity_ledger, case_queries, metrics, numbers
+from services import activity_ledger, case_queries, media, metrics, numbers
 from services.deadlines import DeadlinePolicy
 from services.personal_data import mask_phones
 
 Label = Callable[..., str]
 KINDS: tuple[str, ...] = tuple(CaseKind)
 COLUMNS = ("number", "reported_at", "reporter", "address", "kind", "content", "assignee",
-           "accepted_at", "closed_at", "hours", "status", "rating", "comment")
-WIDTHS = (7, 16, 8, 16, 9, 44, 9, 16, 16, 8, 11, 6, 24)  # fits A4 landscape, fitted to width
+           "accepted_at", "closed_at", "hours", "status", "rating", "comment", "proof_photos")
+WIDTHS = (7, 16, 8, 16, 9, 44, 9, 16, 16, 8, 11, 6, 24, 8)  # fits A4 landscape, fitted to width
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 SUMMARY = ("grid", "reported", "closed", "overdue", "response_rate", "resolution_rate",
            "satisfaction_rate")
@@ -91,7 +91,9 @@ async def collect(
     wanted: set[int | None] = {c.assignee_id for c in cases}
     wanted |= {c.reporter_id for c in cases}
     people = await case_queries.people_by_id(session, wanted)
-    rows = [LedgerRow(c.kind, _values(c, people, tz, label)) for c in cases]
+    proofs = await media.proof_counts(session, [c.id for c in cases if c.id is not None])
+    rows = [LedgerRow(c.kind, (*_values(c, people, tz, label), proofs.get(c.id or 0, 0)))
+            for c in cases]
     assert community.id is not None
     facts = await metrics.facts_for_period(session, policy, start=start, end=end,
                                            community_ids=[community.id])

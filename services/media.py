@@ -4,12 +4,13 @@ worker's photos of the finished work (处理后照片). Telegram keeps the files
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import asin, cos, radians, sin, sqrt
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import CaseMedia
+from models import Building, CaseMedia
 
 MAX_PER_CASE = 30  # photos and voices one case keeps (a flood of them helps nobody)
 REPORT, PROOF = "report", "proof"
@@ -80,3 +81,31 @@ async def proof_counts(session: AsyncSession, case_ids: Sequence[int]) -> dict[i
             col(CaseMedia.kind) == "photo")
         .group_by(col(CaseMedia.case_id)))
     return {int(case_id): int(n) for case_id, n in found.all()}
+
+
+NEAR_METRES = 300.0  # further than this, a building is not "where the location is"
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The distance between two points on Earth (haversine)."""
+    lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * asin(sqrt(h))
+
+
+async def nearest_building(
+    session: AsyncSession, *, latitude: float, longitude: float, community_id: int | None = None,
+) -> Building | None:
+    """The building nearest a shared location, if one with coordinates stands within
+    NEAR_METRES (in the given community, when known)."""
+    query = select(Building).where(col(Building.latitude).is_not(None),
+                                   col(Building.longitude).is_not(None))
+    if community_id is not None:
+        query = query.where(col(Building.community_id) == community_id)
+    best: tuple[float, Building] | None = None
+    for building in (await session.execute(query)).scalars():
+        assert building.latitude is not None and building.longitude is not None
+        d = metres((latitude, longitude), (building.latitude, building.longitude))
+        if d <= NEAR_METRES and (best is None or d < best[0]):
+            best = (d, building)
+    return best[1] if best else None

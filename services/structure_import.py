@@ -147,11 +147,14 @@ async def _buildings(
             grid_id = _id(grids[grid.code])
             for number in grid.buildings:
                 row = rows.get((community_id, number))
+                place = grid.locations.get(number)
+                lat, lon = (place.lat, place.lon) if place else (None, None)
                 if row is None:
-                    new = Building(community_id=community_id, grid_id=grid_id, number=number)
+                    new = Building(community_id=community_id, grid_id=grid_id, number=number,
+                                   latitude=lat, longitude=lon)
                     rows[(community_id, number)] = tally.add(new)
                 else:
-                    tally.sync(row, grid_id=grid_id)
+                    tally.sync(row, grid_id=grid_id, latitude=lat, longitude=lon)
 
 
 async def _group_chats(

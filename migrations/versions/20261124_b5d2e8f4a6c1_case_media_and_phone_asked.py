@@ -1,4 +1,4 @@
-"""case media and phone asked
+"""case media, phone asked, building coordinates
 
 Revision ID: b5d2e8f4a6c1
 Revises: 7e1a2c9b4f10
@@ -19,6 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade the schema."""
+    with op.batch_alter_table("building", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("latitude", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("longitude", sa.Float(), nullable=True))
     op.create_table(
         "case_media",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,3 +55,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_case_media_case_id"), table_name="case_media")
     op.drop_index("ix_case_media_album", table_name="case_media")
     op.drop_table("case_media")
+    with op.batch_alter_table("building", schema=None) as batch_op:
+        batch_op.drop_column("longitude")
+        batch_op.drop_column("latitude")

@@ -2,9 +2,13 @@
 emulator on both adapters: what residents really send reaches the worker with its media."""
 
 from sqlalchemy import select
+from sqlmodel import col
 
+from bot.db import make_engine, make_sessions
 from models import CaseMedia, CaseStatus, DataAccess
-from tests.e2e.harness import CHEN, HUANG, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
+from services.structure_import import import_structure, load_structure
+from tests.conftest import EXAMPLE_STRUCTURE
+from tests.e2e.harness import CHEN, HE, HUANG, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
 
 
 def sent_file(world: World, chat_id: int, message_id: int, kind: str) -> str:
@@ -13,10 +17,24 @@ def sent_file(world: World, chat_id: int, message_id: int, kind: str) -> str:
     return str(raw[kind][-1]["file_id"] if kind == "photo" else raw[kind]["file_id"])
 
 
+# Where buildings 1–3 and 9 stand (the structure file's optional `locations:`).
+LOCATED = EXAMPLE_STRUCTURE.read_text("utf-8").replace(
+    'buildings: ["6", "7", "8", "9", "10"]',
+    'buildings: ["6", "7", "8", "9", "10"]\n        locations: {"9": {lat: 31.2320, lon: 121.4740}}')
+
+
+async def locate_buildings(world: World) -> None:
+    """Import the structure again, now with where building 9 stands."""
+    engine = make_engine(world.database_url)
+    async with make_sessions(engine)() as session, session.begin():
+        await import_structure(session, load_structure(LOCATED))
+    await engine.dispose()
+
+
 async def media_rows(world: World) -> list[CaseMedia]:
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
-        return list((await session.execute(select(CaseMedia).order_by(CaseMedia.id)))
+        return list((await session.execute(select(CaseMedia).order_by(col(CaseMedia.id))))
                     .scalars().all())
 
 
@@ -52,16 +70,25 @@ async def test_photo_voice_and_location_alone_reach_the_worker_and_the_phone_onl
     assert voice_card.voice and voice_card.voice["file_id"] == sent_file(
         world, RESIDENT.id, voice, "voice")
 
-    # A location for the broken street lamp: a map point for whoever gets the case.
-    world.fake.user_sends_location(NEIGHBOUR, 31.2304, 121.4737)
+    # A location for the broken street lamp: the nearest building is proposed first, and the
+    # worker gets the map point with the card.
+    await locate_buildings(world)
+    world.fake.user_sends_location(NEIGHBOUR, 31.23215, 121.47405)
     await world.settle()
     await world.tap(NEIGHBOUR, NEIGHBOUR.id, "报修")
-    await world.tap(NEIGHBOUR, NEIGHBOUR.id, "玉兰社区")
+    assert world.last(NEIGHBOUR.id).button_texts[0] == "📍 9号楼（离位置最近）"
+    await world.tap(NEIGHBOUR, NEIGHBOUR.id, "离位置最近")
     assert "已受理 #3" in world.last(NEIGHBOUR.id).text
-    await world.tap(CHEN, CHEN.id, "黄磊")
-    point = world.fake.messages(HUANG.id)[-2]
-    assert point.location == {"latitude": 31.2304, "longitude": 121.4737}
-    assert [m.kind for m in await media_rows(world)] == ["photo", "voice", "location"]
+    holder = HUANG if any("#3" in t for t in world.texts(HUANG.id)) else HE
+    point = world.fake.messages(holder.id)[-2]
+    assert point.location == {"latitude": 31.23215, "longitude": 121.47405}
+    # Far from every building: no building is proposed, the point itself says where.
+    world.fake.user_sends_location(NEIGHBOUR, 31.30, 121.60)
+    await world.settle()
+    await world.tap(NEIGHBOUR, NEIGHBOUR.id, "报修")
+    assert "已受理 #4" in world.last(NEIGHBOUR.id).text
+    assert "待派单 #4" in world.last(CHEN.id).text
+    assert [m.kind for m in await media_rows(world)] == ["photo", "voice", "location", "location"]
 
     # The group never sees any of it.
     assert world.fake.messages(YULAN_GROUP) == []
@@ -75,13 +102,13 @@ async def test_photo_voice_and_location_alone_reach_the_worker_and_the_phone_onl
     assert world.last(RESIDENT.id).reply_markup == {"remove_keyboard": True}
     told = [t for t in world.texts(ZHANG.id) if "13987654321" in t]
     assert len(told) == 2 and any("#1" in t for t in told) and any("#2" in t for t in told)
-    for other in (CHEN.id, HUANG.id, NEIGHBOUR.id, YULAN_GROUP):
+    for other in (CHEN.id, HUANG.id, HE.id, NEIGHBOUR.id, YULAN_GROUP):
         assert not any("13987654321" in t for t in world.texts(other))
     await world.say(ZHANG, "/case 1")
     assert "13987654321" in world.last(ZHANG.id).text
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
-        views = (await session.execute(select(DataAccess).where(DataAccess.what == "phone")))
+        views = (await session.execute(select(DataAccess).where(col(DataAccess.what) == "phone")))
         assert {v.case_id for v in views.scalars().all()} >= {1, 2}
 
 

@@ -20,7 +20,8 @@ def sent_file(world: World, chat_id: int, message_id: int, kind: str) -> str:
 # Where buildings 1–3 and 9 stand (the structure file's optional `locations:`).
 LOCATED = EXAMPLE_STRUCTURE.read_text("utf-8").replace(
     'buildings: ["6", "7", "8", "9", "10"]',
-    'buildings: ["6", "7", "8", "9", "10"]\n        locations: {"9": {lat: 31.2320, lon: 121.4740}}')
+    'buildings: ["6", "7", "8", "9", "10"]\n'
+    '        locations: {"9": {lat: 31.2320, lon: 121.4740}}')
 
 
 async def locate_buildings(world: World) -> None:

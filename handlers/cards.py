@@ -93,6 +93,7 @@ def case_card(
         ctx.texts("card.text", text=text),
         ctx.texts("card.reporter", name=reporter.name if reporter else "-"),
         ctx.texts("card.phone", phone=reporter.phone) if phone and reporter and reporter.phone
+        else ctx.texts("card.no_phone") if phone and reporter and reporter.telegram_id
         else None,
         ctx.texts("card.time", time=local(ctx, case.created_at),
                   status=status_name(ctx, case.status, case.kind)),

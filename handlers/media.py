@@ -18,7 +18,7 @@ stateDiagram-v2
 ```
 """
 
-from handlers import intake, media_cards, phone, proof, worker
+from handlers import intake, media_cards, phone, proof, wish_volunteers, worker
 from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -60,6 +60,8 @@ async def on_media(ctx: Context) -> bool:
         await _add_to_draft(ctx, waiting.step, load(ReportDraft, waiting.data), item)
     elif waiting is not None and waiting.step == worker.STEP_NOTE:
         await proof.on_proof(ctx, load(OnCase, waiting.data), item)
+    elif waiting is not None and waiting.step == wish_volunteers.STEP_DONE:
+        await proof.on_wish_proof(ctx, load(OnCase, waiting.data), item)
     elif item.album and await proof.more_of_album(ctx, item):
         pass  # the rest of an album already kept with a case
     elif waiting is not None:  # another question waits for words

@@ -2,14 +2,14 @@
 are kept with the case; the resident sees them with "问题解决了吗？", /case lists them and the
 ledger counts them. Also the rest of an album that already belongs to a case."""
 
-from handlers import notify, worker
+from handlers import notify, wish_volunteers, worker
 from handlers.cards import button
 from handlers.context import Context
 from handlers.payloads import SkipNote
 from handlers.steps import OnCase
 from handlers.types import Message
 from models import CaseAction
-from services import case_queries, cases, media
+from services import case_queries, cases, media, wishes
 from services.outgoing import SavedPhotos
 
 
@@ -37,6 +37,28 @@ async def on_proof(ctx: Context, data: OnCase, item: media.Item) -> None:
     n = len(proofs)
     ctx.reply(ctx.texts("proof.kept", id=case.id, n=n),
               ((button(ctx, "btn.proof_done", SkipNote(case.id)),),))
+
+
+async def on_wish_proof(ctx: Context, data: OnCase, item: media.Item) -> None:
+    """Keep a volunteer's photo of the fulfilled wish; with a caption, that is the note."""
+    if item.kind != "photo":
+        ctx.reply(ctx.texts("proof.photos_only"))
+        return
+    case, _details = await wishes.wish_for(ctx.session, case_id=data.case_id,
+                                           action=CaseAction.RESOLVE, actor=ctx.me)
+    assert case.id is not None
+    await media.keep(ctx.session, case_id=case.id, added_by_id=ctx.me.id or 0, items=[item],
+                     purpose=media.PROOF, at=ctx.clock.now())
+    if note := ctx.incoming.text.strip():
+        await ctx.stop_waiting()
+        await wish_volunteers.fulfilled(ctx, case.id, note)
+    elif not item.album or await _first_of_album(ctx, case.id, item.album):
+        ctx.reply(ctx.texts("proof.kept_wish", id=case.id))
+
+
+async def _first_of_album(ctx: Context, case_id: int, album: str) -> bool:
+    kept = await media.of_case(ctx.session, case_id, media.PROOF)
+    return sum(1 for m in kept if m.album == album) <= 1
 
 
 async def more_of_album(ctx: Context, item: media.Item) -> bool:

@@ -6,6 +6,7 @@ from sqlmodel import col
 
 from bot.db import make_engine, make_sessions
 from models import CaseMedia, CaseStatus, DataAccess
+from sandbox import FakeUser
 from services.structure_import import import_structure, load_structure
 from tests.conftest import EXAMPLE_STRUCTURE
 from tests.e2e.harness import CHEN, HE, HUANG, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
@@ -17,6 +18,7 @@ def sent_file(world: World, chat_id: int, message_id: int, kind: str) -> str:
     return str(raw[kind][-1]["file_id"] if kind == "photo" else raw[kind]["file_id"])
 
 
+SUN = FakeUser(id=930001, first_name="孙志愿者")  # yulan volunteer
 # Where buildings 1–3 and 9 stand (the structure file's optional `locations:`).
 LOCATED = EXAMPLE_STRUCTURE.read_text("utf-8").replace(
     'buildings: ["6", "7", "8", "9", "10"]',
@@ -107,6 +109,17 @@ async def test_photo_voice_and_location_alone_reach_the_worker_and_the_phone_onl
         assert not any("13987654321" in t for t in world.texts(other))
     await world.say(ZHANG, "/case 1")
     assert "13987654321" in world.last(ZHANG.id).text
+
+    # The voice-only resident closes the loop without typing: buttons only.
+    card = next(m for m in reversed(world.fake.messages(ZHANG.id)) if "#2" in m.text
+                and m.buttons)
+    await world.press(ZHANG, ZHANG.id, card.message_id, card.callback_data("✅ 接单"))
+    card = next(m for m in world.fake.messages(ZHANG.id) if m.message_id == card.message_id)
+    await world.press(ZHANG, ZHANG.id, card.message_id, card.callback_data("🛠 已处理"))
+    await world.tap(ZHANG, ZHANG.id, "跳过")
+    await world.tap(RESIDENT, RESIDENT.id, "解决了")
+    await world.tap(RESIDENT, RESIDENT.id, "⭐⭐⭐⭐")
+    assert (await world.case(2)).status == CaseStatus.CLOSED
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
         views = (await session.execute(select(DataAccess).where(col(DataAccess.what) == "phone")))
@@ -146,3 +159,23 @@ async def test_an_album_is_one_case_and_the_worker_resolves_with_a_photo(world: 
     await world.settle()
     assert "119" in "\n".join(world.texts(NEIGHBOUR.id))
     assert any("#2" in t and "紧急" in t for t in world.texts(HUANG.id) + world.texts(CHEN.id))
+
+
+async def test_a_wish_owner_shares_the_phone_and_the_volunteer_sends_a_photo(
+    world: World,
+) -> None:
+    await world.say(SUN, "/start")
+    await world.say(RESIDENT, "/wish 想要一副老花镜，看报纸看不清，3号楼2单元301")
+    assert (world.last(RESIDENT.id).reply_markup or {})["keyboard"][0][0]["request_contact"]
+    world.fake.user_shares_contact(RESIDENT, "13912345678")
+    await world.settle()
+    await world.tap(ZHANG, ZHANG.id, "通过并发布")
+    await world.tap(SUN, SUN.id, "认领")
+    assert any("13912345678" in t for t in world.texts(SUN.id))
+    await world.tap(SUN, SUN.id, "已完成")
+    gift = world.fake.user_sends_photo(SUN, "已送去老花镜，试戴合适", seed=4)
+    await world.settle()
+    shown = world.fake.messages(RESIDENT.id)
+    assert shown[-2].photo and shown[-2].photo[0]["file_id"] == sent_file(
+        world, SUN.id, gift, "photo")
+    assert "试戴合适" in shown[-1].text and "实现了吗" in shown[-1].text

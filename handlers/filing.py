@@ -80,6 +80,7 @@ async def hand_over(
                             worker_buttons(ctx, case), case_id=case.id):
             await record_card_view(ctx, case, assignee, phone=True)
     elif assignee is not None:
+        await media_cards.show(ctx, case, assignee)  # what the resident sent helps to assign it
         await send_assign_card(ctx, case, [assignee], header="card.unassigned")
     for person in also:
         notify.to_person(ctx, person, case_card(ctx, case, reporter, phone=False,

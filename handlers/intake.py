@@ -18,7 +18,7 @@ stateDiagram-v2
 from dataclasses import replace
 from typing import Any
 
-from handlers import danger, disputes, filing
+from handlers import danger, disputes, filing, media_cards
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -82,7 +82,7 @@ async def advance(ctx: Context, draft: ReportDraft) -> None:
         await _ask_kind(ctx, draft)
         return
     if draft.kind == CaseKind.DISPUTE:  # disputes: private intake of their own (disputes.py)
-        await disputes.begin(ctx, draft.text, message_id=draft.message_id)
+        await disputes.begin(ctx, draft.text, message_id=draft.message_id, media=draft.media)
         return
     if draft.community_id is None and not await _locate_community(ctx, draft):
         return
@@ -281,13 +281,14 @@ async def on_cancel(ctx: Context) -> None:
 async def on_report(ctx: Context, args: str) -> None:
     """/report: start a report afresh (anything pending is dropped)."""
     await ctx.stop_waiting()
-    await start_report(ctx, args)
+    await start_report(ctx, args, media=media_cards.of_incoming(ctx.incoming))
 
 
 async def on_sos(ctx: Context, args: str) -> None:
     """/sos: report an emergency at once."""
     await ctx.stop_waiting()
-    await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
+    await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY,
+                       media=media_cards.of_incoming(ctx.incoming))
 
 
 async def on_overheard(ctx: Context) -> bool:
@@ -298,7 +299,8 @@ async def on_overheard(ctx: Context) -> bool:
         return False
     if await directory.community_of_chat(ctx.session, inc.chat_id) is None:
         return False
-    await start_report(ctx, inc.text, kind=CaseKind.EMERGENCY)
+    await start_report(ctx, inc.text, kind=CaseKind.EMERGENCY,
+                       media=media_cards.of_incoming(inc))
     return True
 
 

@@ -18,12 +18,12 @@ stateDiagram-v2
 ```
 """
 
-from handlers import intake, media_cards, phone, proof, wish_volunteers, worker
+from handlers import disputes, intake, media_cards, phone, proof, wish_volunteers, worker
 from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
 from handlers.payloads import CancelReport, PickKind
-from handlers.steps import OnCase, ReportDraft, load
+from handlers.steps import DisputeDraft, OnCase, ReportDraft, load
 from handlers.types import Button, Incoming
 from models import Building, CaseKind, Urgency
 from services import conversation, directory, media
@@ -35,11 +35,7 @@ MAX_DRAFT_PHOTOS = 10
 
 def item_of(inc: Incoming) -> media.Item:
     """The media of an incoming message as an item to keep."""
-    attachment = inc.attachment
-    assert attachment is not None
-    return media.Item(kind=attachment.kind, file_id=attachment.file_id,
-                      latitude=attachment.latitude, longitude=attachment.longitude,
-                      album=inc.album)
+    return media_cards.draft_items(media_cards.of_incoming(inc))[0]
 
 
 async def on_media(ctx: Context) -> bool:
@@ -62,6 +58,8 @@ async def on_media(ctx: Context) -> bool:
         await proof.on_proof(ctx, load(OnCase, waiting.data), item)
     elif waiting is not None and waiting.step == wish_volunteers.STEP_DONE:
         await proof.on_wish_proof(ctx, load(OnCase, waiting.data), item)
+    elif waiting is not None and waiting.step in disputes.FEATURE.steps:
+        await _add_to_dispute(ctx, waiting.step, load(DisputeDraft, waiting.data), item)
     elif item.album and await proof.more_of_album(ctx, item):
         pass  # the rest of an album already kept with a case
     elif waiting is not None:  # another question waits for words
@@ -132,6 +130,20 @@ async def _add_to_draft(ctx: Context, step: str, draft: ReportDraft, item: media
         return
     if draft.kind == CaseKind.EMERGENCY and draft.kind_ok:
         draft.urgency = Urgency.URGENT.value
+    await ctx.wait(step, draft)
+    if not same_album:
+        ctx.reply(ctx.texts("media.kept_with_draft"))
+
+
+async def _add_to_dispute(ctx: Context, step: str, draft: DisputeDraft, item: media.Item) -> None:
+    """Keep a photo or voice with a dispute being asked about (for its mediator only)."""
+    same_album = item.album is not None and any(m.get("album") == item.album
+                                                for m in draft.media)
+    if len(draft.media) >= MAX_DRAFT_PHOTOS:
+        if not same_album:
+            ctx.reply(ctx.texts("media.too_many", n=MAX_DRAFT_PHOTOS))
+        return
+    draft.media.append(media_cards.remembered(item))
     await ctx.wait(step, draft)
     if not same_album:
         ctx.reply(ctx.texts("media.kept_with_draft"))

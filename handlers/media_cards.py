@@ -7,7 +7,7 @@ from typing import Any
 
 from handlers.context import Writer
 from handlers.renderer import Renderer
-from handlers.types import Message
+from handlers.types import Incoming, Message
 from models import Case, CaseMedia, Person
 from services import media
 from services.outgoing import MAX_ALBUM, Place, SavedPhotos, SavedVoice
@@ -22,6 +22,16 @@ def draft_items(items: list[dict[str, Any]]) -> list[media.Item]:
 def remembered(item: media.Item) -> dict[str, Any]:
     """An item as a draft remembers it."""
     return asdict(item)
+
+
+def of_incoming(inc: Incoming) -> list[dict[str, Any]]:
+    """The photo, voice or location a message carries, as a draft remembers it (/report or
+    /sos written as a photo's caption keeps the photo)."""
+    a = inc.attachment
+    if a is None:
+        return []
+    return [remembered(media.Item(kind=a.kind, file_id=a.file_id, latitude=a.latitude,
+                                  longitude=a.longitude, album=inc.album))]
 
 
 async def keep_draft(ctx: Writer, case: Case, items: list[dict[str, Any]]) -> None:

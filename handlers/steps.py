@@ -77,6 +77,7 @@ class DisputeDraft:
     community_id: int | None = None
     answered: list[str] = field(default_factory=list)
     warned: bool = False  # the 110 line was shown for violence or a threat
+    media: list[dict[str, Any]] = field(default_factory=list)  # photos, voice: the mediator's
 
     def answer(self, question: str, value: object) -> None:
         """Record an answer to one question."""

@@ -19,6 +19,7 @@ def sent_file(world: World, chat_id: int, message_id: int, kind: str) -> str:
 
 
 SUN = FakeUser(id=930001, first_name="孙志愿者")  # yulan volunteer
+LIU = FakeUser(id=920001, first_name="刘阿姨")  # yulan's volunteer mediator
 # Where buildings 1–3 and 9 stand (the structure file's optional `locations:`).
 LOCATED = EXAMPLE_STRUCTURE.read_text("utf-8").replace(
     'buildings: ["6", "7", "8", "9", "10"]',
@@ -91,6 +92,7 @@ async def test_photo_voice_and_location_alone_reach_the_worker_and_the_phone_onl
     await world.tap(NEIGHBOUR, NEIGHBOUR.id, "报修")
     assert "已受理 #4" in world.last(NEIGHBOUR.id).text
     assert "待派单 #4" in world.last(CHEN.id).text
+    assert world.fake.messages(CHEN.id)[-2].location == {"latitude": 31.3, "longitude": 121.6}
     assert [m.kind for m in await media_rows(world)] == ["photo", "voice", "location", "location"]
 
     # The group never sees any of it.
@@ -159,6 +161,22 @@ async def test_an_album_is_one_case_and_the_worker_resolves_with_a_photo(world: 
     await world.settle()
     assert "119" in "\n".join(world.texts(NEIGHBOUR.id))
     assert any("#2" in t and "紧急" in t for t in world.texts(HUANG.id) + world.texts(CHEN.id))
+
+    # A dispute's photo: the group gets a neutral line, only the mediator gets the photo.
+    world.fake.user_starts(LIU)
+    quarrel = world.fake.user_sends_photo(
+        NEIGHBOUR, "@gridbot_test_bot 楼上天天晚上十二点还在跺脚，3号楼", world.groups[YULAN_GROUP],
+        seed=6)
+    await world.settle()
+    assert "私聊" in world.last(YULAN_GROUP).text
+    await world.say(NEIGHBOUR, "/start dispute")
+    for label in ("不清楚", "今天刚发生", "不是", "不是", "不是"):
+        await world.tap(NEIGHBOUR, NEIGHBOUR.id, label)
+    quarrel_id = sent_file(world, YULAN_GROUP, quarrel, "photo")
+    holders = {chat for chat in (LIU.id, ZHANG.id, CHEN.id, YULAN_GROUP)
+               if any(m.photo and m.photo[0]["file_id"] == quarrel_id
+                      for m in world.fake.messages(chat))}
+    assert holders == {LIU.id}
 
 
 async def test_a_wish_owner_shares_the_phone_and_the_volunteer_sends_a_photo(

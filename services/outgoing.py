@@ -2,9 +2,10 @@
 services all build a Message; `bot/botcalls.py` alone turns it into a Bot API call.
 
 A message is a text (optionally a reply), a change to a sent message (`edit_message_id`), a
-deletion (`delete_message_id`), or media with the text as its caption. The media issue adds its
-kinds here: a new class in `Media` (voice, video, an album of several, a location) and a button
-that asks for a contact or a location (a reply keyboard), each with one case in the mapping."""
+deletion (`delete_message_id`), or media with the text as its caption: a file the bot made
+(a chart, a workbook), or what Telegram already keeps, re-sent by file_id (photos, an album,
+a voice message), or a point on the map. A text may carry a reply keyboard instead of inline
+buttons: the one button that shares the person's own phone number, or its removal."""
 
 import base64
 from dataclasses import dataclass

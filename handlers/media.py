@@ -18,7 +18,7 @@ stateDiagram-v2
 ```
 """
 
-from handlers import disputes, intake, media_cards, phone, proof, wish_volunteers, worker
+from handlers import danger, disputes, intake, media_cards, phone, proof, wish_volunteers, worker
 from handlers.cards import button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -52,7 +52,12 @@ async def on_media(ctx: Context) -> bool:
         return True
     item = item_of(inc)
     waiting = await conversation.current(ctx.session, chat_id=inc.chat_id, user_id=inc.sender.id)
-    if waiting is not None and waiting.step in intake.STEPS:
+    caption = inc.text.replace(f"@{ctx.bot_username}", " ").strip()
+    if waiting is not None and caption and danger.is_group_emergency(caption):
+        # An emergency's words never wait behind a question the bot asked before.
+        await ctx.stop_waiting()
+        await intake.start_report(ctx, caption, media=[media_cards.remembered(item)])
+    elif waiting is not None and waiting.step in intake.STEPS:
         await _add_to_draft(ctx, waiting.step, load(ReportDraft, waiting.data), item)
     elif waiting is not None and waiting.step == worker.STEP_NOTE:
         await proof.on_proof(ctx, load(OnCase, waiting.data), item)
@@ -119,6 +124,13 @@ async def _add_to_draft(ctx: Context, step: str, draft: ReportDraft, item: media
             ctx.reply(ctx.texts("media.too_many", n=MAX_DRAFT_PHOTOS))
         return
     draft.media.append(media_cards.remembered(item))
+    if caption := ctx.incoming.text.strip():  # the words answer the question, as typed
+        if step == intake.STEP_TEXT:
+            await intake.start_report(ctx, caption, media=draft.media)
+        else:
+            await ctx.wait(step, draft)
+            await intake.on_text(ctx, step, draft)
+        return
     if item.kind == "location" and step == intake.STEP_BUILDING:
         # The answer to "which building?": the nearest one, else the point on the map says where.
         near = await _nearest(ctx, item)
@@ -145,7 +157,9 @@ async def _add_to_dispute(ctx: Context, step: str, draft: DisputeDraft, item: me
         return
     draft.media.append(media_cards.remembered(item))
     await ctx.wait(step, draft)
-    if not same_album:
+    if ctx.incoming.text.strip():  # the words answer the question, as typed
+        await disputes.on_step(ctx, step, draft)
+    elif not same_album:
         ctx.reply(ctx.texts("media.kept_with_draft"))
 
 

@@ -156,7 +156,11 @@ async def test_an_album_is_one_case_and_the_worker_resolves_with_a_photo(world: 
     await world.say(CHEN, "/case 1")
     assert "处理后照片 1 张" in world.last(CHEN.id).text and "照片 3 张" in world.last(CHEN.id).text
 
-    # A captioned photo that reads as an emergency goes through the emergency flow at once.
+    # A captioned photo that reads as an emergency goes through the emergency flow at once,
+    # even while the bot waits for an answer about an earlier photo.
+    world.fake.user_sends_photo(NEIGHBOUR, seed=7)
+    await world.settle()
+    assert "这是什么事" in world.last(NEIGHBOUR.id).text
     world.fake.user_sends_photo(NEIGHBOUR, "救命！9号楼402着火了", seed=5)
     await world.settle()
     assert "119" in "\n".join(world.texts(NEIGHBOUR.id))

@@ -47,10 +47,12 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
     if kind == CaseKind.EMERGENCY:
         ctx.reply(await danger.numbers(ctx, case.community_id, told=True))
     if ctx.incoming.is_private:
-        await phone.receipt(ctx, ctx.texts("receipt.private", id=case.id,
-                                           kind=kind_name(ctx, kind),
-                                           address=address(ctx, case, public=False),
-                                           worker=worker))
+        receipt = ctx.texts("receipt.private", id=case.id, kind=kind_name(ctx, kind),
+                            address=address(ctx, case, public=False), worker=worker)
+        if kind == CaseKind.EMERGENCY:  # nothing else in an emergency's way
+            ctx.reply(receipt)
+        else:
+            await phone.receipt(ctx, receipt)
     else:
         # Disputes are personal: the group sees only that the case exists.
         key = "receipt.group_private" if kind == CaseKind.DISPUTE else "receipt.group"
@@ -62,25 +64,30 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
                   + ctx.texts("danger.urgent_repair"), danger.sos_rows(ctx, case.id))
     if kind == CaseKind.EMERGENCY:  # alert everyone responsible until one takes it
         await emergency.alert(ctx, case, assignee, reported.also_notify)
-        await media_cards.show(ctx, case, assignee)  # after the alert: never before it
+        if draft.media:  # after the alert: never before it
+            await media_cards.show(ctx, case, assignee)
         return
-    await hand_over(ctx, case, assignee, reported.also_notify)
+    await hand_over(ctx, case, assignee, reported.also_notify, with_media=bool(draft.media))
 
 
 async def hand_over(
-    ctx: Context, case: Case, assignee: Person | None, also: Sequence[Person] = ()
+    ctx: Context, case: Case, assignee: Person | None, also: Sequence[Person] = (), *,
+    with_media: bool = True,
 ) -> None:
-    """Send the card: a worker gets action buttons; a manager gets assignment buttons."""
+    """Send the card: a worker gets action buttons; a manager gets assignment buttons. The
+    media kept with the case come first (`with_media=False`: a new case known to have none)."""
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     if assignee is not None and assignee.id is not None and await directory.has_role(
         ctx.session, assignee.id, Role.WORKER, community_id=case.community_id
     ):
-        await media_cards.show(ctx, case, assignee)  # the photos, voice, place, then the card
+        if with_media:  # the photos, voice, place, then the card
+            await media_cards.show(ctx, case, assignee)
         if notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
                             worker_buttons(ctx, case), case_id=case.id):
             await record_card_view(ctx, case, assignee, phone=True)
     elif assignee is not None:
-        await media_cards.show(ctx, case, assignee)  # what the resident sent helps to assign it
+        if with_media:  # what the resident sent helps to assign it
+            await media_cards.show(ctx, case, assignee)
         await send_assign_card(ctx, case, [assignee], header="card.unassigned")
     for person in also:
         notify.to_person(ctx, person, case_card(ctx, case, reporter, phone=False,

@@ -65,7 +65,7 @@ class PtbTransport(ApiTransport):
         files = {name: tg.InputFile(f.content, filename=f.filename)
                  for name, f in call.files.items()}
         try:
-            result = await method(**call.params, **files)
+            result = await method(**ptb_params(call), **files)
         except RetryAfter as exc:
             return Answer(Delivery("retry", retry_after=retry_seconds(exc), error=exc.message))
         except Forbidden as exc:
@@ -80,6 +80,15 @@ class PtbTransport(ApiTransport):
         if isinstance(result, tuple | list):  # an album's messages
             data = [m.to_dict() if isinstance(m, tg.TelegramObject) else m for m in result]
         return Answer(delivered(call, data), data)
+
+
+def ptb_params(call: BotCall) -> dict[str, Any]:
+    """The call's parameters as PTB takes them: as they are, except an album's items, which
+    PTB wants as its InputMedia objects."""
+    if call.method != "sendMediaGroup":
+        return call.params
+    return {**call.params, "media": [tg.InputMediaPhoto(item["media"], caption=item.get("caption"))
+                                     for item in call.params["media"]]}
 
 
 def snake_case(method: str) -> str:

@@ -19,14 +19,14 @@ stateDiagram-v2
 """
 
 from handlers import danger, disputes, intake, media_cards, phone, proof, wish_volunteers, worker
-from handlers.cards import button
+from handlers.cards import button, record_card_view
 from handlers.context import Context
 from handlers.feature import Feature
-from handlers.payloads import CancelReport, PickKind
+from handlers.payloads import CancelReport, PickKind, ShowMedia
 from handlers.steps import DisputeDraft, OnCase, ReportDraft, load
 from handlers.types import Button, Incoming
 from models import Building, CaseKind, Urgency
-from services import conversation, directory, media
+from services import case_queries, conversation, directory, media
 
 # The kinds offered for a report without words, most common first, emergencies last and apart.
 KIND_ORDER = (CaseKind.REPAIR, CaseKind.OTHER, CaseKind.WISH, CaseKind.DISPUTE)
@@ -163,8 +163,23 @@ async def _add_to_dispute(ctx: Context, step: str, draft: DisputeDraft, item: me
         ctx.reply(ctx.texts("media.kept_with_draft"))
 
 
+async def on_show_media(ctx: Context, payload: ShowMedia) -> None:
+    """Send the case's photos, voice and map point to someone who may see its details (a
+    dispute's: only whoever holds it); the view is recorded."""
+    case = await case_queries.find_case(ctx.session, payload.case_id)
+    access = await case_queries.access_to(ctx.session, case, ctx.me) if case else None
+    if case is None or access is None or not access.details or (
+            case.kind == CaseKind.DISPUTE and ctx.me.id not in (case.assignee_id,
+                                                                case.reporter_id)):
+        ctx.answer(ctx.texts("button.not_for_you"), alert=True)
+        return
+    ctx.answer()
+    if await media_cards.show_all(ctx, case, ctx.incoming.chat_id):
+        await record_card_view(ctx, case, ctx.me, phone=False)
+
+
 async def _help(ctx: Context, roles: set[str]) -> list[str]:
     return [ctx.texts("help.media")]
 
 
-FEATURE = Feature(name="media", help=_help)
+FEATURE = Feature(name="media", buttons={ShowMedia: on_show_media}, help=_help)

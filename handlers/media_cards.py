@@ -6,8 +6,9 @@ from dataclasses import asdict
 from typing import Any
 
 from handlers.context import Writer
+from handlers.payloads import ShowMedia
 from handlers.renderer import Renderer
-from handlers.types import Incoming, Message
+from handlers.types import Button, Incoming, Message
 from models import Case, CaseMedia, Person
 from services import media
 from services.outgoing import MAX_ALBUM, Place, SavedPhotos, SavedVoice
@@ -76,6 +77,26 @@ async def show_proof(ctx: Writer, case: Case, reporter: Person | None) -> None:
     kept = list(await media.of_case(ctx.session, case.id, media.PROOF))
     for message in messages(ctx, case, kept, key="media.proof_caption"):
         ctx.emit(reporter.telegram_id, message, case_id=case.id)
+
+
+async def show_all(ctx: Writer, case: Case, chat_id: int) -> int:
+    """Send everything kept with the case, the report's then the proof, to one chat; return
+    how many messages that took."""
+    sent = 0
+    for purpose, key in ((media.REPORT, "media.photos_caption"),
+                         (media.PROOF, "media.proof_caption")):
+        kept = list(await media.of_case(ctx.session, case.id or 0, purpose))
+        for message in messages(ctx, case, kept, key=key):
+            ctx.emit(chat_id, message, case_id=case.id)
+            sent += 1
+    return sent
+
+
+def view_button(ctx: Renderer, case: Case, attached: str | None) -> tuple[tuple[Button, ...], ...]:
+    """[📷 看照片和语音] under /case, when the case holds any media."""
+    if not attached or case.id is None:
+        return ()
+    return ((Button(ctx.texts("btn.show_media"), data=ShowMedia(case.id).pack()),),)
 
 
 async def summary(ctx: Writer, case_id: int) -> str | None:

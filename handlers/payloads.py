@@ -591,6 +591,13 @@ class CheckIn(ButtonData, prefix="hc", legacy=("signup_id",)):
     signup_id: int
 
 
+@dataclass(frozen=True)
+class ShowMedia(ButtonData, prefix="sm", legacy=C, private=True):
+    """/case: show the photos, voice and map point kept with the case, privately."""
+
+    case_id: int
+
+
 def all_buttons() -> tuple[type[ButtonData], ...]:
     """Every button class the bot knows."""
     return tuple(_CLASSES.values())

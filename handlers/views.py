@@ -79,7 +79,9 @@ async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
     footer = await _footer(ctx, case, with_history)
     text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
     await record_card_view(ctx, case, ctx.me, phone=access.phone)
-    ctx.reply(text, await _buttons_for_viewer(ctx, case))
+    attached = await media_cards.summary(ctx, case.id or 0)
+    ctx.reply(text, await _buttons_for_viewer(ctx, case)
+              + media_cards.view_button(ctx, case, attached))
 
 
 async def _footer(ctx: Context, case: Case, with_history: bool) -> str:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.db import make_engine, make_sessions
+from handlers.payloads import ShowMedia
 from models import CaseMedia, CaseStatus, DataAccess
 from sandbox import FakeUser
 from services.structure_import import import_structure, load_structure
@@ -155,6 +156,15 @@ async def test_an_album_is_one_case_and_the_worker_resolves_with_a_photo(world: 
     assert (await world.case(1)).status == CaseStatus.CLOSED
     await world.say(CHEN, "/case 1")
     assert "处理后照片 1 张" in world.last(CHEN.id).text and "照片 3 张" in world.last(CHEN.id).text
+    await world.tap(CHEN, CHEN.id, "看照片")
+    seen = [m.photo[0]["file_id"] for m in world.fake.messages(CHEN.id)[-4:] if m.photo]
+    assert seen == photos + [sent_file(world, ZHANG.id, proof, "photo")]
+    # A forged press by a worker who never held the case shows nothing.
+    await world.say(HUANG, "/help")
+    before = len(world.fake.messages(HUANG.id))
+    answer = await world.press(HUANG, HUANG.id, world.last(HUANG.id).message_id,
+                               ShowMedia(1).pack())
+    assert answer.get("show_alert") and len(world.fake.messages(HUANG.id)) == before
 
     # A captioned photo that reads as an emergency goes through the emergency flow at once,
     # even while the bot waits for an answer about an earlier photo.

@@ -17,7 +17,7 @@ stateDiagram-v2
 
 from dataclasses import replace
 
-from handlers import danger, disputes, filing
+from handlers import danger, disputes, filing, metoo
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -87,6 +87,8 @@ async def advance(ctx: Context, draft: ReportDraft) -> None:
         if not await _locate_building(ctx, draft):
             return
     await ctx.stop_waiting()
+    if await metoo.offer(ctx, draft):  # an open case's fault: 我也遇到 or 不是同一件事
+        return
     await filing.file_report(ctx, draft)
 
 

@@ -14,6 +14,7 @@ from handlers import (
     ledger,
     managers,
     mediation,
+    metoo,
     points,
     resident,
     skills,
@@ -36,7 +37,7 @@ from services.errors import DomainError
 # Every module that owns commands, buttons or steps; the order is the order of /help and of
 # who may claim a /start link first. The closed loop (intake, worker, resident, views) is listed
 # like any other feature.
-MODULES = (intake, danger, worker, resident, views, wishes, wish_review, wish_volunteers, points,
+MODULES = (intake, danger, worker, resident, views, metoo, wishes, wish_review, wish_volunteers, points,
            disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
            guide, evaluation, activities, skills)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)

@@ -11,6 +11,7 @@ from models.reminder import ReminderSent, ScheduledSend, VisitDay, VisitLog
 from models.skills import Partner, WishOffer
 from models.staff import Announcement, AnnouncementDelivery, InviteCode
 from models.structure import Building, Community, Grid, GroupChat, Person, StaffRole, Street
+from models.voice import CaseFollower, Suggestion, VoteBallot, VoteTopic
 from models.wish import PointsEntry, Redemption, ShopItem, VolunteerGroup, WishDetails
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
     "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",
     "VisitDay", "VisitLog", "VolunteerGroup", "WishDetails",
+    "CaseFollower", "Suggestion", "VoteBallot", "VoteTopic",
 ]

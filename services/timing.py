@@ -14,6 +14,7 @@ from services.deadlines import DeadlinePolicy
 from services.numbers import is_digits
 from services.quiet_hours import QuietHours
 from services.reminders import ReminderRules
+from services.voice_rules import VoiceRules
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -80,6 +81,11 @@ class Timing(BaseModel):
     dispute_followup_hour: int = Field(default=10, ge=7, le=20)
     # Issue 20: a wish goes first to volunteers with matching skills, to everyone after this.
     wish_match_delay: timedelta = timedelta(hours=2)
+    # Issue 17: a report alike an open case this recent is offered as 我也遇到; this many
+    # affected residents make a case urgent; a suggestion is answered within this.
+    duplicate_window: timedelta = timedelta(hours=48)
+    followers_urgent_at: int = Field(default=5, ge=2, le=1000)
+    suggestion_reply_within: timedelta = timedelta(days=3)
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -115,7 +121,7 @@ class Timing(BaseModel):
         return self
 
     @field_validator("confirm_remind_after", "confirm_close_after", "wish_match_delay",
-                     mode="before")
+                     "duplicate_window", "suggestion_reply_within", mode="before")
     @classmethod
     def _span(cls, value: Any) -> Any:
         return span(value) if isinstance(value, str) else value
@@ -131,6 +137,12 @@ class Timing(BaseModel):
     def visit_day(self) -> int:
         """The default home-visit day, Monday = 0."""
         return WEEKDAYS.index(self.visit_weekday)
+
+    def voice_rules(self) -> VoiceRules:
+        """The duplicate, followers and suggestion settings of issue 17."""
+        return VoiceRules(duplicate_window=self.duplicate_window,
+                          followers_urgent_at=self.followers_urgent_at,
+                          suggestion_reply_within=self.suggestion_reply_within)
 
     def reminder_rules(self) -> ReminderRules:
         """The reminder ladder these settings describe."""

@@ -1,0 +1,58 @@
+"""Is a new report a fault already reported? Same place (building, else grid), same kind, alike
+words after the intake normaliser, within the window: one indexed query on the report path."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import Case, CaseKind
+from services.intake_text import normalise
+from services.lifecycle import OPEN_STATUSES
+from services.voice_rules import VoiceRules
+
+# Kinds whose duplicates are offered as a link; an emergency is never held back by a question,
+# a dispute is personal and a wish is one resident's own.
+CHECKED_KINDS = frozenset({CaseKind.REPAIR, CaseKind.OTHER})
+# Words every fault report shares ("坏了", "不亮了", "麻烦", "5号楼"): they say nothing about
+# which fault it is, so they do not make two reports alike.
+_NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏停修漏好请帮麻烦快点谢您我们你他她它"
+             "这那个些号楼栋单元室层一二三四五六七八九十0123456789，。！？、,.!?~ ：:；;（）()“”\"'\n\t")
+CANDIDATES = 20
+
+
+def _grams(text: str) -> set[str]:
+    """Characters and neighbouring pairs that carry meaning."""
+    chars = [c for c in normalise(text) if c not in _NOISE and not c.isspace()]
+    return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def similarity(first: str, second: str) -> float:
+    """Share of the shorter report's characters and pairs that the other report has too."""
+    a, b = _grams(first), _grams(second)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+async def find_duplicate(
+    session: AsyncSession, *, kind: str, text: str, community_id: int | None,
+    building_id: int | None, grid_id: int | None, now: datetime, rules: VoiceRules,
+) -> Case | None:
+    """The most alike open case this report repeats, or None (one query, by community and
+    creation time: ix_cases_community_created)."""
+    if kind not in CHECKED_KINDS or community_id is None or (building_id is None
+                                                             and grid_id is None):
+        return None
+    place = (col(Case.building_id) == building_id if building_id is not None
+             else col(Case.grid_id) == grid_id)
+    found = await session.execute(
+        select(Case).where(col(Case.community_id) == community_id,
+                           col(Case.created_at) >= now - rules.duplicate_window,
+                           col(Case.kind) == kind, col(Case.status).in_(list(OPEN_STATUSES)),
+                           place)
+        .order_by(col(Case.created_at).desc()).limit(CANDIDATES))
+    scored = [(similarity(text, case.text), case) for case in found.scalars().all()]
+    best = max(scored, key=lambda pair: pair[0], default=None)
+    return best[1] if best and best[0] >= rules.duplicate_similarity else None

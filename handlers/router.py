@@ -21,6 +21,7 @@ from handlers import (
     staff,
     views,
     visits,
+    votes,
     wish_review,
     wish_volunteers,
     wishes,
@@ -39,7 +40,7 @@ from services.errors import DomainError
 # like any other feature.
 MODULES = (intake, danger, worker, resident, views, metoo, wishes, wish_review, wish_volunteers, points,
            disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
-           guide, evaluation, activities, skills)
+           guide, evaluation, activities, skills, votes)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
 BUTTONS = owned(FEATURES, lambda f: f.buttons)
 COMMANDS = owned(FEATURES, lambda f: f.commands)

@@ -17,7 +17,7 @@ stateDiagram-v2
 
 from dataclasses import replace
 
-from handlers import danger, disputes, filing, metoo
+from handlers import danger, disputes, filing, metoo, suggestions
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -48,6 +48,8 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
     if not text:
         await ctx.wait(STEP_TEXT, ReportDraft())
         ctx.reply(ctx.texts("intake.ask_text"))
+        return
+    if kind is None and await suggestions.take(ctx, text):  # 意见建议: the manager's box
         return
     parsed = parse_report(text)
     # A question the service guide answers (👎 files it after all): what reads as "other", or

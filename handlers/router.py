@@ -19,6 +19,7 @@ from handlers import (
     resident,
     skills,
     staff,
+    suggestions,
     views,
     visits,
     votes,
@@ -40,7 +41,7 @@ from services.errors import DomainError
 # like any other feature.
 MODULES = (intake, danger, worker, resident, views, metoo, wishes, wish_review, wish_volunteers, points,
            disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
-           guide, evaluation, activities, skills, votes)
+           guide, evaluation, activities, skills, votes, suggestions)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
 BUTTONS = owned(FEATURES, lambda f: f.buttons)
 COMMANDS = owned(FEATURES, lambda f: f.commands)

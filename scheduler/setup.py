@@ -13,6 +13,7 @@ from scheduler.evaluation_job import monthly_evaluation
 from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
 from scheduler.skill_job import widen_wish_offers
+from scheduler.suggestion_job import remind_suggestions
 from scheduler.vote_job import close_votes
 from services.clock import Clock
 
@@ -50,6 +51,8 @@ def build_scheduler(
                       id="widen_wish_offers", coalesce=True, max_instances=1)
     scheduler.add_job(close_votes, "interval", minutes=1, kwargs={"env": env},
                       id="close_votes", coalesce=True, max_instances=1)
+    scheduler.add_job(remind_suggestions, "interval", minutes=1, kwargs={"env": env},
+                      id="remind_suggestions", coalesce=True, max_instances=1)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked often, so a repeat goes out within seconds of its moment; the moments

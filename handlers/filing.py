@@ -6,8 +6,8 @@ from handlers import danger, emergency, notify, wish_review
 from handlers.cards import (
     Rows,
     address,
-    button,
     assign_buttons,
+    button,
     case_card,
     kind_name,
     record_card_view,

@@ -39,9 +39,9 @@ from services.errors import DomainError
 # Every module that owns commands, buttons or steps; the order is the order of /help and of
 # who may claim a /start link first. The closed loop (intake, worker, resident, views) is listed
 # like any other feature.
-MODULES = (intake, danger, worker, resident, views, metoo, wishes, wish_review, wish_volunteers, points,
+MODULES = (intake, danger, worker, resident, views, wishes, wish_review, wish_volunteers, points,
            disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
-           guide, evaluation, activities, skills, votes, suggestions)
+           guide, evaluation, activities, skills, metoo, votes, suggestions)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
 BUTTONS = owned(FEATURES, lambda f: f.buttons)
 COMMANDS = owned(FEATURES, lambda f: f.commands)

@@ -56,7 +56,8 @@ def topic_text(ctx: Writer, topic: VoteTopic, counts: list[int] | None) -> str:
     if topic.hidden or counts is None:
         lines.append(ctx.texts("vote.count_hidden") if topic.hidden else "")
     else:
-        lines.append(ctx.texts("vote.running", total=sum(counts)) + "\n" + _tally(ctx, topic, counts))
+        lines.append(ctx.texts("vote.running", total=sum(counts)) + "\n"
+                     + _tally(ctx, topic, counts))
     lines.append(ctx.texts("vote.secret_note"))
     return "\n".join(line for line in lines if line)
 

@@ -18,7 +18,8 @@ CHECKED_KINDS = frozenset({CaseKind.REPAIR, CaseKind.OTHER})
 # Words every fault report shares ("坏了", "不亮了", "麻烦", "5号楼"): they say nothing about
 # which fault it is, so they do not make two reports alike.
 _NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏停修漏好请帮麻烦快点谢您我们你他她它"
-             "这那个些号楼栋单元室层一二三四五六七八九十0123456789，。！？、,.!?~ ：:；;（）()“”\"'\n\t")
+             "这那个些号楼栋单元室层一二三四五六七八九十0123456789"
+             "，。！？、,.!?~ ：:；;（）()“”\"'\n\t")
 CANDIDATES = 20
 
 

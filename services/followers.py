@@ -47,7 +47,7 @@ async def follow(
 
 
 async def _following(session: AsyncSession, case_id: int, person_id: int) -> bool:
-    found = await session.execute(select(CaseFollower.id).where(
+    found = await session.execute(select(col(CaseFollower.id)).where(
         col(CaseFollower.case_id) == case_id, col(CaseFollower.person_id) == person_id))
     return found.first() is not None
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -96,16 +96,16 @@ async def open_ones(
 ) -> list[Suggestion]:
     """Unanswered suggestions of these communities, the most urgent first."""
     wanted = [c for c in community_ids if c is not None]
-    where = col(Suggestion.community_id).in_(wanted) if wanted else col(
-        Suggestion.community_id).is_(None)
-    if None in community_ids and wanted:
-        where = where | col(Suggestion.community_id).is_(None)
+    where = or_(col(Suggestion.community_id).in_(wanted),
+                col(Suggestion.community_id).is_(None) if None in community_ids else false())
     found = await session.execute(select(Suggestion).where(
         col(Suggestion.answered_at).is_(None), where).order_by(col(Suggestion.due_at)).limit(limit))
     return list(found.scalars().all())
 
 
-async def claim_overdue(session: AsyncSession, *, now: datetime, limit: int = 100) -> list[Suggestion]:
+async def claim_overdue(
+    session: AsyncSession, *, now: datetime, limit: int = 100,
+) -> list[Suggestion]:
     """Unanswered suggestions past their deadline not yet reminded about: marked reminded."""
     found = await session.execute(select(Suggestion).where(
         col(Suggestion.answered_at).is_(None), col(Suggestion.due_at) <= now,

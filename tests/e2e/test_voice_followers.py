@@ -87,6 +87,6 @@ async def test_ten_residents_one_lift_one_case_with_followers_who_confirm_the_fi
         assert any("谢谢确认" in text for text in world.texts(person.id))
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
-        answers = (await session.execute(select(CaseFollower.solved).where(
+        answers = (await session.execute(select(col(CaseFollower.solved)).where(
             col(CaseFollower.case_id) == 1))).scalars().all()
     assert answers == [True] * 10

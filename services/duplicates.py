@@ -15,9 +15,9 @@ from services.voice_rules import VoiceRules
 # Kinds whose duplicates are offered as a link; an emergency is never held back by a question,
 # a dispute is personal and a wish is one resident's own.
 CHECKED_KINDS = frozenset({CaseKind.REPAIR, CaseKind.OTHER})
-# Words every fault report shares ("坏了", "不亮了", "麻烦", "5号楼"): they say nothing about
-# which fault it is, so they do not make two reports alike.
-_NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏停修漏好请帮麻烦快点谢您我们你他她它"
+# Words every fault report shares ("坏了", "不亮了", "麻烦", "5号楼", "家里"): they say nothing
+# about which fault it is, so they do not make two reports alike (停 and 漏 do: 停水 is not 漏水).
+_NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏修好请帮麻烦快点谢您我们你他她它家里直用"
              "这那个些号楼栋单元室层一二三四五六七八九十0123456789"
              "，。！？、,.!?~ ：:；;（）()“”\"'\n\t")
 CANDIDATES = 20

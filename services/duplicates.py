@@ -43,9 +43,9 @@ async def find_duplicate(
 ) -> Case | None:
     """The most alike open case this report repeats, or None (one query, by community and
     creation time: ix_cases_community_created)."""
-    if kind not in CHECKED_KINDS or community_id is None or (building_id is None
-                                                             and grid_id is None):
-        return None
+    if (not rules.duplicate_window or kind not in CHECKED_KINDS or community_id is None
+            or (building_id is None and grid_id is None)):
+        return None  # a window of 0 turns the check off
     place = (col(Case.building_id) == building_id if building_id is not None
              else col(Case.grid_id) == grid_id)
     found = await session.execute(

@@ -155,8 +155,8 @@ async def on_follower_answer(ctx: Context, payload: FollowerSolved) -> None:
                        id=case.id))
     if not payload.solved:
         holder = await case_queries.person(ctx.session, case.assignee_id)
-        notify.to_person(ctx, holder, ctx.texts("metoo.holder_not_solved", id=case.id,
-                                                name=ctx.me.name), case_id=case.id)
+        notify.to_person(ctx, holder, ctx.texts("metoo.holder_not_solved", id=case.id),
+                         case_id=case.id)
 
 
 async def on_merge(ctx: Context, args: str) -> None:

@@ -21,7 +21,7 @@ from handlers.payloads import AnswerSuggestion, PublishAnswer
 from handlers.steps import Asks
 from handlers.types import Button
 from models import Person, Role, Suggestion
-from services import activities, case_queries, directory, suggestions
+from services import activities, audit, case_queries, directory, suggestions
 from services.errors import DomainError
 from services.personal_data import mask_phones
 
@@ -74,8 +74,17 @@ def card(ctx: Writer, suggestion: Suggestion, author: Person | None, header: str
 async def _to_managers(ctx: Writer, suggestion: Suggestion, author: Person | None,
                        header: str) -> None:
     rows = ((button(ctx, "btn.answer_suggestion", AnswerSuggestion(suggestion.id or 0)),),)
-    notify.to_people(ctx, await managers_of(ctx, suggestion.community_id),
-                     card(ctx, suggestion, author, header), rows)
+    text = card(ctx, suggestion, author, header)
+    for manager in await managers_of(ctx, suggestion.community_id):
+        if notify.to_person(ctx, manager, text, rows):
+            await _record_view(ctx, manager, suggestion)
+
+
+async def _record_view(ctx: Writer, viewer: Person, suggestion: Suggestion) -> None:
+    """A manager saw who made a suggestion: recorded like every view of personal data."""
+    if viewer.id is not None and viewer.id != suggestion.person_id:
+        await audit.record_view(ctx.session, viewer_id=viewer.id, at=ctx.clock.now(),
+                                what="suggestion", subject_id=suggestion.person_id)
 
 
 async def remind(ctx: Writer, suggestion: Suggestion) -> None:
@@ -157,6 +166,7 @@ async def on_list(ctx: Context, _args: str) -> None:
     lines = [ctx.texts("suggestion.list_header", count=len(found))]
     for s in found:
         author = people.get(s.person_id)
+        await _record_view(ctx, ctx.me, s)
         lines.append(ctx.texts("suggestion.list_line", id=s.id, name=author.name if author else "-",
                                text=s.text[:60], due=when(ctx, s.due_at),
                                late="⏰ " if s.due_at <= now else ""))

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.parametrize("world", ["aiogram"], indirect=True)
 
 
 async def test_a_suggestion_is_answered_told_and_published(world: World) -> None:
-    await world.say(RESIDENT, "/start")
+    await world.say(RESIDENT, "/address 3号楼2单元301")  # a registered resident of 玉兰
     await world.say(RESIDENT, "@gridbot_test_bot 建议小区多装几个电动车充电桩 晚上根本抢不到",
                     chat=YULAN_GROUP)
     assert "谢谢您的建议" in world.last(YULAN_GROUP).text
@@ -36,3 +36,5 @@ async def test_a_suggestion_is_answered_told_and_published(world: World) -> None
     assert "明年计划" in public and "充电桩" in public and "王" not in public
     await world.say(CHEN, "/suggestions")
     assert "没有待答复的建议" in world.last(CHEN.id).text
+    await world.say(CHEN, "/audit")  # seeing who suggested it is a recorded view
+    assert "居民建议（姓名）" in world.last(CHEN.id).text

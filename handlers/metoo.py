@@ -49,9 +49,11 @@ async def offer(ctx: Context, draft: ReportDraft) -> bool:
     await ctx.wait(STEP_SAME, PossibleDuplicate(**vars(draft), case_id=case.id))
     rows = ((button(ctx, "btn.metoo_follow", MeToo(case.id)),),
             (button(ctx, "btn.not_same", NotSame(case.id)),))
+    # Only words the resident wrote too: someone else's report may hold a flat or a phone.
+    what = duplicates.shared_words(draft.text, case.text) or kind_name(ctx, case.kind)
     ctx.reply(ctx.texts("metoo.offer", id=case.id, address=address(ctx, case, public=True),
-                        kind=kind_name(ctx, case.kind), status=status_name(ctx, case.status),
-                        affected=case.followers + 1, text=_short(case.text)),
+                        what=what, status=status_name(ctx, case.status),
+                        affected=case.followers + 1),
               rows, reply_to=ctx.incoming.message_id)
     return True
 
@@ -186,10 +188,6 @@ async def on_start_link(ctx: Context, args: str) -> bool:
         await follow(ctx, case_id)
         return True
     return False
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:40] + "…"
 
 
 async def _help(ctx: Context, roles: set[str]) -> list[str]:

@@ -37,6 +37,21 @@ def similarity(first: str, second: str) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def shared_words(mine: str, theirs: str) -> str | None:
+    """The longest run of meaningful characters both reports contain ("电梯"): what a resident
+    may be shown of someone else's report, since they wrote it themselves."""
+    a = "".join(c if c not in _NOISE else " " for c in normalise(mine)[:200])
+    b = "".join(c if c not in _NOISE else " " for c in normalise(theirs)[:200])
+    best = ""
+    for start in range(len(a)):
+        for end in range(start + len(best) + 1, len(a) + 1):
+            piece = a[start:end]
+            if " " in piece or piece not in b:
+                break
+            best = piece
+    return best if len(best) >= 2 else None
+
+
 async def find_duplicate(
     session: AsyncSession, *, kind: str, text: str, community_id: int | None,
     building_id: int | None, grid_id: int | None, now: datetime, rules: VoiceRules,

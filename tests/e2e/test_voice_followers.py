@@ -40,7 +40,7 @@ async def test_ten_residents_one_lift_one_case_with_followers_who_confirm_the_fi
 
     for person in others[:4]:  # they write again: offered the open case, not a second case
         await world.say(person, MENTION + "5号楼的电梯又停了！", chat=YULAN_GROUP)
-        assert "已有人报过 #1" in world.last(YULAN_GROUP).text
+        assert "5号楼“电梯”已有人报过 #1" in world.last(YULAN_GROUP).text
         await world.tap(person, YULAN_GROUP, "我也遇到，跟踪进度")
     for person in others[4:8]:  # they press 我也遇到 under the group receipt
         answer = await world.press(person, YULAN_GROUP, receipt.message_id, MeToo(1).pack())

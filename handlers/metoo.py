@@ -47,7 +47,7 @@ async def offer(ctx: Context, draft: ReportDraft) -> bool:
     if case is None or case.id is None or case.reporter_id == ctx.me.id:
         return False
     await ctx.wait(STEP_SAME, PossibleDuplicate(**vars(draft), case_id=case.id))
-    rows = ((button(ctx, "btn.metoo_follow", MeToo(case.id)),),
+    rows = ((button(ctx, "btn.metoo_follow", MeToo(case.id, offered=True)),),
             (button(ctx, "btn.not_same", NotSame(case.id)),))
     # Only words the resident wrote too: someone else's report may hold a flat or a phone.
     what = duplicates.shared_words(draft.text, case.text) or kind_name(ctx, case.kind)
@@ -74,9 +74,10 @@ async def _pending(ctx: Context) -> PossibleDuplicate | None:
 async def on_metoo(ctx: Context, payload: MeToo) -> None:
     """Follow the case: from a group receipt, or as the answer to a duplicate offer."""
     pending = await _pending(ctx)
-    if pending is not None and pending.case_id == payload.case_id:
+    answered = payload.offered and pending is not None and pending.case_id == payload.case_id
+    if answered:
         await ctx.stop_waiting()
-    await follow(ctx, payload.case_id, edit=pending is not None)
+    await follow(ctx, payload.case_id, edit=answered)  # a receipt stays as the group saw it
 
 
 async def follow(ctx: Context, case_id: int, *, edit: bool = False) -> None:

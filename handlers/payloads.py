@@ -572,9 +572,11 @@ class GuideNotSolved(ButtonData, prefix="un", legacy=("question_id",)):
 # Residents' voice (issue 17: handlers/metoo.py, suggestions.py, votes.py) ---------------------
 @dataclass(frozen=True)
 class MeToo(ButtonData, prefix="fm", version=2):
-    """Resident: I have this fault too; follow the case (a group receipt or a duplicate offer)."""
+    """Resident: I have this fault too; follow the case (a group receipt, or `offered`: the
+    answer to the bot's "is it the same?" about the presser's own report)."""
 
     case_id: int
+    offered: bool = False
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ async def test_ten_residents_one_lift_one_case_with_followers_who_confirm_the_fi
         assert answer["show_alert"] and "打开与我的私聊" in answer["text"]  # not reachable yet
         await world.say(person, "/start f1")  # the alert's link: now they are
         assert "已关注 #1" in world.last(person.id).text
+    assert "已受理 #1" in receipt.text and not receipt.edited  # the group's receipt stays
     await world.say(others[8], "5号楼电梯坏了，麻烦修一下")  # privately; answers the offer in words
     assert "已有人报过 #1" in world.last(others[8].id).text
     await world.say(others[8], "是")

@@ -12,8 +12,6 @@ from models import CaseKind, DangerQuestion
 from services import conversation, danger_watch, directory, sos
 from services.intake import CONFIDENT, parse_report
 
-STEP_DANGER = "intake.danger"  # the intake waits for the answer to the one tap
-
 _YES = ("是", "对", "紧急", "救", "急", "快", "yes", "sos")
 _NO = ("不是", "没有", "不", "no")
 
@@ -58,9 +56,10 @@ async def answered(ctx: Context) -> None:
                               user_id=ctx.incoming.sender.id, at=ctx.clock.now())
 
 
-async def alert_unanswered(w: Writer, question: DangerQuestion) -> bool:
+async def alert_unanswered(w: Writer, question: DangerQuestion, *, step: str) -> bool:
     """File an unanswered danger question as a possible emergency: the on-duty staff are
-    alerted (repeated until one takes it) and the resident is told; tell whether it was."""
+    alerted (repeated until one takes it), the intake stops waiting at `step` for the answer,
+    and the resident is told; tell whether it was filed."""
     reported = await danger_watch.file_unanswered(w.session, clock=w.clock, question=question)
     if reported is None:
         return False
@@ -69,7 +68,7 @@ async def alert_unanswered(w: Writer, question: DangerQuestion) -> bool:
                           header="danger.unanswered_alert")
     pending = await conversation.current(w.session, chat_id=question.chat_id,
                                          user_id=question.user_id)
-    if pending is not None and pending.step == STEP_DANGER:  # a late tap must not file it twice
+    if pending is not None and pending.step == step:  # a late tap must not file it twice
         await conversation.forget(w.session, chat_id=question.chat_id, user_id=question.user_id)
     w.send(question.chat_id, w.texts("danger.unanswered_told", id=case.id), case_id=case.id)
     return True

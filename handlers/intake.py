@@ -38,7 +38,7 @@ from services.intake import (
 KINDS = list(CaseKind)
 STEP_TEXT, STEP_KIND = "intake.text", "intake.kind"
 STEP_COMMUNITY, STEP_BUILDING = "intake.community", "intake.building"
-STEP_DANGER = danger.STEP_DANGER  # the one tap when danger is likely (handlers/danger.py)
+STEP_DANGER = "intake.danger"  # the one tap when danger is likely (handlers/danger.py asks it)
 STEPS = (STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING, STEP_DANGER)
 
 
@@ -279,8 +279,9 @@ async def on_report(ctx: Context, args: str) -> None:
 
 
 async def on_sos(ctx: Context, args: str) -> None:
-    """/sos: report an emergency at once."""
+    """/sos: report an emergency at once (it answers a pending danger question too)."""
     await ctx.stop_waiting()
+    await danger.answered(ctx)
     await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
 
 

@@ -6,6 +6,7 @@ also across a restart or a second instance."""
 import logging
 
 from handlers.danger import alert_unanswered
+from handlers.intake import STEP_DANGER
 from scheduler.env import JobEnv
 from scheduler.jobs import queue, writer
 from services import danger_watch
@@ -19,7 +20,7 @@ async def alert_unanswered_danger(env: JobEnv) -> int:
         w = writer(env, session)
         due = await danger_watch.claim_unanswered(session, now=env.clock.now(),
                                                   after=env.timing.danger_unanswered_after)
-        alerted = sum([await alert_unanswered(w, question) for question in due])
+        alerted = sum([await alert_unanswered(w, question, step=STEP_DANGER) for question in due])
         queue(env, w, urgent=True)
     if due:
         log.warning("unanswered danger questions alerted", extra={"count": alerted})

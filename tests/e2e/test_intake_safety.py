@@ -128,10 +128,12 @@ async def test_an_unanswered_danger_question_alerts_the_staff_once_even_across_a
     await world.tap(RESIDENT, RESIDENT.id, "不是")
     await world.say(RESIDENT, "/report 我爸胸口有点闷，3号楼", chat=YULAN_GROUP)
     await world.tap(RESIDENT, YULAN_GROUP, "🆘 是紧急情况")
+    await world.say(RESIDENT, "我爸胸口有点闷")
+    await world.say(RESIDENT, "/sos")  # answers it too: one emergency, not two
     world.clock.advance(minutes=30)
     assert await _unanswered(world) == 0
     assert world.bot is not None and world.bot.sessions is not None
     async with world.bot.sessions() as session:
         kinds = (await session.execute(select(col(Case.kind), func.count()).group_by(
             col(Case.kind)))).all()
-    assert dict(kinds) == {CaseKind.EMERGENCY: 2}  # #1 unanswered, #2 by the tap
+    assert dict(kinds) == {CaseKind.EMERGENCY: 3}  # #1 unanswered, #2 by the tap, #3 /sos

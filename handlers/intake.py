@@ -26,7 +26,7 @@ from handlers.payloads import CancelReport, NotDanger, PickBuilding, PickCommuni
 from handlers.steps import Asks, ReportDraft, load
 from handlers.types import Button
 from models import CaseKind, Urgency
-from services import conversation, directory
+from services import conversation, danger_watch, directory
 from services.intake import (
     CONFIDENT,
     at_home,
@@ -182,6 +182,7 @@ async def on_text(ctx: Context, step: str, draft: ReportDraft) -> None:
         if said is None:
             ctx.reply(ctx.texts("intake.use_buttons"))
             return
+        await danger.answered(ctx)
         _answer_danger(draft, emergency=said)
         await advance(ctx, draft)
     elif step == STEP_BUILDING:
@@ -207,6 +208,8 @@ async def on_pick(
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
+    if draft.danger and isinstance(payload, NotDanger | PickKind):
+        await danger.answered(ctx)
     if isinstance(payload, NotDanger):
         _answer_danger(draft, emergency=False)
     elif isinstance(payload, PickKind):
@@ -258,6 +261,10 @@ async def on_pick_button(
             await on_cancel(ctx)
         else:
             ctx.answer(ctx.texts("button.not_for_you"), alert=True)
+    elif not mine and isinstance(payload, NotDanger | PickKind) and (
+            case_id := await danger_watch.escalated_case(
+                ctx.session, chat_id=ctx.incoming.chat_id, user_id=ctx.incoming.sender.id)):
+        ctx.answer(ctx.texts("danger.already_alerted", id=case_id), alert=True)  # alerted meanwhile
     else:
         await on_pick(ctx, payload, load(ReportDraft, waiting.data) if mine and waiting else None)
 
@@ -276,8 +283,9 @@ async def on_report(ctx: Context, args: str) -> None:
 
 
 async def on_sos(ctx: Context, args: str) -> None:
-    """/sos: report an emergency at once."""
+    """/sos: report an emergency at once (it answers a pending danger question too)."""
     await ctx.stop_waiting()
+    await danger.answered(ctx)
     await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
 
 

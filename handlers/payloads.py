@@ -632,6 +632,13 @@ class JoinActivity(ButtonData, prefix="hj", legacy=("activity_id",)):
 
 
 @dataclass(frozen=True)
+class JoinDeclared(ButtonData, prefix="hd", legacy=("activity_id",)):
+    """Resident: sign up, saying they are of the people it is for (age, disability, hardship)."""
+
+    activity_id: int
+
+
+@dataclass(frozen=True)
 class LeaveActivity(ButtonData, prefix="hl", legacy=("activity_id",)):
     """Signed up: cancel before the start."""
 

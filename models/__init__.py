@@ -3,7 +3,7 @@
 from models.activity import Activity, ActivitySignup
 from models.audit import DataAccess
 from models.case import Case, CaseEvent
-from models.dispute import DisputeDetails, EmergencyAlert
+from models.dispute import DangerQuestion, DisputeDetails, EmergencyAlert
 from models.enums import CaseAction, CaseKind, CaseStatus, MediatorTier, Role, Urgency
 from models.guide import GuideEntry, GuideQuestion
 from models.infra import ConversationState, FailedUpdate, OutboxMessage, ProcessedUpdate
@@ -18,7 +18,8 @@ __all__ = [
     "Activity", "ActivitySignup", "Partner", "WishOffer",
     "Announcement", "AnnouncementDelivery", "InviteCode",
     "Building", "Case", "CaseAction", "CaseEvent", "CaseKind", "CaseStatus", "Community",
-    "ConversationState", "DataAccess", "DisputeDetails", "EmergencyAlert", "FailedUpdate",
+    "ConversationState", "DangerQuestion", "DataAccess", "DisputeDetails", "EmergencyAlert",
+    "FailedUpdate",
     "GroupChat", "Grid", "GuideEntry", "GuideQuestion",
     "MediatorTier", "OutboxMessage", "Person", "PointsEntry", "ProcessedUpdate", "Redemption",
     "ReminderSent", "Role", "ScheduledSend", "ShopItem", "StaffRole", "Street", "Urgency",

@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.activity_job import activity_tick
+from scheduler.danger_job import alert_unanswered_danger
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
 from scheduler.env import JobEnv
 from scheduler.evaluation_job import monthly_evaluation
@@ -61,6 +62,10 @@ def build_scheduler(
     scheduler.add_job(repeat_emergency_alerts, "interval", seconds=EMERGENCY_CHECK_S,
                       kwargs={**base, "every_minutes": timing.emergency_repeat // MINUTE},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)
+    # A danger question nobody answered is alerted within seconds of DANGER_UNANSWERED_AFTER.
+    scheduler.add_job(alert_unanswered_danger, "interval", seconds=EMERGENCY_CHECK_S,
+                      kwargs={"env": env}, id="alert_unanswered_danger", coalesce=True,
+                      max_instances=1)
     # Dispute follow-ups once a day at a decent local hour, so quiet hours never matter.
     scheduler.add_job(ask_dispute_followups, "cron", hour=timing.dispute_followup_hour, minute=0,
                       kwargs={**base, "after_days": timing.dispute_followup_after // DAY},

@@ -86,6 +86,8 @@ class Timing(BaseModel):
     duplicate_window: timedelta = timedelta(hours=48)
     followers_urgent_at: int = Field(default=5, ge=2, le=1000)
     suggestion_reply_within: timedelta = timedelta(days=3)
+    # "是紧急情况吗？" left unanswered this long: the on-duty staff are alerted anyway.
+    danger_unanswered_after: timedelta = timedelta(minutes=3)
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -130,6 +132,15 @@ class Timing(BaseModel):
         _count_of(timedelta(days=1), 1, None))
     _emergency_repeat = field_validator("emergency_repeat", mode="before")(
         _count_of(timedelta(minutes=1), 1, 60))
+
+    @field_validator("danger_unanswered_after", mode="before")
+    @classmethod
+    def _danger_after(cls, value: Any) -> Any:
+        after = span(value) if isinstance(value, str) else value
+        if isinstance(after, timedelta) and not timedelta(minutes=1) <= after <= timedelta(
+                minutes=30):
+            raise ValueError("write between 1m and 30m: an emergency must not wait longer")
+        return after
     _followup_after = field_validator("dispute_followup_after", mode="before")(
         _count_of(timedelta(days=1), 1, 90))
 

@@ -1,7 +1,7 @@
 """Residents' voice (issue 17): case followers and merges, the suggestion box, secret votes.
 
 Revision ID: e589fb0f2987
-Revises: 7e1a2c9b4f10
+Revises: b6c2f1a9d407
 Create Date: 2026-11-24 10:39:58.474880
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # Revision identifiers, used by Alembic.
 revision: str = "e589fb0f2987"
-down_revision: str | Sequence[str] | None = "7e1a2c9b4f10"
+down_revision: str | Sequence[str] | None = "b6c2f1a9d407"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

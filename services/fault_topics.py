@@ -23,6 +23,8 @@ THRESHOLD = 0.5  # same fault at or above; tuned on tests/data/fault_pairs.jsonl
 # the e-bike, not a broken lift): it counts for less.
 _SIDE_GAP = 0.25
 _SIDE_FACTOR = 0.6
+# A shared thing failing in another way in one report only ("暖气漏水" against "暖气不热").
+_APART_FACTOR = 0.45
 # Reports with no known topic fall back on shared character pairs, trusted less.
 _WORDS_FACTOR = 0.8
 _MAX_CHARS = 400  # a report's first lines say what is wrong; bound the work on the report path
@@ -108,6 +110,10 @@ def _judge(topic: Topic, score: float, first: Reading, second: Reading) -> Fault
         return FaultMatch(0.0, topic.name, f"place:{detail}")
     if topic.scoped and _scopes_clash(first, second):
         return FaultMatch(0.0, topic.name, "scope")
+    for other in topic.apart:
+        said = sorted((first.strength(other), second.strength(other)))
+        if said[0] < 0.3 and said[1] >= 0.9:
+            return FaultMatch(round(score * _APART_FACTOR, 3), topic.name, "other_failure")
     return FaultMatch(round(score, 3), topic.name, "same_topic")
 
 

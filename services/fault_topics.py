@@ -27,7 +27,7 @@ _SIDE_FACTOR = 0.6
 _APART_FACTOR = 0.45
 # Reports with no known topic fall back on shared character pairs, trusted less.
 _WORDS_FACTOR = 0.8
-_MAX_CHARS = 400  # a report's first lines say what is wrong; bound the work on the report path
+_MAX_CHARS = 240  # a report's first lines say what is wrong; bound the work on the report path
 _TOPIC_OF = {topic.name: topic for topic in TOPICS}
 _NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏修好请帮麻烦快点谢您我们你他她它家里"
              "这那个些号楼栋单元室层一二三四五六七八九十0123456789 ，。！？、,.!?~：:；;（）()\"'")
@@ -38,13 +38,14 @@ class Reading:
     """What one report says: topic strengths (strongest first), place, scope, word pairs."""
 
     strengths: tuple[tuple[str, float], ...]
+    said: dict[str, float]  # the same strengths, by topic name
     place: Place
     scope: Scope
     pairs: frozenset[str]
 
     def strength(self, name: str) -> float:
         """How surely the report is about the topic, counting a side remark for less."""
-        value = dict(self.strengths).get(name, 0.0)
+        value = self.said.get(name, 0.0)
         main = self.strengths[0][1] if self.strengths else 0.0
         return value * _SIDE_FACTOR if value < main - _SIDE_GAP else value
 
@@ -75,8 +76,8 @@ def read(text: str) -> Reading:
     strengths.sort(key=lambda pair: -pair[1])
     chars = [c for c in plain if c not in _NOISE and not c.isspace()]
     pairs = frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
-    return Reading(strengths=tuple(strengths), place=place_of(plain), scope=scope_of(plain),
-                   pairs=pairs)
+    return Reading(strengths=tuple(strengths), said=dict(strengths), place=place_of(plain),
+                   scope=scope_of(plain), pairs=pairs)
 
 
 def topics(text: str) -> tuple[str, ...]:
@@ -123,7 +124,7 @@ def compare(new_text: str, open_text: str) -> FaultMatch:
     if not first.strengths or not second.strengths:
         return _by_words(first, second)
     shared = sorted(((min(first.strength(name), second.strength(name)), name)
-                     for name, _ in first.strengths if name in dict(second.strengths)),
+                     for name, _ in first.strengths if name in second.said),
                     reverse=True)
     if not shared:
         return FaultMatch(0.0, None, "different_topic")

@@ -64,8 +64,9 @@ _SPOT = re.compile("|".join(name for name, _ in _SPOTS))
 _SPOT_OF = dict(_SPOTS)
 
 _ONLY_MINE = re.compile(
-    r"只有我家|就我家|就我们家|单单我家|光我家|别人家都|邻居家都|其他家都|人家都有|我家自己|跳闸"
-    r"|空开|保险丝|电闸|欠费|户内")
+    r"只有我家|就我家|就我们家|单单我家|光我家|别人家都|邻居家都|其他家都|人家都有|我家自己")
+# What usually fails inside one flat; the common parts' words still win over these.
+_FLATS_OWN = re.compile(r"跳闸|空开|保险丝|电闸|欠费|户内|光猫|阀门")
 _MINE = re.compile(
     r"(我|我们|俺|咱)家(?!门口|楼|那栋|这栋|单元|小区|附近|对面|旁边)|家里|屋里|家中|室内"
     r"|客厅|卧室|厨房|卫生间|洗手间|阳台|马桶|水龙头|插座|洗手池|洗菜池|洗脸池|洗碗池|面盆|浴缸|淋浴"
@@ -73,7 +74,7 @@ _MINE = re.compile(
 _COMMON = re.compile(
     r"整栋|整幢|整个楼|整楼|全楼|整个单元|全单元|整单元|(咱|我们|这个?)单元|整个小区|全小区|小区里"
     r"|公共|主管|总管|立管|总闸|总阀|楼道|走廊|过道|楼梯间|大堂|大家|家家|各家|好几家|几家|全部|一片|楼里|整片|邻居.{0,3}(也|都)"
-    r"|也(停|没|断|不|漏|跳)|都(停|断|没(?!有))|全(黑|停|断)")
+    r"|都这样|都是这样|都一样|也一样|也这样|也(停|没|断|不|漏|跳)|都(停|断|没(?!有))|全(黑|停|断)")
 
 
 def _floor_value(numeral: str) -> str:
@@ -108,11 +109,13 @@ def place_of(text: str) -> Place:
 
 
 def scope_of(text: str) -> Scope:
-    """Whose fault a normalised report speaks of: one flat's alone wins, then the common parts."""
+    """Whose fault a normalised report speaks of: "only mine" wins, then the common parts."""
     if _ONLY_MINE.search(text):
         return Scope.ONLY_MINE
     if _COMMON.search(text):
         return Scope.COMMON
+    if _FLATS_OWN.search(text):
+        return Scope.ONLY_MINE
     return Scope.MINE if _MINE.search(text) else Scope.UNSAID
 
 

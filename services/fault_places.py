@@ -37,11 +37,12 @@ class Place:
 
 _BUILDING = re.compile(r"(?<![\d-])(\d{1,3})\s*(?:号楼|号院楼|栋|幢|座)")
 _DASHED = re.compile(r"(?<![\d-])(\d{1,3})-(\d{1,2})-(\d{3,4})(?!\d)")
-_ENTRANCE = re.compile(r"(\d{1,2}|[东西中])\s*单元")
+_ENTRANCE = re.compile(rf"(\d{{1,2}}|[东西中])\s*单元"
+                       rf"|(?<=[楼栋座])(\d{{1,2}}|{_CN}{{1,2}})门(?![禁锁卡铃])")
 _BASEMENT = re.compile(rf"(?:负|地下|-)\s*(\d|{_CN})\s*(?:层|楼)|(?<![a-z0-9])b(\d)(?![\d区])")
-_FLOOR = re.compile(rf"(?<![\d号\-a-z])(\d{{1,2}}|{_CN}{{1,3}})\s*(?:楼|层)(?![上下房])")
+_FLOOR = re.compile(rf"(?<![\d号\-a-z])(\d{{1,2}}|{_CN}{{1,3}})\s*(?:楼|层|f(?![a-z]))(?![上下房])")
 _TOP = re.compile(r"顶楼|顶层|楼顶|天台|屋顶")
-_GATE = re.compile(r"([东南西北正后侧])\s*大?门(?!禁|锁|卡|铃)")
+_GATE = re.compile(r"([东南西北正后侧]|\d{1,2}号)\s*大?门(?!禁|锁|卡|铃)")
 _ZONE = re.compile(r"(?<![a-z0-9])([a-z])\s*区|([东南西北])区|(\d{1,2})\s*区")
 _SIDE = re.compile(r"([东南西北])\s*(?:侧|边|面|头)")
 _FLAT = re.compile(r"(?<![\d.:\-])([1-9]\d{2,3})(?![\d.:年元块米分秒万斤个次天多平路号栋幢座单层%]"
@@ -66,7 +67,9 @@ _SPOT_OF = dict(_SPOTS)
 _ONLY_MINE = re.compile(
     r"只有我家|就我家|就我们家|单单我家|光我家|别人家都|邻居家都|其他家都|人家都有|我家自己")
 # What usually fails inside one flat; the common parts' words still win over these.
-_FLATS_OWN = re.compile(r"跳闸|空开|保险丝|电闸|欠费|户内|光猫|阀门")
+_FLATS_OWN = re.compile(
+    r"跳闸|空开|保险丝|电闸|欠费|没交费|户内|光猫|路由器|阀门|机顶盒|燃气灶|灶台|插座"
+    r"|水龙头.{0,4}(坏|关不|拧不|漏)|家里?的?.{0,2}(水管|阀门|水表|电线|线路|开关)")
 _MINE = re.compile(
     r"(我|我们|俺|咱)家(?!门口|楼|那栋|这栋|单元|小区|附近|对面|旁边)|家里|屋里|家中|室内"
     r"|客厅|卧室|厨房|卫生间|洗手间|阳台|马桶|水龙头|插座|洗手池|洗菜池|洗脸池|洗碗池|面盆|浴缸|淋浴"
@@ -86,7 +89,7 @@ def _floor_value(numeral: str) -> str:
 def place_of(text: str) -> Place:
     """The place details a normalised report names."""
     buildings = {m.group(1) for m in _BUILDING.finditer(text)}
-    entrances = {m.group(1) for m in _ENTRANCE.finditer(text)}
+    entrances = {_floor_value(m.group(1) or m.group(2)) for m in _ENTRANCE.finditer(text)}
     flats = set()
     for m in _DASHED.finditer(text):
         buildings.add(m.group(1))

@@ -85,13 +85,13 @@ def topics(text: str) -> tuple[str, ...]:
     return tuple(name for name, strength in read(text).strengths if strength >= THRESHOLD)
 
 
-def _scopes_clash(first: Reading, second: Reading) -> bool:
+def _scopes_clash(topic: Topic, first: Reading, second: Reading) -> bool:
     """One flat's own fault against a common one, or against another flat's."""
     scopes = {first.scope, second.scope}
     if Scope.ONLY_MINE in scopes:
         same_flat = bool(first.place.flats & second.place.flats)
         return not (same_flat and scopes <= {Scope.ONLY_MINE, Scope.MINE})
-    return scopes == {Scope.COMMON, Scope.MINE}
+    return scopes == {Scope.COMMON, Scope.MINE} and not topic.outage
 
 
 def _by_words(first: Reading, second: Reading) -> FaultMatch:
@@ -109,7 +109,7 @@ def _judge(topic: Topic, score: float, first: Reading, second: Reading) -> Fault
     by_flat = topic.by_floor or topic.scoped
     if detail := conflict(first.place, second.place, by_floor=topic.by_floor, by_flat=by_flat):
         return FaultMatch(0.0, topic.name, f"place:{detail}")
-    if topic.scoped and _scopes_clash(first, second):
+    if topic.scoped and _scopes_clash(topic, first, second):
         return FaultMatch(0.0, topic.name, "scope")
     for other in topic.apart:
         said = sorted((first.strength(other), second.strength(other)))

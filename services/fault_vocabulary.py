@@ -32,16 +32,20 @@ class Topic:
     cues: tuple[tuple[re.Pattern[str], float], ...]
     by_floor: bool = False  # one floor's fault is not another floor's (楼道灯, 漏水)
     scoped: bool = False  # may be one flat's own (跳闸, 我家马桶) or the building's (停电, 主管)
+    # A supply that stops for everyone at once (power, water, heating, network): a resident
+    # naturally reports it from home, so "我家没水" is not one flat's own against "整栋停水".
+    outage: bool = False
     # Topics that, said of this thing in one report only, make it another fault of the same
     # thing: 暖气漏水 is not 暖气不热.
     apart: tuple[str, ...] = ()
 
 
 def _topic(name: str, cues: dict[str, float], *, by_floor: bool = False,
-           scoped: bool = False, apart: tuple[str, ...] = ()) -> Topic:
+           scoped: bool = False, outage: bool = False, apart: tuple[str, ...] = ()) -> Topic:
     """Compile a topic's cues."""
     compiled = tuple((re.compile(pattern), weight) for pattern, weight in cues.items())
-    return Topic(name=name, cues=compiled, by_floor=by_floor, scoped=scoped, apart=apart)
+    return Topic(name=name, cues=compiled, by_floor=by_floor, scoped=scoped, outage=outage,
+                 apart=apart)
 
 
 _DARK = r"黑漆漆|黑乎乎|黑咕隆咚|漆黑|一片黑|全黑|黑着|黑了|黑灯瞎火|摸黑"
@@ -67,7 +71,7 @@ TOPICS: tuple[Topic, ...] = (
         r"家里.{0,4}灯.{0,4}(灭|不亮|黑)|(屋|家)里.{0,3}黑": 0.6,
         r"冰箱.{0,8}(化|坏|臭|不转|不制冷|不凉)|肉.{0,4}化|电器.{0,4}(用不了|都停)": 0.5,
         _DARK: 0.3,
-    }, scoped=True),
+    }, scoped=True, outage=True),
     _topic("灯", {
         r"路灯|楼道灯|感应灯|声控灯|照明|灯泡|灯管|景观灯|庭院灯|草坪灯|吸顶灯|灯杆|灯具": 0.7,
         rf"灯{_near(4)}({_BROKEN}|灭|黑|暗|不灭|常亮|一直亮|没亮|亮不了|不够亮)": 1.0,
@@ -82,8 +86,8 @@ TOPICS: tuple[Topic, ...] = (
         r"|出不来水|不出水|水质|二次供水|水箱|自来水|水.{0,2}(停|断|没)了|(没得|莫得)水": 1.0,
         r"水表": 0.6,
         r"水.{0,3}(小|细|黄|浑|浊|锈|有味|有沙|发黄|发红)|水流|一点点水|(只|就)流": 0.6,
-    }, scoped=True),
-    _topic("热水", {r"热水(?!器)": 0.8}, scoped=True, apart=("漏水",)),
+    }, scoped=True, outage=True),
+    _topic("热水", {r"热水(?!器)": 0.8}, scoped=True, outage=True, apart=("漏水",)),
     _topic("漏水", {
         r"漏水|渗水|滴水|漏雨|渗漏|跑水|爆管|积水|进水|淹|泡了|泡水|水漫|漫水|全是水"
         r"|一地水|到处是水|防水|(屋|家|楼道)里.{0,3}下雨": 1.0,
@@ -101,13 +105,13 @@ TOPICS: tuple[Topic, ...] = (
         r"臭|异味|恶臭|熏": 0.4,
     }, by_floor=True, scoped=True, apart=("漏水",)),
     _topic("燃气", {
-        r"煤气|燃气|天然气|液化气|漏气|燃气表|臭鸡蛋味": 1.0,
+        r"煤气|燃气|天然气|液化气|漏气|燃气表|臭鸡蛋味|停气": 1.0,
         r"气味": 0.4,
-    }, scoped=True),
+    }, scoped=True, outage=True),
     _topic("暖气", {
         r"暖气|供暖|采暖|地暖|暖片|锅炉": 1.0,
         r"不热|冰凉|冷得|冻得|屋里冷|家里冷|温度低|冰窖|不烫|(十几|\d{1,2})度|温度": 0.5,
-    }, scoped=True, apart=("漏水",)),
+    }, scoped=True, outage=True, apart=("漏水",)),
     _topic("门禁", {
         r"门禁|单元门|楼门|铁门|防盗门|楼宇门|门锁|锁坏|闭门器|刷卡|刷脸|人脸识别|对讲|门铃|门磁"
         r"|闸机|进不去楼|进不了楼|门卡": 1.0,
@@ -188,13 +192,13 @@ TOPICS: tuple[Topic, ...] = (
     _topic("网络", {
         r"网络|宽带|网断|没网|断网|上不了网|网速|光纤|wifi|光猫|路由|网.{0,2}(卡|慢|断)": 1.0,
         r"信号": 0.4,
-    }, scoped=True),
+    }, scoped=True, outage=True),
     _topic("有线电视", {
         r"有线电视|机顶盒|收不到台|台都收不到|一个台|雪花|花屏"
         r"|电视.{0,4}(信号|收不到|没台|黑屏|看不了|没图像)": 1.0,
         r"电视": 0.6,
         r"信号": 0.4,
-    }, scoped=True),
+    }, scoped=True, outage=True),
     _topic("电线", {
         r"电线|电缆|线缆|网线|光缆": 0.6,
         r"(电线|电缆|线缆|网线|光缆|线)[^,.!?]{0,6}(掉|垂|耷拉|挂|断|裸露|老化|乱|太低|冒火)": 1.0,

@@ -80,6 +80,11 @@ def test_different_words_for_one_fault_meet_on_the_shared_topic(
     ("4号楼停电了", "只有我家没电", "scope"),
     ("楼道下水主管堵了", "我家马桶堵了", "scope"),
     ("暖气漏水了", "暖气不热", "other_failure"),
+    ("我家客厅灯不亮了", "楼道公共照明全坏了", "scope"),
+    ("整个单元没电了", "我家电闸跳了推不上去", "scope"),
+    ("我家机顶盒坏了，看不了电视", "整栋楼有线电视都没信号", "scope"),
+    ("2号楼3门电梯坏了", "2号楼1门电梯不动了", "place:单元"),
+    ("1号门道闸坏了", "2号门的道闸抬不起杆", "place:门"),
 ])
 def test_near_misses_stay_apart_and_say_why(new: str, old: str, reason: str) -> None:
     found = compare(new, old)
@@ -91,6 +96,12 @@ def test_a_detail_only_one_report_gives_does_not_conflict() -> None:
     assert compare("3单元7楼楼道灯不亮", "楼道灯坏了").same
     assert compare("北门的道闸坏了", "道闸不抬杆").same
     assert compare("我家也停电了，是不是整栋楼都没电", "整栋楼停电").same  # 也: not mine alone
+
+
+def test_a_supply_cut_reported_from_home_is_the_buildings_cut() -> None:
+    assert compare("家里停水了，做不了饭", "整栋楼都停水了").same
+    assert compare("我家没电了，冰箱不转了", "整个单元停电").same
+    assert not compare("家里水管爆了", "楼道水管爆了").same  # a pipe is where it is
 
 
 def test_a_lift_is_one_lift_whichever_floor_it_stopped_at() -> None:

@@ -11,6 +11,7 @@ shared topic in Chinese, for an offer like "3号楼电梯已有人报修". Build
 are the caller's (services/duplicates); this module reads only the two texts.
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +30,9 @@ _APART_FACTOR = 0.45
 _WORDS_FACTOR = 0.8
 _MAX_CHARS = 240  # a report's first lines say what is wrong; bound the work on the report path
 _TOPIC_OF = {topic.name: topic for topic in TOPICS}
+# Words that tie any fault to one floor: a landing's lift door or call button, a whole floor.
+_FLOOR_BOUND = re.compile(r"[\d一二三四五六七八九十](楼|层)的?(电梯)?(门|按钮|按键|外呼|呼梯)"
+                          r"|整层|这一?层|本层|全层|一层楼都")
 _NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏修好请帮麻烦快点谢您我们你他她它家里"
              "这那个些号楼栋单元室层一二三四五六七八九十0123456789 ，。！？、,.!?~：:；;（）()\"'")
 
@@ -40,6 +44,7 @@ class Reading:
     strengths: tuple[tuple[str, float], ...]
     said: dict[str, float]  # the same strengths, by topic name
     place: Place
+    floor_bound: bool  # the report ties its fault to a floor ("5楼电梯门", "整层停电")
     scope: Scope
     pairs: frozenset[str]
 
@@ -77,7 +82,8 @@ def read(text: str) -> Reading:
     chars = [c for c in plain if c not in _NOISE and not c.isspace()]
     pairs = frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
     return Reading(strengths=tuple(strengths), said=dict(strengths), place=place_of(plain),
-                   scope=scope_of(plain), pairs=pairs)
+                   floor_bound=bool(_FLOOR_BOUND.search(plain)), scope=scope_of(plain),
+                   pairs=pairs)
 
 
 def topics(text: str) -> tuple[str, ...]:
@@ -106,8 +112,9 @@ def _by_words(first: Reading, second: Reading) -> FaultMatch:
 
 def _judge(topic: Topic, score: float, first: Reading, second: Reading) -> FaultMatch:
     """Check a shared topic's place details and scope."""
+    by_floor = topic.by_floor or first.floor_bound or second.floor_bound
     by_flat = topic.by_floor or topic.scoped
-    if detail := conflict(first.place, second.place, by_floor=topic.by_floor, by_flat=by_flat):
+    if detail := conflict(first.place, second.place, by_floor=by_floor, by_flat=by_flat):
         return FaultMatch(0.0, topic.name, f"place:{detail}")
     if topic.scoped and _scopes_clash(topic, first, second):
         return FaultMatch(0.0, topic.name, "scope")

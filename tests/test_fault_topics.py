@@ -106,6 +106,8 @@ def test_a_supply_cut_reported_from_home_is_the_buildings_cut() -> None:
 
 def test_a_lift_is_one_lift_whichever_floor_it_stopped_at() -> None:
     assert compare("电梯卡在12楼了", "电梯停在3楼不动").same
+    assert not compare("5楼的电梯门关不上", "8楼电梯门坏了，一直开着").same  # landing doors
+    assert not compare("7楼整层停电了", "3楼一层楼都没电").same
 
 
 def test_a_side_remark_does_not_make_two_reports_alike() -> None:

@@ -75,6 +75,8 @@ def read(text: str) -> Reading:
     plain = normalise(text[:_MAX_CHARS])
     strengths: list[tuple[str, float]] = []
     for topic in TOPICS:
+        if not topic.any_cue.search(plain):
+            continue
         total = sum(weight for pattern, weight in topic.cues if pattern.search(plain))
         if total > 0:
             strengths.append((topic.name, min(total, 1.0)))

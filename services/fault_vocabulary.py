@@ -30,6 +30,7 @@ class Topic:
 
     name: str  # shown to residents: "3号楼电梯已有人报修"
     cues: tuple[tuple[re.Pattern[str], float], ...]
+    any_cue: re.Pattern[str]  # one search that rules the topic out for most reports
     by_floor: bool = False  # one floor's fault is not another floor's (楼道灯, 漏水)
     scoped: bool = False  # may be one flat's own (跳闸, 我家马桶) or the building's (停电, 主管)
     # A supply that stops for everyone at once (power, water, heating, network): a resident
@@ -44,8 +45,9 @@ def _topic(name: str, cues: dict[str, float], *, by_floor: bool = False,
            scoped: bool = False, outage: bool = False, apart: tuple[str, ...] = ()) -> Topic:
     """Compile a topic's cues."""
     compiled = tuple((re.compile(pattern), weight) for pattern, weight in cues.items())
-    return Topic(name=name, cues=compiled, by_floor=by_floor, scoped=scoped, outage=outage,
-                 apart=apart)
+    any_cue = re.compile("|".join(f"(?:{pattern})" for pattern in cues))
+    return Topic(name=name, cues=compiled, any_cue=any_cue, by_floor=by_floor, scoped=scoped,
+                 outage=outage, apart=apart)
 
 
 _DARK = r"黑漆漆|黑乎乎|黑咕隆咚|漆黑|一片黑|全黑|黑着|黑了|黑灯瞎火|摸黑"

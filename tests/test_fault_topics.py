@@ -27,7 +27,7 @@ def _tally(rows: list[dict[str, object]]) -> Counter[str]:
 
 def test_development_pairs_are_many_and_cover_every_kind_of_near_miss() -> None:
     kinds = Counter(str(row["kind"]) for row in PAIRS if not row["same"])
-    assert len(PAIRS) >= 200
+    assert len(PAIRS) >= 400
     for kind in ("other_fault", "entrance", "floor", "gate", "zone", "spot", "scope",
                  "leak_vs_quarrel", "flat", "building"):
         assert kinds[kind] >= 1, kind
@@ -37,8 +37,8 @@ def test_precision_and_recall_on_the_development_pairs() -> None:
     tally = _tally(PAIRS)
     precision = tally["tp"] / (tally["tp"] + tally["fp"])
     recall = tally["tp"] / (tally["tp"] + tally["fn"])
-    assert precision >= 0.98, tally
-    assert recall >= 0.98, tally
+    assert precision >= 0.99, tally  # 1.000 when written
+    assert recall >= 0.99, tally  # 0.997: one lift report whose shaking is a clause away
 
 
 def test_every_hard_negative_of_the_development_pairs_stays_apart() -> None:

@@ -50,6 +50,7 @@ _FLAT = re.compile(r"(?<![\d.:\-])([1-9]\d{2,3})(?![\d.:年元块米分秒万斤
 # Named spots, the longer names first; each maps to one canonical spot.
 _SPOTS = (
     ("地下车库", "车库"), ("地下停车场", "车库"), ("地库", "车库"), ("车库", "车库"),
+    ("地面停车场", "地面停车场"), ("露天停车场", "地面停车场"),
     ("地下室", "地下室"), ("篮球场", "篮球场"), ("羽毛球场", "羽毛球场"), ("网球场", "网球场"),
     ("足球场", "足球场"), ("儿童乐园", "儿童乐园"), ("游乐场", "儿童乐园"), ("健身区", "健身区"),
     ("健身广场", "健身区"), ("健身场", "健身区"), ("广场", "广场"),
@@ -123,11 +124,22 @@ def scope_of(text: str) -> Scope:
     return Scope.MINE if _MINE.search(text) else Scope.UNSAID
 
 
+_LOWEST_TOP = 5  # a top floor ("顶楼") may be any floor from here up, never 1-4 or a basement
+
+
+def _agree(first: str, second: str) -> bool:
+    """Two floor or other values name the same place; "顶" agrees with a high floor."""
+    if first == second:
+        return True
+    number = second if first == "顶" else first if second == "顶" else None
+    return number is not None and number.isdigit() and int(number) >= _LOWEST_TOP
+
+
 def _differ(mine: frozenset[str], theirs: frozenset[str]) -> bool:
-    """Both say something and nothing agrees ("顶" agrees with any floor number)."""
-    if not mine or not theirs or mine & theirs:
+    """Both say something and nothing agrees."""
+    if not mine or not theirs:
         return False
-    return not ({"顶"} & (mine | theirs) and len(mine) == 1 == len(theirs))
+    return not any(_agree(a, b) for a in mine for b in theirs)
 
 
 def conflict(first: Place, second: Place, *, by_floor: bool, by_flat: bool) -> str | None:

@@ -47,6 +47,7 @@ _ZONE = re.compile(r"(?<![a-z0-9])([a-z])\s*区|([东南西北])区|(\d{1,2})\s*
 _SIDE = re.compile(r"([东南西北])\s*(?:侧|边|面|头)")
 _FLAT = re.compile(r"(?<![\d.:\-])([1-9]\d{2,3})(?![\d.:年元块米分秒万斤个次天多平路号栋幢座单层%]"
                    r"|楼(?![上下]))")
+_HOTLINES = {"110", "119", "120", "122", "999"}  # "打了120" names no flat
 # Named spots, the longer names first; each maps to one canonical spot.
 _SPOTS = (
     ("地下车库", "车库"), ("地下停车场", "车库"), ("地库", "车库"), ("车库", "车库"),
@@ -103,7 +104,7 @@ def place_of(text: str) -> Place:
     floors |= {_floor_value(m.group(1)) for m in _FLOOR.finditer(rest)}
     if _TOP.search(rest):
         floors.add("顶")
-    flats |= {m.group(1) for m in _FLAT.finditer(rest)}
+    flats |= {m.group(1) for m in _FLAT.finditer(rest)} - _HOTLINES
     return Place(
         buildings=frozenset(buildings), entrances=frozenset(entrances),
         floors=frozenset(floors), gates=frozenset(m.group(1) for m in _GATE.finditer(text)),

@@ -152,4 +152,6 @@ def test_scope_tells_a_flats_own_fault_from_a_common_one() -> None:
     assert scope_of(normalise("我家也没电了")) is Scope.COMMON
     assert scope_of(normalise("我家马桶堵了")) is Scope.MINE
     assert scope_of(normalise("就我家暖气不热，邻居家都挺热")) is Scope.ONLY_MINE
-    assert scope_of(normalise("我家门口的路灯不亮")) is Scope.UNSAID
+    assert scope_of(normalise("我家门口的灯不亮")) is Scope.UNSAID
+    assert scope_of(normalise("我家门口的路灯不亮")) is Scope.COMMON  # a street light is shared
+    assert not compare("我家的门锁坏了", "单元门锁坏了").same

@@ -50,7 +50,7 @@ async def offer(ctx: Context, draft: ReportDraft) -> bool:
     rows = ((button(ctx, "btn.metoo_follow", MeToo(case.id, offered=True)),),
             (button(ctx, "btn.not_same", NotSame(case.id)),))
     # Only words the resident wrote too: someone else's report may hold a flat or a phone.
-    what = duplicates.shared_words(draft.text, case.text) or kind_name(ctx, case.kind)
+    what = duplicates.what_is_shared(draft.text, case.text) or kind_name(ctx, case.kind)
     ctx.reply(ctx.texts("metoo.offer", id=case.id, address=address(ctx, case, public=True),
                         what=what, status=status_name(ctx, case.status),
                         affected=case.followers + 1),

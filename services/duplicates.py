@@ -1,5 +1,10 @@
-"""Is a new report a fault already reported? Same place (building, else grid), same kind, alike
-words after the intake normaliser, within the window: one indexed query on the report path."""
+"""Is a new report a fault already reported? Same place (building, else grid), both a repair or
+"other" (a resident may call the same fault either), the same fault by services/fault_topics
+(topic, entrance, floor, gate, scope), within the window: one indexed query on the report path.
+
+Measured on 160 blind pairs (written by someone who never saw the rules; README, "Residents'
+voice"): precision 0.83, recall 0.60 over all pairs, 0.84 over the pairs where both reports are
+repairs or "other" (emergencies are never held by the question; disputes are personal)."""
 
 from datetime import datetime
 
@@ -8,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind
+from services import fault_topics
 from services.intake_text import normalise
 from services.lifecycle import OPEN_STATUSES
 from services.voice_rules import VoiceRules
@@ -23,18 +29,16 @@ _NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏
 CANDIDATES = 20
 
 
-def _grams(text: str) -> set[str]:
-    """Characters and neighbouring pairs that carry meaning."""
-    chars = [c for c in normalise(text) if c not in _NOISE and not c.isspace()]
-    return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}
-
-
 def similarity(first: str, second: str) -> float:
-    """Share of the shorter report's characters and pairs that the other report has too."""
-    a, b = _grams(first), _grams(second)
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
+    """How surely two reports are the same fault, in [0, 1] (same at `rules.duplicate_similarity`,
+    fault_topics.THRESHOLD by default)."""
+    return fault_topics.same_fault(first, second)
+
+
+def what_is_shared(mine: str, theirs: str) -> str | None:
+    """What a resident may be told of another's report: the fault's topic ("电梯"), else the
+    longest run of words both wrote."""
+    return fault_topics.compare(mine, theirs).topic or shared_words(mine, theirs)
 
 
 def shared_words(mine: str, theirs: str) -> str | None:
@@ -66,7 +70,8 @@ async def find_duplicate(
     found = await session.execute(
         select(Case).where(col(Case.community_id) == community_id,
                            col(Case.created_at) >= now - rules.duplicate_window,
-                           col(Case.kind) == kind, col(Case.status).in_(list(OPEN_STATUSES)),
+                           col(Case.kind).in_(list(CHECKED_KINDS)),
+                           col(Case.status).in_(list(OPEN_STATUSES)),
                            place)
         .order_by(col(Case.created_at).desc()).limit(CANDIDATES))
     scored = [(similarity(text, case.text), case) for case in found.scalars().all()]

@@ -118,20 +118,22 @@ async def claim_overdue(
 
 
 def measure(folder: Path) -> tuple[int, int, int, int]:
-    """Count true positives, false positives, false negatives and messages over a corpus."""
+    """Count true positives, false positives, false negatives and messages over a corpus folder
+    (its `category` labels) or one file (its `suggestion` true/false labels)."""
     tp = fp = fn = total = 0
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in [folder] if folder.is_file() else sorted(folder.glob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
-            said, truth = is_suggestion(item["text"]), item.get("category") == "suggestion"
+            said = is_suggestion(item["text"])
+            truth = item.get("category") == "suggestion" or item.get("suggestion") is True
             tp, fp, fn, total = tp + (said and truth), fp + (said and not truth), \
                 fn + (truth and not said), total + 1
     return tp, fp, fn, total
 
 
-if __name__ == "__main__":  # python -m services.suggestions corpus/test
+if __name__ == "__main__":  # python -m services.suggestions corpus/test (or a .jsonl file)
     tp, fp, fn, total = measure(Path(sys.argv[1] if len(sys.argv) > 1 else "corpus/test"))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0

@@ -11,6 +11,6 @@ class VoiceRules:
     """Thresholds of the duplicate check, the followers' priority and the suggestion box."""
 
     duplicate_window: timedelta = timedelta(hours=48)
-    duplicate_similarity: float = 0.5  # of the shorter text's characters and pairs, shared
+    duplicate_similarity: float = 0.5  # fault_topics.same_fault's score for "the same fault"
     followers_urgent_at: int = 5  # affected residents (reporter included) that make it urgent
     suggestion_reply_within: timedelta = timedelta(days=3)

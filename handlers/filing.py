@@ -4,8 +4,10 @@ from collections.abc import Sequence
 
 from handlers import danger, emergency, media_cards, notify, phone, wish_review
 from handlers.cards import (
+    Rows,
     address,
     assign_buttons,
+    button,
     case_card,
     kind_name,
     record_card_view,
@@ -13,10 +15,12 @@ from handlers.cards import (
     worker_buttons,
 )
 from handlers.context import Context
+from handlers.payloads import MeToo
 from handlers.steps import ReportDraft
 from models import Building, Case, CaseKind, Person, Role, Urgency
 from services import case_queries, directory, residents
 from services.cases import NewReport, assignable_workers, report_case
+from services.followers import FOLLOWABLE
 
 
 async def file_report(ctx: Context, draft: ReportDraft) -> None:
@@ -58,7 +62,7 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
         key = "receipt.group_private" if kind == CaseKind.DISPUTE else "receipt.group"
         ctx.reply(ctx.texts(key, id=case.id, kind=kind_name(ctx, kind), worker=worker,
                             building=address(ctx, case, public=True)),
-                  track_button(ctx, case.id), reply_to=ctx.incoming.message_id)
+                  _receipt_rows(ctx, case), reply_to=ctx.incoming.message_id)
     if kind == CaseKind.REPAIR and case.urgency == Urgency.URGENT:  # numbers and 🆘 too
         ctx.reply(await danger.numbers(ctx, case.community_id, told=False) + "\n"
                   + ctx.texts("danger.urgent_repair"), danger.sos_rows(ctx, case.id))
@@ -68,6 +72,14 @@ async def file_report(ctx: Context, draft: ReportDraft) -> None:
             await media_cards.show(ctx, case, assignee)
         return
     await hand_over(ctx, case, assignee, reported.also_notify, with_media=bool(draft.media))
+
+
+def _receipt_rows(ctx: Context, case: Case) -> Rows:
+    """跟踪进度, and 我也遇到 for a fault others may share (issue 17)."""
+    assert case.id is not None
+    if case.kind not in FOLLOWABLE:
+        return track_button(ctx, case.id)
+    return ((button(ctx, "btn.metoo", MeToo(case.id)),), *track_button(ctx, case.id))
 
 
 async def hand_over(

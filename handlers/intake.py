@@ -18,7 +18,7 @@ stateDiagram-v2
 from dataclasses import replace
 from typing import Any
 
-from handlers import danger, disputes, filing, media_cards
+from handlers import danger, disputes, filing, media_cards, metoo, suggestions
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -27,7 +27,7 @@ from handlers.payloads import CancelReport, NotDanger, PickBuilding, PickCommuni
 from handlers.steps import Asks, ReportDraft, load
 from handlers.types import Button
 from models import CaseKind, Urgency
-from services import conversation, directory
+from services import conversation, danger_watch, directory
 from services.intake import (
     CONFIDENT,
     at_home,
@@ -51,6 +51,8 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None,
     if not text:
         await ctx.wait(STEP_TEXT, ReportDraft())
         ctx.reply(ctx.texts("intake.ask_text"))
+        return
+    if kind is None and await suggestions.take(ctx, text):  # 意见建议: the manager's box
         return
     parsed = parse_report(text)
     # A question the service guide answers (👎 files it after all): what reads as "other", or
@@ -90,6 +92,8 @@ async def advance(ctx: Context, draft: ReportDraft) -> None:
         if not await _locate_building(ctx, draft):
             return
     await ctx.stop_waiting()
+    if await metoo.offer(ctx, draft):  # an open case's fault: 我也遇到 or 不是同一件事
+        return
     await filing.file_report(ctx, draft)
 
 
@@ -191,6 +195,7 @@ async def on_text(ctx: Context, step: str, draft: ReportDraft) -> None:
         if said is None:
             ctx.reply(ctx.texts("intake.use_buttons"))
             return
+        await danger.answered(ctx)
         _answer_danger(draft, emergency=said)
         await advance(ctx, draft)
     elif step == STEP_BUILDING:
@@ -216,6 +221,8 @@ async def on_pick(
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
+    if draft.danger and isinstance(payload, NotDanger | PickKind):
+        await danger.answered(ctx)
     if isinstance(payload, NotDanger):
         _answer_danger(draft, emergency=False)
     elif isinstance(payload, PickKind):
@@ -267,6 +274,10 @@ async def on_pick_button(
             await on_cancel(ctx)
         else:
             ctx.answer(ctx.texts("button.not_for_you"), alert=True)
+    elif not mine and isinstance(payload, NotDanger | PickKind) and (
+            case_id := await danger_watch.escalated_case(
+                ctx.session, chat_id=ctx.incoming.chat_id, user_id=ctx.incoming.sender.id)):
+        ctx.answer(ctx.texts("danger.already_alerted", id=case_id), alert=True)  # alerted meanwhile
     else:
         await on_pick(ctx, payload, load(ReportDraft, waiting.data) if mine and waiting else None)
 
@@ -285,8 +296,9 @@ async def on_report(ctx: Context, args: str) -> None:
 
 
 async def on_sos(ctx: Context, args: str) -> None:
-    """/sos: report an emergency at once."""
+    """/sos: report an emergency at once (it answers a pending danger question too)."""
     await ctx.stop_waiting()
+    await danger.answered(ctx)
     await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY,
                        media=media_cards.of_incoming(ctx.incoming))
 

@@ -15,12 +15,15 @@ from handlers import (
     managers,
     media,
     mediation,
+    metoo,
     points,
     resident,
     skills,
     staff,
+    suggestions,
     views,
     visits,
+    votes,
     wish_review,
     wish_volunteers,
     wishes,
@@ -39,7 +42,7 @@ from services.errors import DomainError
 # like any other feature.
 MODULES = (intake, danger, worker, resident, views, wishes, wish_review, wish_volunteers, points,
            disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
-           guide, evaluation, activities, skills, media)
+           guide, evaluation, activities, skills, metoo, votes, suggestions, media)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
 BUTTONS = owned(FEATURES, lambda f: f.buttons)
 COMMANDS = owned(FEATURES, lambda f: f.commands)

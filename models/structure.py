@@ -100,4 +100,8 @@ class StaffRole(SQLModel, table=True):
     tier: str | None = Field(default=None, max_length=20)
     party_member: bool = False
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Where the skills came from: "file" (the structure file seeds them) or "chat" (the
+    # volunteer's own /skills, which later imports keep), and when they were last set.
+    skills_source: str | None = Field(default=None, max_length=10)
+    skills_set_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     on_leave: bool = False

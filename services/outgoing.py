@@ -73,6 +73,38 @@ class Place:
 Media = Photo | Document | SavedPhotos | SavedVoice | Place
 
 
+def _units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji may take two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a long text into parts Telegram takes whole, at line boundaries (a single line
+    longer than the limit is split within it); a text that fits is returned as it is."""
+    if _units(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while _units(line) > limit:  # one very long line: cut it where it must be cut
+            cut = limit
+            while _units(line[:cut]) > limit:
+                cut -= 1
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:]
+        joined = f"{current}\n{line}" if current else line
+        if current and _units(joined) > limit:
+            parts.append(current)
+            joined = line
+        current = joined
+    if current.strip():
+        parts.append(current)
+    return [part for part in parts if part.strip()] or [text[:limit]]
+
+
 def _b64(content: bytes) -> str:
     return base64.b64encode(content).decode("ascii")
 

@@ -8,6 +8,7 @@ from sandbox.files import UploadedFile
 from sandbox.spec import load_spec
 from sandbox.validate import validate_params
 from services.outgoing import (
+    MAX_TEXT,
     Button,
     Document,
     Message,
@@ -15,6 +16,7 @@ from services.outgoing import (
     Place,
     SavedPhotos,
     SavedVoice,
+    split_text,
 )
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -113,3 +115,13 @@ def assert_valid(call: BotCall) -> None:
                                 content_type="application/octet-stream")
              for name, f in call.files.items()}
     validate_params(spec, spec.methods[call.method], call.params, files)
+
+
+def test_a_long_text_is_split_at_line_boundaries_and_nothing_is_lost() -> None:
+    lines = [f"· 第{n}行 " + "字" * 60 for n in range(200)]
+    parts = split_text("\n".join(lines))
+    assert len(parts) == 4 and "\n".join(parts) == "\n".join(lines)
+    assert all(len(p) <= MAX_TEXT and p.split("\n")[0] in lines for p in parts)
+    assert [len(p) for p in split_text("a" * 9000)] == [4096, 4096, 808]
+    assert [len(p) for p in split_text("😀" * 3000)] == [2048, 952]  # two UTF-16 units each
+    assert split_text("短") == ["短"]

@@ -1,7 +1,7 @@
 """case media, phone asked, building coordinates
 
 Revision ID: b5d2e8f4a6c1
-Revises: 7e1a2c9b4f10
+Revises: e589fb0f2987
 Create Date: 2026-11-24 11:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # Revision identifiers, used by Alembic.
 revision: str = "b5d2e8f4a6c1"
-down_revision: str | Sequence[str] | None = "7e1a2c9b4f10"
+down_revision: str | Sequence[str] | None = "e589fb0f2987"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

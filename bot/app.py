@@ -90,6 +90,7 @@ class GridBot:
         self.processor = Processor(self.sessions, self.clock, texts,
                                    self.settings.timezone, username,
                                    deadlines=jobs.rules.policy,
+                                   voice=jobs.timing.voice_rules(),
                                    sender=self.sender if self.sending else None)
         self.scheduler = build_scheduler(sessions=self.sessions, clock=self.clock,
                                          tz=self.settings.timezone, env=jobs)

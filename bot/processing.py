@@ -26,6 +26,7 @@ from services.deadlines import DeadlinePolicy
 from services.directory import ensure_person
 from services.errors import DomainError
 from services.updates import claim_update
+from services.voice_rules import VoiceRules
 
 log = logging.getLogger("gridbot.processing")
 
@@ -40,6 +41,7 @@ class Processor:
     tz: ZoneInfo
     bot_username: str
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    voice: VoiceRules = field(default_factory=VoiceRules)
     # The outbox sender of this process: replies are queued leased to it and handed to it right
     # after the commit (no lease transaction); None leaves them to whichever sender leases them.
     sender: OutboxSender | None = None
@@ -67,7 +69,7 @@ class Processor:
                 me = await self._person(session, incoming, now)
                 ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
                               bot_username=self.bot_username, incoming=incoming, me=me,
-                              deadlines=self.deadlines)
+                              deadlines=self.deadlines, voice=self.voice)
                 await handle(ctx)
                 queued = await self._queue(session, ctx.effects, now, incoming)
             self._hand_off(queued, ctx.effects)

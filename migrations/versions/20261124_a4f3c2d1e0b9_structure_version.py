@@ -1,7 +1,7 @@
 """structure version stamp
 
 Revision ID: a4f3c2d1e0b9
-Revises: 7e1a2c9b4f10
+Revises: b5d2e8f4a6c1
 Create Date: 2026-11-24 11:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # Revision identifiers, used by Alembic.
 revision: str = "a4f3c2d1e0b9"
-down_revision: str | Sequence[str] | None = "7e1a2c9b4f10"
+down_revision: str | Sequence[str] | None = "b5d2e8f4a6c1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

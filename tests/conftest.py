@@ -1,4 +1,8 @@
-"""Shared fixtures: a real database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
+"""Shared fixtures: a real database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL).
+
+Under pytest-xdist (`make test` runs `pytest -n auto`) each worker process has its own PostgreSQL
+database, named after the given one and the worker (test_gw0, test_gw1, ...): created when missing,
+its schema reset once per worker session."""
 
 import asyncio
 import os
@@ -6,18 +10,61 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import make_url, pool, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
 from bot.db import Sessions, create_schema, make_engine, make_sessions
 from services.clock import FrozenClock
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+GIVEN_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under xdist; empty without
 EXAMPLE_STRUCTURE = Path(__file__).resolve().parent.parent / "examples" / "community.yaml"
 
 
+def sibling_database(name: str) -> str:
+    """The URL of another database on the test server: the given URL with `name` as database."""
+    url = make_url(GIVEN_DATABASE_URL)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_database_url() -> str:
+    """This process's test database: the given one, or <given>_<worker> under xdist."""
+    if not GIVEN_DATABASE_URL or not WORKER:
+        return GIVEN_DATABASE_URL
+    return sibling_database(f"{make_url(GIVEN_DATABASE_URL).database}_{WORKER}")
+
+
+TEST_DATABASE_URL = _worker_database_url()
+
+
+async def admin_sql(sql: str) -> None:
+    """Run a statement outside a transaction on the given database (CREATE/DROP DATABASE)."""
+    engine = create_async_engine(GIVEN_DATABASE_URL, poolclass=pool.NullPool,
+                                 isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def _create_database_if_missing(url: str) -> None:
+    name = make_url(url).database
+    engine = create_async_engine(GIVEN_DATABASE_URL, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            exists = (await conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                         {"n": name})).scalar()
+    finally:
+        await engine.dispose()
+    if not exists:
+        await admin_sql(f'CREATE DATABASE "{name}"')
+
+
 async def _reset_postgres_schema(url: str) -> None:
+    if url != GIVEN_DATABASE_URL:
+        await _create_database_if_missing(url)
     engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.drop_all)
@@ -28,7 +75,7 @@ async def _reset_postgres_schema(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def _postgres_ready() -> bool:
-    """Recreate the PostgreSQL schema once per run."""
+    """Recreate the PostgreSQL schema once per run (once per worker under xdist)."""
     if TEST_DATABASE_URL:
         asyncio.run(_reset_postgres_schema(TEST_DATABASE_URL))
     return True

@@ -48,8 +48,8 @@ class RoundRobin:
         app.router.add_route("*", "/{tail:.*}", self.forward)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
-        self.port = free_port()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.port = int(self.runner.addresses[0][1])
 
     async def forward(self, request: web.Request) -> web.Response:
         """Pass the request to the next replica that answers."""

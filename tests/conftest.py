@@ -73,6 +73,11 @@ async def _reset_postgres_schema(url: str) -> None:
     await engine.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the heavy tests first, so that parallel workers finish at about the same time."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 @pytest.fixture(scope="session")
 def _postgres_ready() -> bool:
     """Recreate the PostgreSQL schema once per run (once per worker under xdist)."""

@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -44,6 +45,7 @@ async def _count(sessions: Sessions, what: object, *where: object) -> int:
         return int((await session.execute(query.where(*where))).scalar_one())  # type: ignore[arg-type]
 
 
+@pytest.mark.heavy
 async def test_a_thousand_reports_survive_three_sigkills_exactly_once(
     database_url: str, clock: FrozenClock, sessions: Sessions, tmp_path: Path,
 ) -> None:

@@ -114,6 +114,7 @@ async def until(check, timeout: float, what: str) -> float:  # type: ignore[no-u
     return loop.time() - start
 
 
+@pytest.mark.heavy
 async def test_two_replicas_share_the_traffic_and_survive_losing_the_leader(
     database_url: str, clock: FrozenClock, sessions: Sessions, tmp_path: Path
 ) -> None:

@@ -98,6 +98,7 @@ def _cli(tmp_path: Path, *args: str, database_url: str | None = None,
                           text=True, env=env, timeout=60, cwd=Path(__file__).parent.parent)
 
 
+@pytest.mark.heavy
 def test_bad_structure_files_and_an_unreachable_database_give_one_line(tmp_path: Path) -> None:
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("communities:\n  - name: 玉兰\n".encode("gb18030"))

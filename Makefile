@@ -19,7 +19,7 @@ transcript: $(STAMP)  ## set up and print a scripted repair case (terminals and 
 	$(BIN)/gridbot demo --transcript
 
 test: $(STAMP)  ## set up and run the whole test suite on every core (PostgreSQL with TEST_DATABASE_URL)
-	$(BIN)/pytest -q -n auto --dist loadgroup
+	$(BIN)/pytest -q -n auto
 
 lint: $(STAMP)  ## ruff and mypy over the whole tree
 	$(BIN)/ruff check .

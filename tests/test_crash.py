@@ -33,7 +33,7 @@ async def _start(world: World, log: Path) -> asyncio.subprocess.Process:
            "POLLING_TIMEOUT_S": "1", "OUTBOX_LEASE_S": "2", "LOG_LEVEL": "WARNING",
            # Fast enough to finish in seconds, slower than intake: a backlog builds up.
            "SEND_RATE_GLOBAL_PER_S": "400", "SEND_RATE_GROUP_PER_MIN": "1000",
-           "SEND_RATE_PRIVATE_PER_S": "1000"}
+           "SEND_RATE_PRIVATE_PER_S": "1000", "PYTHONFAULTHANDLER": "1"}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=Path(__file__).parent.parent,
         stdout=log.open("ab"), stderr=asyncio.subprocess.STDOUT)
@@ -93,8 +93,15 @@ async def test_a_thousand_reports_survive_three_sigkills_exactly_once(
             await asyncio.sleep(0.05)
     finally:
         bot.send_signal(signal.SIGTERM)
-        await bot.wait()
-        await world.fake.stop()
+        try:
+            await asyncio.wait_for(bot.wait(), 60)
+        except TimeoutError:  # a hung shutdown fails the test instead of hanging the suite
+            bot.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack to the log
+            await bot.wait()
+            raise AssertionError("gridbot run did not stop within 60 s of SIGTERM:\n"
+                                 + log.read_text("utf-8", "replace")[-6000:]) from None
+        finally:
+            await world.fake.stop()
     print(f"\ncrash seed {seed}; killed at {kills}")
 
     async with sessions() as session:

@@ -7,6 +7,7 @@ its schema reset once per worker session."""
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -86,14 +87,24 @@ def _postgres_ready() -> bool:
     return True
 
 
+@cache
+def _empty_postgres() -> str:
+    """DELETE (children first) and every sequence back to 1: the same empty database as TRUNCATE
+    ... RESTART IDENTITY, in 40 ms instead of 0.5-1 s (TRUNCATE replaces every table's files)."""
+    deletes = " ".join(f'DELETE FROM "{t.name}";'
+                       for t in reversed(SQLModel.metadata.sorted_tables))
+    return ("DO $$ BEGIN " + deletes + " PERFORM setval(c.oid, 1, false) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema(); END $$")
+
+
 @pytest.fixture
 async def database_url(tmp_path: Path, _postgres_ready: bool) -> AsyncIterator[str]:
     """Give each test an empty database and return its URL."""
     if TEST_DATABASE_URL:
         engine = make_engine(TEST_DATABASE_URL)
-        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            await conn.execute(text(_empty_postgres()))
         await engine.dispose()
         yield TEST_DATABASE_URL
         return

@@ -5,8 +5,9 @@ database, named after the given one and the worker (test_gw0, test_gw1, ...): cr
 its schema reset once per worker session."""
 
 import asyncio
+import fcntl
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -75,8 +76,37 @@ async def _reset_postgres_schema(url: str) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the heavy tests first, so that parallel workers finish at about the same time."""
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+    """Start the heavy tests first, so that parallel workers finish at about the same time; the
+    tests that must run alone last, when the other worker has little left to hold them up."""
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("alone") is not None:
+            return 2
+        return 0 if item.get_closest_marker("heavy") is not None else 1
+    items.sort(key=rank)
+
+
+@pytest.fixture(autouse=True)
+def _alone_when_marked(request: pytest.FixtureRequest,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under xdist, a test marked `alone` runs while no other worker runs a test (it measures
+    real seconds); every other test shares the lock. A turnstile lets the alone test in next."""
+    if not WORKER:
+        yield
+        return
+    folder = tmp_path_factory.getbasetemp().parent  # shared by this run's workers
+    alone = request.node.get_closest_marker("alone") is not None
+    with (folder / "alone.turnstile").open("a") as turnstile, \
+            (folder / "alone.lock").open("a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            if alone:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from bot.ratelimit import FloodLimiter
 from bot.sender import Delivery, OutboxSender
 from models import Building, Case, CaseAction, CaseKind, CaseStatus, Person
 from services import outbox
+from services.fault_topics import read, same_fault
 from services.intake import parse_report
 from services.lifecycle import apply
 from services.routing import route_case
@@ -53,6 +54,15 @@ async def measure(*, quick: bool = False) -> list[Timing]:
     async def parse(n: int) -> None:
         parse_report(texts[n % len(texts)])
     timings.append(await _loop("intake: parse_report", loops * 5, parse))
+
+    async def compare_unread(n: int) -> None:
+        read.cache_clear()  # both texts read afresh: a new report against an unseen open case
+        same_fault(texts[n % len(texts)], texts[(n * 7 + 3) % len(texts)])
+    timings.append(await _loop("duplicates: same_fault, texts unread", loops * 5, compare_unread))
+
+    async def compare_read(n: int) -> None:
+        same_fault(texts[n % len(texts)], texts[(n * 7 + 3) % len(texts)])
+    timings.append(await _loop("duplicates: same_fault, texts read", loops * 5, compare_read))
 
     with tempfile.TemporaryDirectory() as folder:
         url = database.sqlite_url(Path(folder) / "hot.db")

@@ -6,7 +6,7 @@ from typing import Any
 # isort: off
 from bot import aiogram_lazy  # noqa: F401  (first: aiogram's types then build on first use)
 # isort: on
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -27,6 +27,7 @@ from bot.channels import (
     Failed,
     incoming_from_callback,
     incoming_from_message,
+    understood,
 )
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
@@ -74,7 +75,7 @@ class AiogramChannel(ChannelCalls):
 
     def _router(self) -> Router:
         router = Router(name=__name__)
-        router.message.register(self._on_message, F.text | F.caption)
+        router.message.register(self._on_message, understood)
         router.callback_query.register(self._on_callback)
         return router
 

@@ -77,7 +77,8 @@ class GridBot:
                                                 bot_username=username)
         self.processor = Processor(self.sessions, self.clock, texts,
                                    self.settings.timezone, username,
-                                   deadlines=jobs.rules.policy)
+                                   deadlines=jobs.rules.policy,
+                                   voice=jobs.timing.voice_rules())
         limiter = FloodLimiter(global_per_s=self.settings.send_rate_global_per_s,
                                group_per_min=self.settings.send_rate_group_per_min,
                                private_per_s=self.settings.send_rate_private_per_s)

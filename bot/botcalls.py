@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sender import Delivery
-from services.outgoing import Document, Keyboard, Message, Photo
+from services.outgoing import (
+    Document,
+    Keyboard,
+    Message,
+    Photo,
+    Place,
+    SavedPhotos,
+    SavedVoice,
+)
 
 MAX_ANSWER = 200  # answerCallbackQuery's text limit
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -40,13 +48,23 @@ def inline_keyboard(buttons: Keyboard) -> dict[str, Any] | None:
          for b in row] for row in buttons]}
 
 
+def reply_keyboard(message: Message) -> dict[str, Any] | None:
+    """The reply keyboard: one big button sharing the person's own phone, or none any more."""
+    if message.ask_contact:
+        return {"keyboard": [[{"text": message.ask_contact, "request_contact": True}]],
+                "resize_keyboard": True, "one_time_keyboard": True}
+    if message.remove_keyboard:
+        return {"remove_keyboard": True}
+    return None
+
+
 def message_call(chat_id: int, message: Message) -> BotCall:
     """The call that sends, edits or deletes the message."""
     if message.delete_message_id:
         return BotCall("deleteMessage", {"chat_id": chat_id,
                                          "message_id": message.delete_message_id})
     params: dict[str, Any] = {"chat_id": chat_id}
-    if markup := inline_keyboard(message.buttons):
+    if markup := inline_keyboard(message.buttons) or reply_keyboard(message):
         params["reply_markup"] = markup
     if message.edit_message_id:
         return BotCall("editMessageText", {**params, "message_id": message.edit_message_id,
@@ -63,6 +81,21 @@ def message_call(chat_id: int, message: Message) -> BotCall:
         case Document(name, content):
             return BotCall("sendDocument", {**params, **({"caption": text} if text else {})},
                            {"document": Upload(name, content)})
+        case SavedPhotos(file_ids) if len(file_ids) > 1:  # an album takes no buttons
+            params.pop("reply_markup", None)
+            media = [{"type": "photo", "media": file_id} for file_id in file_ids]
+            if text:
+                media[0]["caption"] = text
+            return BotCall("sendMediaGroup", {**params, "media": media})
+        case SavedPhotos(file_ids):
+            return BotCall("sendPhoto", {**params, "photo": file_ids[0],
+                                         **({"caption": text} if text else {})})
+        case SavedVoice(file_id):
+            return BotCall("sendVoice", {**params, "voice": file_id,
+                                         **({"caption": text} if text else {})})
+        case Place(latitude, longitude):
+            return BotCall("sendLocation", {**params, "latitude": latitude,
+                                            "longitude": longitude})
     return BotCall("sendMessage", {**params, "text": text})
 
 
@@ -109,6 +142,8 @@ def delete_webhook_call() -> BotCall:
 
 def delivered(call: BotCall, result: Any) -> Delivery:
     """A successful answer as a Delivery: the new message's id, or the edited one's."""
+    if isinstance(result, list) and result and isinstance(result[0], dict):
+        result = result[0]  # an album: its first message
     if isinstance(result, dict) and isinstance(result.get("message_id"), int):
         return Delivery("sent", message_id=result["message_id"])
     return Delivery("sent", message_id=call.edited)

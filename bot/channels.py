@@ -14,10 +14,10 @@ from bot.botcalls import (
     set_webhook_call,
 )
 from bot.transport import ApiTransport
-from handlers.types import Effects, Incoming, Sender
+from handlers.types import Attachment, Contact, Effects, Incoming, Sender
 
 __all__ = ["ALLOWED_UPDATES", "ChannelCalls", "Core", "Failed", "display_name",
-           "incoming_from_callback", "incoming_from_message"]
+           "incoming_from_callback", "incoming_from_message", "understood"]
 
 log = logging.getLogger("gridbot.channel")
 Core = Callable[[Incoming], Awaitable[Effects | None]]
@@ -74,6 +74,17 @@ class Message(MessageRef, Protocol):
     def caption(self) -> str | None: ...
     @property
     def reply_to_message(self) -> Replied | None: ...
+    # Media as both libraries show them (photo sizes, voice, location, contact, album id).
+    @property
+    def photo(self) -> Any: ...
+    @property
+    def voice(self) -> Any: ...
+    @property
+    def location(self) -> Any: ...
+    @property
+    def contact(self) -> Any: ...
+    @property
+    def media_group_id(self) -> str | None: ...
 
 
 class CallbackQuery(Protocol):
@@ -109,17 +120,54 @@ def _sender(user: User) -> Sender:
                   language=user.language_code)
 
 
+# What residents may send that the bot cannot take (it answers politely instead of staying silent).
+UNSUPPORTED = ("sticker", "video", "video_note", "animation", "audio", "document", "poll", "dice",
+               "venue", "game", "story")
+
+
+def understood(message: Any) -> bool:
+    """Tell whether a message is for the conversations: words, media or a contact (service
+    messages such as someone joining a group are not)."""
+    return bool(message.text or message.caption or message.photo or message.voice
+                or message.location or message.contact
+                or any(getattr(message, kind, None) for kind in UNSUPPORTED))
+
+
+def _attachment(message: Message) -> Attachment | None:
+    # getattr: a library's message (or a test's stand-in) may lack a field it never carries.
+    if photo := getattr(message, "photo", None):  # sizes small to large: keep the largest
+        return Attachment("photo", file_id=str(photo[-1].file_id))
+    if voice := getattr(message, "voice", None):
+        return Attachment("voice", file_id=str(voice.file_id), duration=int(voice.duration or 0))
+    if location := getattr(message, "location", None):
+        return Attachment("location", latitude=float(location.latitude),
+                          longitude=float(location.longitude))
+    return None
+
+
+def _contact(message: Message) -> Contact | None:
+    if not (contact := getattr(message, "contact", None)):
+        return None
+    return Contact(printable(str(contact.phone_number or "")), contact.user_id)
+
+
 def incoming_from_message(message: Message, update_id: int, bot_id: int,
                           username: str) -> Incoming:
     """Reduce a received message (aiogram's or PTB's) to an Incoming."""
     user, replied = message.from_user, message.reply_to_message
     text = printable(message.text or message.caption or "")
+    attachment = _attachment(message)
     return Incoming(
         update_id=update_id, chat_id=message.chat.id, chat_type=str(message.chat.type),
         sender=_sender(user) if user else Sender(id=message.chat.id, name="", language=None),
         text=text, message_id=message.message_id,
         reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
         mentions_bot=bool(username) and f"@{username.lower()}" in text.lower(),
+        attachment=attachment,
+        album=getattr(message, "media_group_id", None) if attachment else None,
+        contact=_contact(message),
+        unsupported=None if attachment else next(
+            (kind for kind in UNSUPPORTED if getattr(message, kind, None)), None),
     )
 
 

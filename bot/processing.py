@@ -23,6 +23,7 @@ from services.deadlines import DeadlinePolicy
 from services.directory import ensure_person
 from services.errors import DomainError
 from services.updates import claim_update
+from services.voice_rules import VoiceRules
 
 log = logging.getLogger("gridbot.processing")
 
@@ -37,6 +38,7 @@ class Processor:
     tz: ZoneInfo
     bot_username: str
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    voice: VoiceRules = field(default_factory=VoiceRules)
 
     async def process(self, incoming: Incoming) -> Effects | None:
         """Handle one update; None when it was already processed (a redelivery)."""
@@ -58,7 +60,7 @@ class Processor:
                 me = await self._person(session, incoming, now)
                 ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
                               bot_username=self.bot_username, incoming=incoming, me=me,
-                              deadlines=self.deadlines)
+                              deadlines=self.deadlines, voice=self.voice)
                 await handle(ctx)
                 await self._queue(session, ctx.effects, now, incoming)
         except DomainError as refusal:

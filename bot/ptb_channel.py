@@ -19,6 +19,7 @@ from bot.channels import (
     Failed,
     incoming_from_callback,
     incoming_from_message,
+    understood,
 )
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
@@ -26,7 +27,16 @@ from bot.transport import Answer, ApiTransport, token_bot_id
 from bot.webhook import update_key as raw_update_key
 from bot.webhook import update_priority
 
-TEXT_MESSAGES = ext.filters.UpdateType.MESSAGE & (ext.filters.TEXT | ext.filters.CAPTION)
+
+class Understood(ext.filters.MessageFilter):
+    """Messages for the conversations: words, media, a contact (not service messages)."""
+
+    def filter(self, message: tg.Message) -> bool:
+        """Tell whether the conversations take this message."""
+        return understood(message)
+
+
+TEXT_MESSAGES = ext.filters.UpdateType.MESSAGE & Understood()
 Context = ext.ContextTypes.DEFAULT_TYPE
 
 
@@ -55,7 +65,7 @@ class PtbTransport(ApiTransport):
         files = {name: tg.InputFile(f.content, filename=f.filename)
                  for name, f in call.files.items()}
         try:
-            result = await method(**call.params, **files)
+            result = await method(**ptb_params(call), **files)
         except RetryAfter as exc:
             return Answer(Delivery("retry", retry_after=retry_seconds(exc), error=exc.message))
         except Forbidden as exc:
@@ -67,7 +77,18 @@ class PtbTransport(ApiTransport):
         except NetworkError as exc:  # TimedOut, connection errors and Telegram's 5xx answers
             return Answer(Delivery("retry", retry_after=2.0, error=str(exc)))
         data = result.to_dict() if isinstance(result, tg.TelegramObject) else result
+        if isinstance(result, tuple | list):  # an album's messages
+            data = [m.to_dict() if isinstance(m, tg.TelegramObject) else m for m in result]
         return Answer(delivered(call, data), data)
+
+
+def ptb_params(call: BotCall) -> dict[str, Any]:
+    """The call's parameters as PTB takes them: as they are, except an album's items, which
+    PTB wants as its InputMedia objects."""
+    if call.method != "sendMediaGroup":
+        return call.params
+    return {**call.params, "media": [tg.InputMediaPhoto(item["media"], caption=item.get("caption"))
+                                     for item in call.params["media"]]}
 
 
 def snake_case(method: str) -> str:

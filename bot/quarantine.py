@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from handlers.payloads import CastBallot
 from handlers.texts import Texts
 from models import FailedUpdate
 from services import directory, outbox
@@ -26,6 +27,19 @@ MAX_ATTEMPTS = 3
 TELL_ADMINS_EVERY = timedelta(hours=1)  # a storm of broken updates is one message, not many
 OUTAGES = (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError, OSError)
 Failed = Callable[[int, dict[str, Any], BaseException], Awaitable[bool]]
+# Button data never kept with the presser: a ballot's option (votes are secret, issue 17).
+SECRET_BUTTONS = (f"{CastBallot.prefix}:", f"{CastBallot.prefix}~")
+
+
+def without_secrets(raw: dict[str, Any]) -> dict[str, Any]:
+    """The raw update as it may be stored: a secret button's data replaced by its prefix."""
+    query = raw.get("callback_query")
+    if not isinstance(query, dict):
+        return raw
+    data = query.get("data")
+    if not isinstance(data, str) or not data.startswith(SECRET_BUTTONS):
+        return raw
+    return {**raw, "callback_query": {**query, "data": data[:len(CastBallot.prefix)] + "…"}}
 
 
 class Quarantine:
@@ -53,8 +67,8 @@ class Quarantine:
         text = "".join(traceback.format_exception_only(type(error), error)).strip()[:2000]
         row = await session.get(FailedUpdate, update_id)
         if row is None:
-            row = FailedUpdate(update_id=update_id, raw=raw, error=text, first_at=now,
-                               last_at=now)
+            row = FailedUpdate(update_id=update_id, raw=without_secrets(raw), error=text,
+                               first_at=now, last_at=now)
             session.add(row)
         row.attempts += 1
         row.error, row.last_at = text, now

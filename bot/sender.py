@@ -49,7 +49,8 @@ class Transport(Protocol):
 def _mergeable(payload: dict[str, Any]) -> bool:
     """A plain new text message (no edit, deletion, file or condition) can join a summary."""
     m = Message.from_json(payload)
-    return not (m.edit_message_id or m.delete_message_id or m.media or m.only_if_bot_admin)
+    return not (m.edit_message_id or m.delete_message_id or m.media or m.only_if_bot_admin
+                or m.ask_contact or m.remove_keyboard)
 
 
 def _buttons(row: OutboxMessage) -> int:

@@ -13,15 +13,24 @@ stateDiagram-v2
 """
 
 from handlers import notify
-from handlers.activity_cards import announce, checkin_list, parse_activity
+from handlers.activity_cards import (
+    LINK_PREFIX,
+    announce,
+    announcement,
+    checked,
+    checkin_list,
+    parse_activity,
+)
 from handlers.cards import when
 from handlers.context import Context, Writer
 from handlers.feature import Feature
 from handlers.guide_answer import community_of_asker
-from handlers.payloads import CheckIn, JoinActivity, LeaveActivity
+from handlers.payloads import CheckIn, JoinActivity, JoinDeclared, LeaveActivity
 from handlers.types import Button
 from models import Activity, Person, Role
-from services import activities, activity_checkin, directory
+from services import activities, activity_checkin, directory, numbers
+from services.activity_rules import DECLARE, Eligibility
+from services.errors import DomainError
 
 
 async def on_activity(ctx: Context, args: str) -> None:
@@ -39,7 +48,8 @@ async def on_activity(ctx: Context, args: str) -> None:
                                        community_id=community_id, new=new)
     groups = await announce(ctx, activity)
     ctx.reply(ctx.texts("activity.announced", title=activity.title, groups=groups,
-                        code=activity.code, when=when(ctx, activity.starts_at)))
+                        code=activity.code, when=when(ctx, activity.starts_at))
+              + "\n" + checked(ctx, Eligibility.of(activity)))
 
 
 async def on_activities(ctx: Context, args: str) -> None:
@@ -55,10 +65,21 @@ async def on_activities(ctx: Context, args: str) -> None:
     ctx.reply(ctx.texts("activity.list"), rows)
 
 
-async def on_join(ctx: Context, payload: JoinActivity) -> None:
-    """Sign up: a place, or the waiting list."""
-    activity, signup = await activities.join(ctx.session, clock=ctx.clock,
-                                             activity_id=payload.activity_id, person=ctx.me)
+async def on_join(ctx: Context, payload: JoinActivity | JoinDeclared) -> None:
+    """Sign up: a place, or the waiting list; only who may join (a person who qualifies by
+    their own word says so with 我符合条件，报名)."""
+    group = None if ctx.incoming.is_private else ctx.incoming.chat_id
+    try:
+        activity, signup = await activities.join(
+            ctx.session, clock=ctx.clock, activity_id=payload.activity_id, person=ctx.me,
+            declared=isinstance(payload, JoinDeclared), group_chat_id=group)
+    except DomainError as refusal:
+        # Who may join by their own word is shown the card that lets them say so.
+        if refusal.params.get("reason") != DECLARE or not ctx.incoming.is_private:
+            raise
+        await show_activity(ctx, payload.activity_id)  # the card says who it is for
+        ctx.answer()
+        return
     where = {"title": activity.title, "when": when(ctx, activity.starts_at),
              "place": activity.place}
     if signup.status == activities.WAITING:
@@ -72,13 +93,38 @@ async def on_join(ctx: Context, payload: JoinActivity) -> None:
 
 async def on_leave(ctx: Context, payload: LeaveActivity) -> None:
     """Cancel before the start; tell whoever takes the place."""
-    activity, promoted = await activities.leave(ctx.session, clock=ctx.clock,
-                                                activity_id=payload.activity_id, person=ctx.me)
+    activity, promoted, dropped = await activities.leave(
+        ctx.session, clock=ctx.clock, activity_id=payload.activity_id, person=ctx.me)
     ctx.answer(ctx.texts("activity.left", title=activity.title), alert=True)
+    notify.to_people(ctx, dropped, ctx.texts("activity.dropped", title=activity.title,
+                                             audience=activity.audience or "-"))
     if promoted is not None:
         notify.to_person(ctx, promoted, ctx.texts(
             "activity.promoted", title=activity.title, when=when(ctx, activity.starts_at),
             place=activity.place))
+
+
+async def show_activity(ctx: Context, activity_id: int) -> None:
+    """The activity's card in a private chat, with its sign-up buttons, or the polite refusal
+    saying who may join when the person may not."""
+    activity = await activities.load_activity(ctx.session, activity_id)
+    try:
+        await activities.check_may_join(ctx.session, activity, ctx.me)
+    except DomainError as refusal:
+        if refusal.params.get("reason") != DECLARE:
+            raise
+    ctx.reply(*announcement(ctx, activity, link=False))
+
+
+async def on_start_link(ctx: Context, args: str) -> bool:
+    """/start a<N> (the announcement's 私聊报名 link): the activity, to sign up privately."""
+    if not ctx.incoming.is_private or not args.startswith(LINK_PREFIX):
+        return False
+    activity_id = numbers.parse_id(args[len(LINK_PREFIX):])
+    if activity_id is None:
+        return False
+    await show_activity(ctx, activity_id)
+    return True
 
 
 async def on_checkin(ctx: Context, args: str) -> None:
@@ -133,8 +179,9 @@ FEATURE = Feature(name="activities",
                   commands={"activity": on_activity, "activities": on_activities,
                             "checkin": on_checkin},
                   private_commands=frozenset({"activity", "checkin"}),
-                  buttons={JoinActivity: on_join, LeaveActivity: on_leave,
-                           CheckIn: on_check}, help=_help)
+                  buttons={JoinActivity: on_join, JoinDeclared: on_join,
+                           LeaveActivity: on_leave, CheckIn: on_check},
+                  start=on_start_link, help=_help)
 
 
 async def send_reminder(ctx: Writer, activity: Activity, step: str) -> int:

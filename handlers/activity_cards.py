@@ -7,12 +7,16 @@ from zoneinfo import ZoneInfo
 
 from handlers.cards import Rows, button, when
 from handlers.context import Context, Writer
-from handlers.payloads import CheckIn, JoinActivity, LeaveActivity
+from handlers.payloads import CheckIn, JoinActivity, JoinDeclared, LeaveActivity
 from handlers.renderer import Renderer
+from handlers.texts import Texts
 from handlers.types import Button
 from models import Activity, ActivitySignup, Person
 from services import activities
 from services.activities import NewActivity
+from services.activity_rules import Eligibility, parse_audience
+
+LINK_PREFIX = "a"  # /start a<id>: the activity in a private chat, to sign up there
 
 _WHEN = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?\s*(\d{1,2})[:：点](\d{2})?")
 
@@ -56,13 +60,42 @@ def parse_activity(ctx: Context, title: str, lines: str) -> NewActivity | None:
     return NewActivity(
         title=title, place=values["place"], starts_at=starts_at,
         capacity=int(float(numbers["capacity"][0])), audience=values.get("audience"),
+        eligibility=parse_audience(values.get("audience"), audience_words(ctx.texts)),
         points=int(float(numbers["points"][0])) if numbers["points"] else 0,
         hours=float(numbers["hours"][0]) if numbers["hours"] else 2.0,
         weekly=values.get("weekly", "").lower() in yes)
 
 
-def announcement(ctx: Renderer, activity: Activity) -> tuple[str, Rows]:
-    """The group message: what, when, where, who, how many, points; join and cancel buttons."""
+def audience_words(texts: Texts) -> dict[str, tuple[str, ...]]:
+    """The locale's words for who may join ("everyone", "community", "volunteer", …)."""
+    words: dict[str, tuple[str, ...]] = {}
+    for part in texts("activity.audience_words").split(";"):
+        group, _, said = part.partition("=")
+        words[group.strip()] = tuple(w for w in said.split("|") if w)
+    return words
+
+
+def checked(ctx: Renderer, rule: Eligibility) -> str:
+    """Say what sign-up checks, for the manager who announced it."""
+    if rule.everyone:
+        return ctx.texts("activity.checks_nobody")
+    parts = []
+    if rule.buildings:
+        parts.append(ctx.texts("activity.who_buildings", buildings="、".join(rule.buildings)))
+    elif rule.community:
+        parts.append(ctx.texts("activity.who_community"))
+    if rule.groups:
+        parts.append(ctx.texts("activity.who_or").join(
+            ctx.texts(f"activity.who_{group}") for group in rule.groups))
+    return ctx.texts("activity.checks", who="，".join(parts))
+
+
+def announcement(
+    ctx: Renderer, activity: Activity, *, link: bool = True
+) -> tuple[str, Rows]:
+    """The group message: what, when, where, who, how many, points; join and cancel buttons
+    (joining says "I qualify" when only the person can say so), and a link to sign up in a
+    private chat (where the reminders can reach them)."""
     lines = [ctx.texts("activity.announce", title=activity.title,
                        when=when(ctx, activity.starts_at), place=activity.place,
                        capacity=activity.capacity)]
@@ -73,10 +106,15 @@ def announcement(ctx: Renderer, activity: Activity) -> tuple[str, Rows]:
                                hours=f"{activity.hours:g}"))
     if activity.weekly:
         lines.append(ctx.texts("activity.weekly_line"))
-    lines.append(ctx.texts("activity.how_to_join"))
-    return "\n".join(lines), ((button(ctx, "activity.btn_join", JoinActivity(activity.id or 0)),
-                               button(ctx, "activity.btn_leave",
-                                      LeaveActivity(activity.id or 0))),)
+    declare = Eligibility.of(activity).needs_declaring
+    lines.append(ctx.texts("activity.how_to_join_declared" if declare else "activity.how_to_join"))
+    join = (button(ctx, "activity.btn_join_declared", JoinDeclared(activity.id or 0)) if declare
+            else button(ctx, "activity.btn_join", JoinActivity(activity.id or 0)))
+    rows: Rows = ((join, button(ctx, "activity.btn_leave", LeaveActivity(activity.id or 0))),)
+    if link:
+        rows += ((Button(ctx.texts("activity.btn_private"),
+                         url=ctx.deep_link(f"{LINK_PREFIX}{activity.id}")),),)
+    return "\n".join(lines), rows
 
 
 async def announce(ctx: Writer, activity: Activity) -> int:

@@ -89,10 +89,12 @@ def case_card(
     lines = [
         ctx.texts(header, id=case.id, kind=kind_name(ctx, case.kind)),
         ctx.texts("card.urgent") if case.urgency == Urgency.URGENT else None,
+        ctx.texts("card.affected", affected=case.followers + 1) if case.followers else None,
         ctx.texts("card.address", address=address(ctx, case, public=False)),
         ctx.texts("card.text", text=text),
         ctx.texts("card.reporter", name=reporter.name if reporter else "-"),
         ctx.texts("card.phone", phone=reporter.phone) if phone and reporter and reporter.phone
+        else ctx.texts("card.no_phone") if phone and reporter and reporter.telegram_id
         else None,
         ctx.texts("card.time", time=local(ctx, case.created_at),
                   status=status_name(ctx, case.status, case.kind)),

@@ -15,6 +15,7 @@ from handlers.types import CallbackAnswer, Effects, Incoming, Keyboard, Message,
 from models import Person
 from services import conversation
 from services.clock import Clock
+from services.outgoing import split_text
 
 
 @dataclass(kw_only=True)
@@ -38,8 +39,14 @@ class Writer(Renderer):
         self, chat_id: int, text: str, buttons: Keyboard = (), *,
         case_id: int | None = None, reply_to: int | None = None,
     ) -> None:
-        """Queue a new message."""
-        self.emit(chat_id, Message(text, buttons, reply_to_message_id=reply_to), case_id=case_id)
+        """Queue a new message; a text longer than Telegram takes goes as several messages,
+        split at line boundaries (the buttons under the last), so nothing is cut."""
+        parts = split_text(text)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            self.emit(chat_id, Message(part, buttons if last else (),
+                                       reply_to_message_id=reply_to if i == 0 else None),
+                      case_id=case_id)
 
 
 @dataclass(kw_only=True)
@@ -59,8 +66,11 @@ class Context(Writer):
         if self.incoming.message_id is None:
             self.reply(text, buttons)
             return
-        self.emit(self.incoming.chat_id,
-                  Message(text, buttons, edit_message_id=self.incoming.message_id))
+        first, *rest = split_text(text)  # too long for one message: the rest follows it
+        self.emit(self.incoming.chat_id, Message(first, () if rest else buttons,
+                                                 edit_message_id=self.incoming.message_id))
+        if rest:
+            self.reply("\n".join(rest), buttons)
 
     def answer(self, text: str = "", *, alert: bool = False) -> None:
         """Answer the button press (an alert for refusals, a toast otherwise)."""

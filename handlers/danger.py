@@ -4,12 +4,12 @@ repair, and emergencies noticed in group messages that were not addressed to the
 
 from handlers import emergency
 from handlers.cards import Rows, button
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.feature import Feature
 from handlers.payloads import NotDanger, PickKind, RaiseSos
 from handlers.steps import ReportDraft
-from models import CaseKind
-from services import directory, sos
+from models import CaseKind, DangerQuestion
+from services import conversation, danger_watch, directory, sos
 from services.intake import CONFIDENT, parse_report
 
 _YES = ("是", "对", "紧急", "救", "急", "快", "yes", "sos")
@@ -40,8 +40,38 @@ async def ask(ctx: Context, draft: ReportDraft) -> None:
     waits for the answer)."""
     yes = button(ctx, "danger.btn_yes", PickKind(CaseKind.EMERGENCY.value))
     no = button(ctx, "danger.btn_no", NotDanger())
-    text = await numbers(ctx, await _community(ctx, draft), told=False)
+    community_id = await _community(ctx, draft)
+    text = await numbers(ctx, community_id, told=False)
     ctx.reply(text + "\n\n" + ctx.texts("danger.ask"), ((yes, no),))
+    # Unanswered, the staff are alerted anyway (scheduler/danger_job.py): never left unheard.
+    await danger_watch.remember(
+        ctx.session, chat_id=ctx.incoming.chat_id, user_id=ctx.incoming.sender.id, person=ctx.me,
+        community_id=community_id, text=draft.text, building=draft.building, unit=draft.unit,
+        room=draft.room, message_id=draft.message_id, at=ctx.clock.now())
+
+
+async def answered(ctx: Context) -> None:
+    """The resident answered the danger question (either way): no alert for it."""
+    await danger_watch.settle(ctx.session, chat_id=ctx.incoming.chat_id,
+                              user_id=ctx.incoming.sender.id, at=ctx.clock.now())
+
+
+async def alert_unanswered(w: Writer, question: DangerQuestion, *, step: str) -> bool:
+    """File an unanswered danger question as a possible emergency: the on-duty staff are
+    alerted (repeated until one takes it), the intake stops waiting at `step` for the answer,
+    and the resident is told; tell whether it was filed."""
+    reported = await danger_watch.file_unanswered(w.session, clock=w.clock, question=question)
+    if reported is None:
+        return False
+    case = reported.case
+    await emergency.alert(w, case, reported.assignee, reported.also_notify,
+                          header="danger.unanswered_alert")
+    pending = await conversation.current(w.session, chat_id=question.chat_id,
+                                         user_id=question.user_id)
+    if pending is not None and pending.step == step:  # a late tap must not file it twice
+        await conversation.forget(w.session, chat_id=question.chat_id, user_id=question.user_id)
+    w.send(question.chat_id, w.texts("danger.unanswered_told", id=case.id), case_id=case.id)
+    return True
 
 
 def answer(text: str) -> bool | None:

@@ -18,7 +18,7 @@ from services import chart, digest, directory
 from services.chart import ChartLabels
 from services.digest import CommunityDigest, DayPoint
 from services.metrics import Rates
-from services.outgoing import Photo
+from services.outgoing import Photo, split_text
 
 
 def _rate(ctx: Renderer, part: int, whole: int) -> str:
@@ -110,12 +110,14 @@ async def plan_digests(w: Writer, person: Person | None = None) -> DigestPlan:
                                                     community_id=d.community_id)
         for manager in managers:
             if (person is None or manager.id == person.id) and manager.telegram_id:
-                plan.append(Outgoing(manager.telegram_id, Message(community_text(w, d))))
+                plan += [Outgoing(manager.telegram_id, Message(part))
+                         for part in split_text(community_text(w, d))]
                 plan.append(_chart(w, manager.telegram_id, each.get(d.community_id, empty),
                                    w.texts("digest.caption", name=d.name)))
     for admin in await directory.admins(w.session):
         if (person is None or admin.id == person.id) and admin.telegram_id:
-            plan.append(Outgoing(admin.telegram_id, Message(admin_text(w, digests))))
+            plan += [Outgoing(admin.telegram_id, Message(part))
+                     for part in split_text(admin_text(w, digests))]
             plan.append(_chart(w, admin.telegram_id, overall,
                                w.texts("digest.caption", name=w.texts("digest.all"))))
     return plan

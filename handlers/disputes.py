@@ -18,8 +18,9 @@ stateDiagram-v2
 ```
 """
 
+from typing import Any
 
-from handlers import mediation, notify
+from handlers import media_cards, mediation, notify
 from handlers.cards import Rows, ask_community, button
 from handlers.context import Context
 from handlers.dispute_cards import dispute_card, record_views, tier_buttons, tier_name
@@ -49,14 +50,16 @@ def _field(step: str) -> str:
     return step.split(".", 1)[1]
 
 
-async def begin(ctx: Context, text: str, *, message_id: int | None = None) -> None:
+async def begin(ctx: Context, text: str, *, message_id: int | None = None,
+                media: list[dict[str, Any]] | None = None) -> None:
     """A report read as a dispute: in a group, move it to private; in private, ask on.
-    `message_id` is the resident's own message (a button press carries the bot's)."""
+    `message_id` is the resident's own message (a button press carries the bot's); `media`,
+    the photos or voice it came with (only the mediator gets them)."""
     if not ctx.incoming.is_private:
-        await _move_to_private(ctx, text, message_id or ctx.incoming.message_id)
+        await _move_to_private(ctx, text, message_id or ctx.incoming.message_id, media or [])
         return
     await ctx.stop_waiting()
-    draft = DisputeDraft()
+    draft = DisputeDraft(media=media or [])
     if text.strip():
         draft.answer("what", text)
     _warn_if_danger(ctx, draft)
@@ -70,12 +73,13 @@ def _warn_if_danger(ctx: Context, draft: DisputeDraft) -> None:
         draft.warned = True
 
 
-async def _move_to_private(ctx: Context, text: str, message_id: int | None) -> None:
+async def _move_to_private(ctx: Context, text: str, message_id: int | None,
+                           media: list[dict[str, Any]]) -> None:
     """Answer in the group with a neutral line only, and keep the words for the private chat."""
     inc = ctx.incoming
     await ctx.stop_waiting()
     community = await directory.community_of_chat(ctx.session, inc.chat_id)
-    draft = DisputeDraft(community_id=community.id if community else None)
+    draft = DisputeDraft(community_id=community.id if community else None, media=media)
     if text.strip():
         draft.answer("what", text.strip())
     _warn_if_danger(ctx, draft)
@@ -158,6 +162,8 @@ async def _file(ctx: Context, draft: DisputeDraft) -> None:
         community_id=draft.community_id)
     filed = await file_dispute(ctx.session, clock=ctx.clock, reporter=ctx.me, new=new)
     case, details, mediator = filed.case, filed.details, filed.mediator
+    await media_cards.keep_draft(ctx, case, draft.media)
+    await media_cards.show(ctx, case, mediator)  # the mediator alone sees a dispute's media
     name = mediator.name if mediator else ctx.texts("receipt.community")
     ctx.reply(ctx.texts("dispute.receipt", id=case.id, tier=tier_name(ctx, details.tier),
                         name=name))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from handlers import notify
 from handlers.cards import Rows, case_card, local, worker_buttons
-from handlers.context import Context
+from handlers.context import Context, Writer
 from handlers.feature import Feature
 from handlers.payloads import TakeEmergency
 from handlers.renderer import Renderer
@@ -33,15 +33,17 @@ def repeat_text(r: Renderer, case: Case, times: int) -> str:
 
 
 async def alert(
-    ctx: Context, case: Case, assignee: Person | None, also: Sequence[Person]
+    ctx: Writer, case: Case, assignee: Person | None, also: Sequence[Person], *,
+    header: str = "emergency.alert",
 ) -> None:
-    """Alert everyone responsible at once and start the repeats (filing calls this)."""
+    """Alert everyone responsible at once and start the repeats (filing calls this; so does
+    the job that files a danger question left unanswered, with its own header)."""
     people = await emergencies.recipients_for(ctx.session, assignee=assignee, also=also)
     now = ctx.clock.now()
     await emergencies.open_alert(ctx.session, case_id=case.id or 0, recipients=people, at=now)
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     # Every responder may need to call the resident: each sees the phone, and that is recorded.
-    text = case_card(ctx, case, reporter, phone=True, header="emergency.alert")
+    text = case_card(ctx, case, reporter, phone=True, header=header)
     for person in people:
         notify.to_person(ctx, person, text, ack_button(ctx.texts, case.id or 0), case_id=case.id)
         if person.id is not None and reporter is not None and reporter.phone:

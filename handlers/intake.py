@@ -16,8 +16,9 @@ stateDiagram-v2
 """
 
 from dataclasses import replace
+from typing import Any
 
-from handlers import danger, disputes, filing
+from handlers import danger, disputes, filing, media_cards, metoo, suggestions
 from handlers.cards import ask_community, button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -26,7 +27,7 @@ from handlers.payloads import CancelReport, NotDanger, PickBuilding, PickCommuni
 from handlers.steps import Asks, ReportDraft, load
 from handlers.types import Button
 from models import CaseKind, Urgency
-from services import conversation, directory
+from services import conversation, danger_watch, directory
 from services.intake import (
     CONFIDENT,
     at_home,
@@ -42,12 +43,16 @@ STEP_DANGER = "intake.danger"  # the one tap when danger is likely (handlers/dan
 STEPS = (STEP_TEXT, STEP_KIND, STEP_COMMUNITY, STEP_BUILDING, STEP_DANGER)
 
 
-async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None) -> None:
-    """Read a new report (of a known kind, for /sos) and move it on."""
+async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None,
+                       media: list[dict[str, Any]] | None = None) -> None:
+    """Read a new report (of a known kind, for /sos; with the photos or voice it came with) and
+    move it on."""
     text = text.strip()
     if not text:
         await ctx.wait(STEP_TEXT, ReportDraft())
         ctx.reply(ctx.texts("intake.ask_text"))
+        return
+    if kind is None and await suggestions.take(ctx, text):  # 意见建议: the manager's box
         return
     parsed = parse_report(text)
     # A question the service guide answers (👎 files it after all): what reads as "other", or
@@ -64,7 +69,7 @@ async def start_report(ctx: Context, text: str, *, kind: CaseKind | None = None)
         message_id=ctx.incoming.message_id,
         kind_ok=parsed.confidence >= CONFIDENT or parsed.kind == CaseKind.EMERGENCY,
         danger=parsed.danger_likely,  # also an emergency the parser is unsure of
-        at_home=at_home(text),
+        at_home=at_home(text), media=media or [],
     )
     await advance(ctx, draft)
 
@@ -79,7 +84,7 @@ async def advance(ctx: Context, draft: ReportDraft) -> None:
         await _ask_kind(ctx, draft)
         return
     if draft.kind == CaseKind.DISPUTE:  # disputes: private intake of their own (disputes.py)
-        await disputes.begin(ctx, draft.text, message_id=draft.message_id)
+        await disputes.begin(ctx, draft.text, message_id=draft.message_id, media=draft.media)
         return
     if draft.community_id is None and not await _locate_community(ctx, draft):
         return
@@ -87,6 +92,8 @@ async def advance(ctx: Context, draft: ReportDraft) -> None:
         if not await _locate_building(ctx, draft):
             return
     await ctx.stop_waiting()
+    if await metoo.offer(ctx, draft):  # an open case's fault: 我也遇到 or 不是同一件事
+        return
     await filing.file_report(ctx, draft)
 
 
@@ -137,7 +144,8 @@ async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
         if found and found[0].id == ctx.me.building_id and not draft.room:
             _home_flat(ctx, draft)
         return True
-    if ctx.me.building_id is not None and ctx.me.community_id == community_id:
+    home = ctx.me.building_id is not None and ctx.me.community_id == community_id
+    if home and (not draft.ask_where or draft.kind == CaseKind.EMERGENCY):
         draft.building_id = ctx.me.building_id
         _home_flat(ctx, draft)
         return True
@@ -146,7 +154,8 @@ async def _locate_building(ctx: Context, draft: ReportDraft) -> bool:
         return True
     draft.asked_building = True
     await ctx.wait(STEP_BUILDING, draft)
-    ctx.reply(ctx.texts("intake.ask_building"), await _building_rows(ctx, community_id))
+    ctx.reply(ctx.texts("intake.ask_building"),
+              await _building_rows(ctx, community_id, near=draft.near_building_id))
     return False
 
 
@@ -157,12 +166,20 @@ def _home_flat(ctx: Context, draft: ReportDraft) -> None:
         draft.room = draft.room or ctx.me.room
 
 
-async def _building_rows(ctx: Context, community_id: int | None) -> tuple[tuple[Button, ...], ...]:
+async def _building_rows(ctx: Context, community_id: int | None, *, near: int | None = None
+                         ) -> tuple[tuple[Button, ...], ...]:
     buildings = (await directory.community_buildings(ctx.session, community_id)
                  if community_id else [])
     labels = [Button(ctx.texts("address.building", building=b.number),
                      data=PickBuilding(b.id or 0).pack()) for b in buildings[:40]]
     rows = [tuple(labels[i:i + 4]) for i in range(0, len(labels), 4)]
+    # First, as big buttons: the building nearest a shared location, the remembered home.
+    for key, wanted in (("intake.home_building", ctx.me.building_id),
+                        ("intake.near_building", near)):
+        found = next((b for b in buildings if wanted and b.id == wanted), None)
+        if found is not None:
+            rows.insert(0, (Button(ctx.texts(key, building=found.number),
+                                   data=PickBuilding(found.id or 0).pack()),))
     rows.append((button(ctx, "btn.public_area", PickBuilding()),
                  button(ctx, "btn.cancel", CancelReport())))
     return tuple(rows)
@@ -178,6 +195,7 @@ async def on_text(ctx: Context, step: str, draft: ReportDraft) -> None:
         if said is None:
             ctx.reply(ctx.texts("intake.use_buttons"))
             return
+        await danger.answered(ctx)
         _answer_danger(draft, emergency=said)
         await advance(ctx, draft)
     elif step == STEP_BUILDING:
@@ -203,6 +221,8 @@ async def on_pick(
         ctx.answer(ctx.texts("button.not_for_you"), alert=True)
         return
     ctx.answer()
+    if draft.danger and isinstance(payload, NotDanger | PickKind):
+        await danger.answered(ctx)
     if isinstance(payload, NotDanger):
         _answer_danger(draft, emergency=False)
     elif isinstance(payload, PickKind):
@@ -254,6 +274,10 @@ async def on_pick_button(
             await on_cancel(ctx)
         else:
             ctx.answer(ctx.texts("button.not_for_you"), alert=True)
+    elif not mine and isinstance(payload, NotDanger | PickKind) and (
+            case_id := await danger_watch.escalated_case(
+                ctx.session, chat_id=ctx.incoming.chat_id, user_id=ctx.incoming.sender.id)):
+        ctx.answer(ctx.texts("danger.already_alerted", id=case_id), alert=True)  # alerted meanwhile
     else:
         await on_pick(ctx, payload, load(ReportDraft, waiting.data) if mine and waiting else None)
 
@@ -268,13 +292,15 @@ async def on_cancel(ctx: Context) -> None:
 async def on_report(ctx: Context, args: str) -> None:
     """/report: start a report afresh (anything pending is dropped)."""
     await ctx.stop_waiting()
-    await start_report(ctx, args)
+    await start_report(ctx, args, media=media_cards.of_incoming(ctx.incoming))
 
 
 async def on_sos(ctx: Context, args: str) -> None:
-    """/sos: report an emergency at once."""
+    """/sos: report an emergency at once (it answers a pending danger question too)."""
     await ctx.stop_waiting()
-    await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY)
+    await danger.answered(ctx)
+    await start_report(ctx, args or ctx.texts("sos.text"), kind=CaseKind.EMERGENCY,
+                       media=media_cards.of_incoming(ctx.incoming))
 
 
 async def on_overheard(ctx: Context) -> bool:
@@ -285,7 +311,8 @@ async def on_overheard(ctx: Context) -> bool:
         return False
     if await directory.community_of_chat(ctx.session, inc.chat_id) is None:
         return False
-    await start_report(ctx, inc.text, kind=CaseKind.EMERGENCY)
+    await start_report(ctx, inc.text, kind=CaseKind.EMERGENCY,
+                       media=media_cards.of_incoming(inc))
     return True
 
 

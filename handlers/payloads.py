@@ -569,10 +569,71 @@ class GuideNotSolved(ButtonData, prefix="un", legacy=("question_id",)):
     question_id: int
 
 
+# Residents' voice (issue 17: handlers/metoo.py, suggestions.py, votes.py) ---------------------
+@dataclass(frozen=True)
+class MeToo(ButtonData, prefix="fm", version=2):
+    """Resident: I have this fault too; follow the case (a group receipt, or `offered`: the
+    answer to the bot's "is it the same?" about the presser's own report)."""
+
+    case_id: int
+    offered: bool = False
+
+
+@dataclass(frozen=True)
+class NotSame(ButtonData, prefix="fn", version=2):
+    """Resident: my report is not that case; file it as a new one."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class FollowerSolved(ButtonData, prefix="fy", version=2):
+    """Follower: the handled case is (or is not) fixed for me too."""
+
+    case_id: int
+    solved: bool = True
+
+
+@dataclass(frozen=True)
+class AnswerSuggestion(ButtonData, prefix="sa", version=2, private=True):
+    """Manager: write the reply to this suggestion."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class PublishAnswer(ButtonData, prefix="sp", version=2, private=True):
+    """Manager: post this answered suggestion to the community's groups."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class CastBallot(ButtonData, prefix="vb", version=2):
+    """Resident: vote for this option (the option's index in the topic's own list)."""
+
+    topic_id: int
+    option: int
+
+
+@dataclass(frozen=True)
+class RecordDecision(ButtonData, prefix="vd", version=2, private=True):
+    """Manager: record the decision and follow-up of a closed vote."""
+
+    topic_id: int
+
+
 # Activities (handlers/activities.py) ----------------------------------------------------------
 @dataclass(frozen=True)
 class JoinActivity(ButtonData, prefix="hj", legacy=("activity_id",)):
     """Resident or volunteer: sign up for this activity."""
+
+    activity_id: int
+
+
+@dataclass(frozen=True)
+class JoinDeclared(ButtonData, prefix="hd", legacy=("activity_id",)):
+    """Resident: sign up, saying they are of the people it is for (age, disability, hardship)."""
 
     activity_id: int
 
@@ -589,6 +650,13 @@ class CheckIn(ButtonData, prefix="hc", legacy=("signup_id",)):
     """Organiser: this sign-up was there."""
 
     signup_id: int
+
+
+@dataclass(frozen=True)
+class ShowMedia(ButtonData, prefix="sm", legacy=C, private=True):
+    """/case: show the photos, voice and map point kept with the case, privately."""
+
+    case_id: int
 
 
 def all_buttons() -> tuple[type[ButtonData], ...]:

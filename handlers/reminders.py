@@ -2,7 +2,7 @@
 reassign, the admin can open; residents are asked to confirm. Scheduled work has no update: it
 writes with the renderer (a Writer)."""
 
-from handlers import notify
+from handlers import metoo, notify
 from handlers.cards import (
     Rows,
     assign_buttons,
@@ -108,6 +108,7 @@ async def _closed_by_timeout(ctx: Writer, case: Case) -> None:
     worker = await case_queries.person(ctx.session, case.assignee_id)
     notify.to_person(ctx, worker, ctx.texts("remind.auto_closed_worker", id=case.id),
                      case_id=case.id)
+    await metoo.tell_followers(ctx, case, "metoo.closed")
     if case.source_chat_id is not None:  # the group saw the report: it sees the closing too
         ctx.send(case.source_chat_id, ctx.texts("group.closed_timeout", id=case.id),
                  case_id=case.id)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.texts import Texts
 from services.deadlines import DeadlinePolicy
+from services.voice_rules import VoiceRules
 
 
 @dataclass(kw_only=True)
@@ -19,6 +20,7 @@ class Renderer:
     tz: ZoneInfo
     bot_username: str = "gridbot"
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    voice: VoiceRules = field(default_factory=VoiceRules)  # issue 17's thresholds
 
     def local(self, moment: datetime | None) -> str:
         """Show a UTC timestamp in the local zone ("11-22 14:30")."""

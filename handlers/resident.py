@@ -10,7 +10,7 @@ stateDiagram-v2
 ```
 """
 
-from handlers import notify
+from handlers import metoo, notify
 from handlers.cards import button, case_card, star_buttons, stars, worker_buttons
 from handlers.context import Context
 from handlers.dispute_cards import mediator_buttons
@@ -29,6 +29,7 @@ async def on_solved(ctx: Context, payload: Solved) -> None:
                                     actor=ctx.me)
     ctx.answer()
     ctx.edit(ctx.texts("resident.ask_rating", id=case.id), star_buttons(ctx, payload.case_id))
+    await metoo.tell_followers(ctx, case, "metoo.closed")
 
 
 async def on_not_solved(ctx: Context, payload: NotSolved) -> None:

@@ -13,13 +13,17 @@ from handlers import (
     intake,
     ledger,
     managers,
+    media,
     mediation,
+    metoo,
     points,
     resident,
     skills,
     staff,
+    suggestions,
     views,
     visits,
+    votes,
     wish_review,
     wish_volunteers,
     wishes,
@@ -38,7 +42,7 @@ from services.errors import DomainError
 # like any other feature.
 MODULES = (intake, danger, worker, resident, views, wishes, wish_review, wish_volunteers, points,
            disputes, mediation, emergency, managers, ledger, staff, announce, digest, visits,
-           guide, evaluation, activities, skills)
+           guide, evaluation, activities, skills, metoo, votes, suggestions, media)
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in MODULES)
 BUTTONS = owned(FEATURES, lambda f: f.buttons)
 COMMANDS = owned(FEATURES, lambda f: f.commands)
@@ -91,6 +95,8 @@ async def on_message(ctx: Context) -> None:
     command = inc.command(ctx.bot_username)
     if command is not None:
         await on_command(ctx, *command)
+        return
+    if inc.has_media and await media.on_media(ctx):  # photos, voice, places, phones
         return
     if not inc.is_private and not (inc.mentions_bot or inc.reply_to_bot):
         # Group chatter not addressed to the bot: only a module that must hear it (an

@@ -17,7 +17,8 @@ async def on_skills(ctx: Context, args: str) -> None:
     """/skills shows a volunteer's skills; /skills 陪伴, 理发 replaces them."""
     if args.strip():
         words = args.replace("，", ",").replace("、", ",").split(",")
-        saved = await skills.set_skills(ctx.session, person=ctx.me, skills=words)
+        saved = await skills.set_skills(ctx.session, person=ctx.me, skills=words,
+                                        at=ctx.clock.now())
         ctx.reply(ctx.texts("skills.saved", skills=_listed(ctx, saved)))
         return
     current = await skills.skills_of(ctx.session, ctx.me)

@@ -55,6 +55,10 @@ class ReportDraft:
     remember: bool = False
     danger: bool = False  # danger likely: ask the one tap first (handlers/danger.py)
     at_home: bool = False  # the repair is inside the home: the remembered flat applies
+    # Photos, a voice, a map point sent with it (handlers/media.py), kept by file_id.
+    media: list[dict[str, Any]] = field(default_factory=list)
+    ask_where: bool = False  # no words said where: ask, the remembered building first
+    near_building_id: int | None = None  # nearest a shared location: proposed first
 
 
 @dataclass
@@ -73,6 +77,7 @@ class DisputeDraft:
     community_id: int | None = None
     answered: list[str] = field(default_factory=list)
     warned: bool = False  # the 110 line was shown for violence or a threat
+    media: list[dict[str, Any]] = field(default_factory=list)  # photos, voice: the mediator's
 
     def answer(self, question: str, value: object) -> None:
         """Record an answer to one question."""

@@ -6,8 +6,8 @@ from typing import Any
 
 from services.outgoing import Button, Keyboard, Message
 
-__all__ = ["Button", "CallbackAnswer", "Effects", "Incoming", "Keyboard", "Message", "Outgoing",
-           "Sender"]
+__all__ = ["Attachment", "Button", "CallbackAnswer", "Contact", "Effects", "Incoming", "Keyboard",
+           "Message", "Outgoing", "Sender"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,26 @@ class Sender:
     id: int
     name: str
     language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """What came with a message besides words: a photo or a voice (kept by Telegram's file_id,
+    never downloaded), or a point on the map."""
+
+    kind: str  # "photo", "voice", "location"
+    file_id: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    duration: int | None = None  # a voice's seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A shared phone number and whose it is (Telegram's user id; None for a typed contact)."""
+
+    phone: str
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +53,16 @@ class Incoming:
     callback_data: str | None = None
     reply_to_bot: bool = False
     mentions_bot: bool = False
+    attachment: Attachment | None = None
+    album: str | None = None  # media_group_id: photos sent together
+    contact: Contact | None = None
+    unsupported: str | None = None  # a sticker, a video…: what the bot cannot take
+
+    @property
+    def has_media(self) -> bool:
+        """Tell whether this message carries more than text (media, a contact, or media the bot
+        cannot take)."""
+        return bool(self.attachment or self.contact or self.unsupported)
 
     @property
     def is_private(self) -> bool:

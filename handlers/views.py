@@ -1,6 +1,6 @@
 """Looking at cases: /my for residents, /tasks for workers, /case N for those allowed."""
 
-from handlers import notify, wish_cards
+from handlers import media_cards, notify, wish_cards
 from handlers.cards import (
     address,
     assign_buttons,
@@ -79,12 +79,16 @@ async def show_case(ctx: Context, case_id: int, *, with_history: bool) -> None:
     footer = await _footer(ctx, case, with_history)
     text = case_card(ctx, case, reporter, phone=access.phone, header="card.view", footer=footer)
     await record_card_view(ctx, case, ctx.me, phone=access.phone)
-    ctx.reply(text, await _buttons_for_viewer(ctx, case))
+    attached = await media_cards.summary(ctx, case.id or 0)
+    ctx.reply(text, await _buttons_for_viewer(ctx, case)
+              + media_cards.view_button(ctx, case, attached))
 
 
 async def _footer(ctx: Context, case: Case, with_history: bool) -> str:
     assignee = await case_queries.person(ctx.session, case.assignee_id)
     footer = ctx.texts("card.assignee", name=assignee.name if assignee else "-")
+    if attached := await media_cards.summary(ctx, case.id or 0):  # photos, voice, proof
+        footer += "\n" + attached
     if with_history:
         events = await case_queries.history(ctx.session, case.id or 0)
         footer += "\n" + ctx.texts("case.history_header") + "".join(

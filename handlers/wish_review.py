@@ -12,7 +12,7 @@ stateDiagram-v2
 
 from collections.abc import Sequence
 
-from handlers import notify, skills
+from handlers import notify, phone, skills
 from handlers.cards import Rows, track_button
 from handlers.context import Context
 from handlers.feature import Feature
@@ -50,8 +50,8 @@ async def file_wish(ctx: Context, draft: ReportDraft) -> None:
                                          unit=draft.unit, room=draft.room)
     case = submitted.case
     assert case.id is not None
-    if ctx.incoming.is_private:
-        ctx.reply(ctx.texts("wish.received", id=case.id))
+    if ctx.incoming.is_private:  # the volunteer will need to reach the resident: ask once
+        await phone.receipt(ctx, ctx.texts("wish.received", id=case.id))
     else:  # the group sees only that a wish exists: no words, no name, no flat
         ctx.reply(ctx.texts("wish.received_group", id=case.id), track_button(ctx, case.id),
                   reply_to=ctx.incoming.message_id)

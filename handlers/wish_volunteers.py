@@ -12,7 +12,7 @@ stateDiagram-v2
 """
 
 
-from handlers import notify
+from handlers import media_cards, notify
 from handlers.cards import button, local
 from handlers.context import Context
 from handlers.feature import Feature
@@ -101,11 +101,14 @@ async def on_done(ctx: Context, payload: WishDone) -> None:
     ctx.reply(ctx.texts("wish.ask_done", id=case.id))
 
 
-async def _fulfilled(ctx: Context, case_id: int, note: str) -> None:
+async def fulfilled(ctx: Context, case_id: int, note: str) -> None:
+    """Mark the wish fulfilled with the volunteer's note and ask the resident to confirm."""
     case, details = await wishes.fulfil_wish(ctx.session, clock=ctx.clock, case_id=case_id,
                                              actor=ctx.me, note=note)
     ctx.reply(ctx.texts("wish.done_saved", id=case.id))
     buttons = confirm_buttons(ctx, case.id or 0)
+    reporter = await case_queries.person(ctx.session, case.reporter_id)
+    await media_cards.show_proof(ctx, case, reporter)  # the volunteer's photos come first
     await tell_resident(ctx, case, details,
                         (confirm_question(ctx, case, ctx.me.name), buttons),
                         (ctx.texts("wish.ask_confirm_group", id=case.id), buttons))
@@ -151,7 +154,7 @@ async def on_text(ctx: Context, step: str, data: OnCase) -> None:
     await ctx.stop_waiting()
     words = ctx.incoming.text.strip()
     if step == STEP_DONE:
-        await _fulfilled(ctx, data.case_id, words)
+        await fulfilled(ctx, data.case_id, words)
         return
     case, _details = await wishes.thank(ctx.session, clock=ctx.clock, case_id=data.case_id,
                                         actor=ctx.me, words=words)

@@ -1,6 +1,6 @@
 """Grid workers and managers working a case: accept, transfer, return, resolve, assign."""
 
-from handlers import notify
+from handlers import media_cards, metoo, notify
 from handlers.cards import (
     button,
     case_card,
@@ -40,6 +40,7 @@ async def on_accept(ctx: Context, payload: Accept) -> None:
     line = ctx.texts("resident.accepted", id=case.id,
                      worker=await notify.holder(ctx, case, ctx.me))
     notify.to_reporter(ctx, case, reporter, (line, ()), (line, ()))
+    await metoo.tell_followers(ctx, case, "metoo.accepted")
 
 
 async def on_transfer(ctx: Context, payload: Transfer) -> None:
@@ -133,7 +134,9 @@ async def resolve(ctx: Context, case_id: int, note: str | None) -> None:
     buttons = confirm_buttons(ctx, case_id)
     private = confirm_question(ctx, case)
     public = ctx.texts("resident.ask_confirm_public", id=case.id)
+    await media_cards.show_proof(ctx, case, reporter)  # the photos, then 问题解决了吗？
     notify.to_reporter(ctx, case, reporter, (private, buttons), (public, buttons))
+    await metoo.ask_followers(ctx, case)
 
 
 async def _help(ctx: Context, roles: set[str]) -> list[str]:

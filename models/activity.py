@@ -2,9 +2,10 @@
 the door; volunteers' hours and points go to the points ledger."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Index, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import JSON, Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
 
@@ -22,6 +23,10 @@ class Activity(SQLModel, table=True):
     title: str = Field(max_length=100)
     place: str = Field(max_length=200)
     audience: str | None = Field(default=None, max_length=200)  # who may join, as announced
+    # Who may join, as checked at sign-up (services/activity_rules.py): {"buildings": ["3"],
+    # "community": true, "groups": ["volunteer", "elderly"]}; empty: everyone.
+    eligibility: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     starts_at: datetime = Field(sa_type=UTCDateTime)
     hours: float = 2.0  # how long it lasts: volunteers' hours credited at check-in
     capacity: int  # places; further sign-ups wait

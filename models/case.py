@@ -50,6 +50,10 @@ class Case(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Issue 17: residents who said 我也遇到 (besides the reporter), and the case this one was
+    # merged into (a merged case is cancelled and counted once, as its survivor).
+    followers: int = Field(default=0)
+    merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
 
 
 class CaseEvent(SQLModel, table=True):

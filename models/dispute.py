@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import JSON, Field, SQLModel
 
 from models.types import UTCDateTime
@@ -53,3 +53,25 @@ class EmergencyAlert(SQLModel, table=True):
     times_sent: int = 1
     acknowledged_by_id: int | None = Field(default=None, foreign_key="person.id")
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DangerQuestion(SQLModel, table=True):
+    """A resident asked "是紧急情况吗？" (danger likely, the kind unsure). Answered, it is settled;
+    unanswered after DANGER_UNANSWERED_AFTER, the on-duty staff are alerted anyway (case_id)."""
+
+    __tablename__ = "danger_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    person_id: int = Field(foreign_key="person.id")
+    community_id: int | None = Field(default=None, foreign_key="community.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    # The building, unit and room read from the message (the reporter's home on file otherwise).
+    building: str | None = Field(default=None, max_length=20)
+    unit: str | None = Field(default=None, max_length=20)
+    room: str | None = Field(default=None, max_length=20)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    asked_at: datetime = Field(sa_type=UTCDateTime)
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")  # filed unanswered

@@ -54,6 +54,8 @@ class CaseAction(StrEnum):
     RELAPSE = "relapse"
     # The scheduler: a resolved case nobody confirmed in time is closed, recorded as such.
     AUTO_CLOSE = "auto_close"
+    # Issue 17: a duplicate merged into the case that survives (its followers carry over).
+    MERGE = "merge"
 
 
 class Urgency(StrEnum):

@@ -46,6 +46,9 @@ class Building(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     grid_id: int = Field(foreign_key="grid.id", index=True)
     number: str = Field(max_length=20)
+    # Where it stands (optional in the structure file): a shared location proposes the nearest.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class GroupChat(SQLModel, table=True):
@@ -97,4 +100,8 @@ class StaffRole(SQLModel, table=True):
     tier: str | None = Field(default=None, max_length=20)
     party_member: bool = False
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Where the skills came from: "file" (the structure file seeds them) or "chat" (the
+    # volunteer's own /skills, which later imports keep), and when they were last set.
+    skills_source: str | None = Field(default=None, max_length=10)
+    skills_set_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     on_leave: bool = False

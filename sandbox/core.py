@@ -14,6 +14,7 @@ from sandbox.files import UploadedFile
 from sandbox.limits import FloodLimiter
 from sandbox.methods import MESSAGE_METHODS
 from sandbox.methods_bot import BOT_METHODS
+from sandbox.methods_media import MEDIA_METHODS
 from sandbox.models import FakeUser
 from sandbox.spec import load_spec
 from sandbox.state import World
@@ -23,6 +24,7 @@ from sandbox.webhook import Webhook
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Core", dict[str, Any]], Awaitable[Any]]
+CHAT_METHODS = {**MESSAGE_METHODS, **MEDIA_METHODS}  # what changes a chat
 
 
 @dataclass
@@ -63,7 +65,7 @@ class Core:
         self.queries: dict[str, IssuedQuery] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.handlers: dict[str, Handler] = {**MESSAGE_METHODS, **BOT_METHODS}
+        self.handlers: dict[str, Handler] = {**CHAT_METHODS, **BOT_METHODS}
         self.changes = Changes()  # what a chat client (the browser simulator) waits on
 
     async def handle(self, token: str, method: str, params: dict[str, Any],
@@ -97,7 +99,7 @@ class Core:
             bug = ApiError(500, f"Internal Server Error: sandbox bug: {exc!r}")
             return self._reject(method, params, files, bug)
         self.calls.append((method, clean))
-        if method in MESSAGE_METHODS:  # what a chat client would see (not getUpdates and such)
+        if method in CHAT_METHODS:  # what a chat client would see (not getUpdates and such)
             self.changes.bump()
         return 200, {"ok": True, "result": result}
 

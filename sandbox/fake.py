@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import actions
+from sandbox import actions, actions_media
 from sandbox.clock import SandboxClock
 from sandbox.core import Core
 from sandbox.methods_bot import commands_key
@@ -114,6 +114,37 @@ class FakeTelegram:
                      callback_data: str) -> str:
         """The user presses a button with callback_data; returns the callback query id."""
         return actions.user_presses(self.core, user, chat_id, message_id, callback_data)
+
+    def user_sends_photo(self, user: FakeUser, caption: str | None = None,
+                         chat: FakeChat | None = None, *, album: str | None = None,
+                         seed: int = 0) -> int:
+        """The user sends a photo (with a caption, in an album); returns the message_id."""
+        return actions_media.user_sends_photo(self.core, user, caption, chat, album=album,
+                                              seed=seed)
+
+    def user_sends_album(self, user: FakeUser, count: int, caption: str | None = None,
+                         chat: FakeChat | None = None) -> list[int]:
+        """The user sends `count` photos together (one media_group_id)."""
+        return actions_media.user_sends_album(self.core, user, count, caption, chat)
+
+    def user_sends_voice(self, user: FakeUser, duration: int = 8,
+                         chat: FakeChat | None = None) -> int:
+        """The user sends a voice message."""
+        return actions_media.user_sends_voice(self.core, user, duration, chat)
+
+    def user_sends_location(self, user: FakeUser, latitude: float, longitude: float,
+                            chat: FakeChat | None = None) -> int:
+        """The user shares a location."""
+        return actions_media.user_sends_location(self.core, user, latitude, longitude, chat)
+
+    def user_shares_contact(self, user: FakeUser, phone: str, *,
+                            owner: FakeUser | None = None) -> int:
+        """The user shares their own phone number (or `owner`'s) in the private chat."""
+        return actions_media.user_shares_contact(self.core, user, phone, owner=owner)
+
+    def user_sends_other(self, user: FakeUser, kind: str, chat: FakeChat | None = None) -> int:
+        """The user sends a sticker, a video, an audio file, a document…"""
+        return actions_media.user_sends_other(self.core, user, kind, chat)
 
     def user_blocks_bot(self, user: FakeUser) -> None:
         """The user blocks the bot; sends to them now fail with 403."""

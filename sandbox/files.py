@@ -38,6 +38,7 @@ class StoredFile:
     data: bytes | None
     width: int = 0
     height: int = 0
+    kind: str = ""  # "photo", "voice", "document", …: what it may be re-sent as
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -62,6 +63,10 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# Kinds Telegram keeps apart: a file_id of one is refused as another.
+RESEND_AS = ("photo", "voice")
+
+
 @dataclass
 class FileStore:
     """Every file the bot uploaded, keyed by the file_id returned to it."""
@@ -75,7 +80,7 @@ class FileStore:
         n = len(self.files) + 1
         stored = StoredFile(file_id=f"SBX{kind[:3].upper()}{n:06d}{digest}",
                             file_unique_id=f"u{digest}", file_name=file_name,
-                            mime_type=mime_type, data=data)
+                            mime_type=mime_type, data=data, kind=kind)
         self.files[stored.file_id] = stored
         return stored
 
@@ -88,7 +93,12 @@ class FileStore:
                 mime = mimetypes.guess_type(name)[0] or mime
             return self.add(value.data, name, mime, kind)
         if value in self.files:
-            return self.files[value]
+            stored = self.files[value]
+            if kind in RESEND_AS and stored.kind in RESEND_AS and stored.kind != kind:
+                # Telegram refuses a file_id of another type, e.g. a photo's as a voice.
+                raise bad_request(f"wrong file type: can't use file of type "
+                                  f"{stored.kind.title()} as {kind.title()}")
+            return stored
         if value.startswith(("http://", "https://")):
             name = unquote(urlparse(value).path.rsplit("/", 1)[-1]) or "file"
             return self.add(None, name, mimetypes.guess_type(name)[0], kind)

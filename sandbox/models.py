@@ -87,6 +87,9 @@ class SentMessage:
     document: dict[str, Any] | None = None
     photo: list[dict[str, Any]] | None = None
     file_content: bytes | None = None
+    voice: dict[str, Any] | None = None
+    location: dict[str, Any] | None = None
+    media_group_id: str | None = None
 
     @property
     def buttons(self) -> list[list[dict[str, Any]]]:

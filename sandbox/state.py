@@ -98,8 +98,10 @@ class World:
         return original
 
     def user_message(self, user: FakeUser, chat: FakeChat, text: str,
-                     reply_to: int | None = None) -> dict[str, Any]:
-        """Record a text message a user typed and return its Message dict."""
+                     reply_to: int | None = None,
+                     content: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Record a text message a user typed (or, with `content`, sent: a photo, a voice, a
+        location…) and return its Message dict."""
         user = self.add_user(user)
         if chat.type == "private":
             if chat.user is None or chat.user.id != user.id:
@@ -107,9 +109,13 @@ class World:
             self.started.add(user.id)
         chat.members.add(user.id)
         msg: dict[str, Any] = {"message_id": chat.next_message_id(), "from": user.to_dict(),
-                               "chat": chat.to_dict(), "date": int(self.clock.time()), "text": text}
-        if entities := detect_entities(text):
-            msg["entities"] = entities
+                               "chat": chat.to_dict(), "date": int(self.clock.time())}
+        if content is not None:
+            msg.update(content)
+        else:
+            msg["text"] = text
+            if entities := detect_entities(text):
+                msg["entities"] = entities
         if reply_to is not None:
             try:
                 msg["reply_to_message"] = self._reply_copy(chat, reply_to)

@@ -33,7 +33,7 @@ class JobEnv:
     def renderer(self) -> Renderer:
         """What the jobs write their messages with."""
         return Renderer(texts=self.texts, tz=self.tz, bot_username=self.bot_username,
-                        deadlines=self.rules.policy)
+                        deadlines=self.rules.policy, voice=self.timing.voice_rules())
 
     @property
     def quiet(self) -> QuietHours:

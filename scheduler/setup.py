@@ -7,12 +7,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.activity_job import activity_tick
+from scheduler.danger_job import alert_unanswered_danger
 from scheduler.dispute_jobs import ask_dispute_followups, repeat_emergency_alerts
 from scheduler.env import JobEnv
 from scheduler.evaluation_job import monthly_evaluation
 from scheduler.jobs import daily_digest, prune_outbox, prune_processed_updates, remind, visit_lists
 from scheduler.notices import PROGRESS_EVERY_S, report_notice_progress
 from scheduler.skill_job import widen_wish_offers
+from scheduler.suggestion_job import remind_suggestions
+from scheduler.vote_job import close_votes
 from services.clock import Clock
 
 VISIT_LIST_TIME = (8, 0)  # local: lists reach workers before the day's rounds
@@ -47,6 +50,10 @@ def build_scheduler(
                       id="activity_tick", coalesce=True, max_instances=1)
     scheduler.add_job(widen_wish_offers, "interval", minutes=1, kwargs={"env": env},
                       id="widen_wish_offers", coalesce=True, max_instances=1)
+    scheduler.add_job(close_votes, "interval", minutes=1, kwargs={"env": env},
+                      id="close_votes", coalesce=True, max_instances=1)
+    scheduler.add_job(remind_suggestions, "interval", minutes=1, kwargs={"env": env},
+                      id="remind_suggestions", coalesce=True, max_instances=1)
     scheduler.add_job(visit_lists, "cron", hour=VISIT_LIST_TIME[0], minute=VISIT_LIST_TIME[1],
                       kwargs={"env": env}, id="visit_lists", **once)
     # Emergencies: checked often, so a repeat goes out within seconds of its moment; the moments
@@ -55,6 +62,10 @@ def build_scheduler(
     scheduler.add_job(repeat_emergency_alerts, "interval", seconds=EMERGENCY_CHECK_S,
                       kwargs={**base, "every_minutes": timing.emergency_repeat // MINUTE},
                       id="repeat_emergency_alerts", coalesce=True, max_instances=1)
+    # A danger question nobody answered is alerted within seconds of DANGER_UNANSWERED_AFTER.
+    scheduler.add_job(alert_unanswered_danger, "interval", seconds=EMERGENCY_CHECK_S,
+                      kwargs={"env": env}, id="alert_unanswered_danger", coalesce=True,
+                      max_instances=1)
     # Dispute follow-ups once a day at a decent local hour, so quiet hours never matter.
     scheduler.add_job(ask_dispute_followups, "cron", hour=timing.dispute_followup_hour, minute=0,
                       kwargs={**base, "after_days": timing.dispute_followup_after // DAY},

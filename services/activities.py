@@ -1,5 +1,6 @@
-"""Community activities (社区活动): announce, sign up (a waiting list when full), and cancel
-before the start. Check-in and points: services/activity_checkin.py."""
+"""Community activities (社区活动): announce, sign up (a waiting list when full; only who may
+join, services/activity_rules.py), and cancel before the start. Check-in and points:
+services/activity_checkin.py."""
 
 import secrets
 from collections.abc import Sequence
@@ -11,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Activity, ActivitySignup, GroupChat, Person, Role
-from services import directory
+from services import activity_rules, directory
+from services.activity_rules import Eligibility
 from services.clock import Clock
 from services.errors import DomainError
 
@@ -32,6 +34,7 @@ class NewActivity:
     points: int = 0
     hours: float = 2.0
     weekly: bool = False
+    eligibility: Eligibility = Eligibility()  # who may join, as read from `audience`
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ async def create(
     activity = Activity(community_id=community_id, organiser_id=organiser.id or 0,
                         title=new.title.strip()[:100], place=new.place.strip()[:200],
                         audience=(new.audience or None) and new.audience[:200],
+                        eligibility=new.eligibility.to_json(),
                         starts_at=new.starts_at, hours=new.hours, capacity=new.capacity,
                         points=new.points, weekly=new.weekly, previous_id=previous_id,
                         code=f"{secrets.randbelow(10_000):04d}", created_at=clock.now())
@@ -112,10 +116,31 @@ async def _waiting_position(session: AsyncSession, signup: ActivitySignup) -> in
     return int(ahead or 0) + 1
 
 
+async def check_may_join(
+    session: AsyncSession, activity: Activity, person: Person, *, declared: bool = False,
+    in_community_group: bool = False,
+) -> None:
+    """Refuse politely, saying who may join, a person the activity is not for."""
+    reason = await activity_rules.refusal(session, activity, person, declared=declared,
+                                          in_community_group=in_community_group)
+    if reason is None:
+        return
+    audience = activity.audience or ""
+    said = {"title": activity.title[:30], "reason": reason,
+            "audience": audience if len(audience) <= 40 else audience[:39] + "…"}
+    if reason == activity_rules.PLACE:
+        raise DomainError("activity.only_place", **said)
+    if reason == activity_rules.DECLARE:
+        raise DomainError("activity.only_declare", **said)
+    raise DomainError("activity.only_group", **said)
+
+
 async def join(
-    session: AsyncSession, *, clock: Clock, activity_id: int, person: Person
+    session: AsyncSession, *, clock: Clock, activity_id: int, person: Person,
+    declared: bool = False, group_chat_id: int | None = None,
 ) -> tuple[Activity, Signup]:
-    """Sign a person up: a place while there is one, else the waiting list."""
+    """Sign a person up: a place while there is one, else the waiting list; only who may join
+    (`declared`: they said they qualify; `group_chat_id`: the group chat they pressed in)."""
     activity = await load_activity(session, activity_id, lock=True)  # one place, one winner
     now = clock.now()
     if now >= activity.starts_at:
@@ -124,6 +149,9 @@ async def join(
     if signup is not None and signup.status != CANCELLED:
         position = await _waiting_position(session, signup) if signup.status == WAITING else 0
         return activity, Signup(signup.status, position, already=True)
+    group = await directory.community_of_chat(session, group_chat_id) if group_chat_id else None
+    await check_may_join(session, activity, person, declared=declared,
+                         in_community_group=group is not None and group.id == activity.community_id)
     full = (await counts(session, activity_id))[JOINED] >= activity.capacity
     volunteer = await directory.has_role(session, person.id or 0, Role.VOLUNTEER,
                                          community_id=activity.community_id)
@@ -142,9 +170,10 @@ async def join(
 
 async def leave(
     session: AsyncSession, *, clock: Clock, activity_id: int, person: Person
-) -> tuple[Activity, Person | None]:
-    """Cancel a sign-up before the start; the first on the waiting list takes a freed place
-    (returned, to be told)."""
+) -> tuple[Activity, Person | None, list[Person]]:
+    """Cancel a sign-up before the start; the first on the waiting list who may still join
+    takes a freed place (returned, to be told), and those passed over because they no longer
+    may (moved away, no longer a volunteer) leave the list (returned, to be told)."""
     activity = await load_activity(session, activity_id, lock=True)
     if clock.now() >= activity.starts_at:
         raise DomainError("activity.started", title=activity.title)
@@ -155,14 +184,17 @@ async def leave(
     signup.status = CANCELLED
     await session.flush()
     if not freed:
-        return activity, None
-    first = await session.scalar(select(ActivitySignup).where(
-        col(ActivitySignup.activity_id) == activity_id, col(ActivitySignup.status) == WAITING)
-        .order_by(col(ActivitySignup.signed_at), col(ActivitySignup.id)).limit(1))
-    if first is None:
-        return activity, None
-    first.status = JOINED
-    return activity, await session.get(Person, first.person_id)
+        return activity, None, []
+    dropped: list[Person] = []
+    for waiting, someone in await participants(session, activity_id, statuses=(WAITING,)):
+        # What they said and where they pressed counted at sign-up; records are checked again.
+        if await activity_rules.refusal(session, activity, someone, declared=True,
+                                        in_community_group=True) is None:
+            waiting.status = JOINED
+            return activity, someone, dropped
+        waiting.status = CANCELLED
+        dropped.append(someone)
+    return activity, None, dropped
 
 
 async def participants(

@@ -10,6 +10,7 @@ from sqlmodel import col
 from models import Activity, Person
 from services import activities
 from services.activities import NewActivity
+from services.activity_rules import Eligibility
 from services.clock import Clock
 from services.reminders import claim_once
 
@@ -47,5 +48,5 @@ async def repeat_weekly(session: AsyncSession, *, clock: Clock) -> list[Activity
             previous_id=activity.id, new=NewActivity(
                 title=activity.title, place=activity.place, starts_at=activity.starts_at + WEEK,
                 capacity=activity.capacity, audience=activity.audience, points=activity.points,
-                hours=activity.hours, weekly=True)))
+                hours=activity.hours, weekly=True, eligibility=Eligibility.of(activity))))
     return created

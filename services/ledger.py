@@ -20,15 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, CaseKind, Community, Grid, Person
-from services import activity_ledger, case_queries, metrics, numbers
+from services import activity_ledger, case_queries, media, metrics, numbers
 from services.deadlines import DeadlinePolicy
 from services.personal_data import mask_phones
 
 Label = Callable[..., str]
 KINDS: tuple[str, ...] = tuple(CaseKind)
 COLUMNS = ("number", "reported_at", "reporter", "address", "kind", "content", "assignee",
-           "accepted_at", "closed_at", "hours", "status", "rating", "comment")
-WIDTHS = (7, 16, 8, 16, 9, 44, 9, 16, 16, 8, 11, 6, 24)  # fits A4 landscape, fitted to width
+           "accepted_at", "closed_at", "hours", "status", "rating", "comment", "followers",
+           "proof_photos")
+WIDTHS = (7, 16, 8, 16, 9, 44, 9, 16, 16, 8, 11, 6, 24, 8, 8)  # fits A4 landscape, fitted to width
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 SUMMARY = ("grid", "reported", "closed", "overdue", "response_rate", "resolution_rate",
            "satisfaction_rate")
@@ -85,13 +86,16 @@ async def collect(
     start, end = month_bounds(month, tz)
     result = await session.execute(
         select(Case).where(col(Case.community_id) == community.id, col(Case.created_at) >= start,
-                           col(Case.created_at) < end, col(Case.kind).in_(list(kinds)))
+                           col(Case.created_at) < end, col(Case.kind).in_(list(kinds)),
+                           col(Case.merged_into_id).is_(None))  # a merged duplicate: counted once
         .order_by(col(Case.id)))
     cases = list(result.scalars().all())
     wanted: set[int | None] = {c.assignee_id for c in cases}
     wanted |= {c.reporter_id for c in cases}
     people = await case_queries.people_by_id(session, wanted)
-    rows = [LedgerRow(c.kind, _values(c, people, tz, label)) for c in cases]
+    proofs = await media.proof_counts(session, [c.id for c in cases if c.id is not None])
+    rows = [LedgerRow(c.kind, (*_values(c, people, tz, label), proofs.get(c.id or 0, 0)))
+            for c in cases]
     assert community.id is not None
     facts = await metrics.facts_for_period(session, policy, start=start, end=end,
                                            community_ids=[community.id])
@@ -126,7 +130,7 @@ def _values(
             place, label(f"kind.{case.kind}"), mask_phones(case.text),
             assignee.name if assignee else "", _local(case.accepted_at, tz),
             _local(case.closed_at, tz), hours, label(f"status.{case.status}"), case.rating,
-            mask_phones(case.rating_comment))
+            mask_phones(case.rating_comment), case.followers)
 
 
 def workbook_bytes(ledger: Ledger, label: Label) -> bytes:

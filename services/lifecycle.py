@@ -113,6 +113,8 @@ TRANSITIONS: dict[CaseAction, Transition] = {
                 kinds=DISPUTE),
     A.RELAPSE: _t({S.CLOSED}, S.REOPENED, R.PARTY, kinds=DISPUTE),
     A.AUTO_CLOSE: _t({S.RESOLVED}, S.CLOSED, R.SYSTEM),
+    A.MERGE: _t({S.NEW, S.ASSIGNED, S.ACCEPTED, S.RETURNED, S.REOPENED}, S.CANCELLED,
+                R.ASSIGNEE, R.MANAGER, kinds=frozenset({K.REPAIR, K.EMERGENCY, K.OTHER})),
 }
 
 # Timestamps that record the first time a case reached a milestone.

@@ -58,6 +58,7 @@ class CaseFacts:
     closed_at: datetime | None
     rating: int | None
     resolved_at: datetime | None = None
+    merged_into_id: int | None = None  # a repeat merged into another case counts once, there
 
 
 @dataclass(slots=True)
@@ -124,7 +125,8 @@ def count(
     """Compute the rates for cases in [start, end), as known at `now`."""
     rates = Rates()
     for case in facts:
-        if case.status == CaseStatus.CANCELLED and case.accepted_at is None:
+        if (case.status == CaseStatus.CANCELLED and case.accepted_at is None
+                or case.merged_into_id is not None):
             continue
         if _inside(case.published_at if case.kind == "wish" else case.created_at, start, end):
             rates.reported += 1

@@ -2,9 +2,10 @@
 services all build a Message; `bot/botcalls.py` alone turns it into a Bot API call.
 
 A message is a text (optionally a reply), a change to a sent message (`edit_message_id`), a
-deletion (`delete_message_id`), or media with the text as its caption. The media issue adds its
-kinds here: a new class in `Media` (voice, video, an album of several, a location) and a button
-that asks for a contact or a location (a reply keyboard), each with one case in the mapping."""
+deletion (`delete_message_id`), or media with the text as its caption: a file the bot made
+(a chart, a workbook), or what Telegram already keeps, re-sent by file_id (photos, an album,
+a voice message), or a point on the map. A text may carry a reply keyboard instead of inline
+buttons: the one button that shares the person's own phone number, or its removal."""
 
 import base64
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_ALBUM = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,66 @@ class Document:
     content: bytes
 
 
-Media = Photo | Document
+@dataclass(frozen=True, slots=True)
+class SavedPhotos:
+    """Photos Telegram already keeps (a resident's, a worker's), re-sent by file_id and never
+    downloaded: one, or an album of 2–10 with the text as the first one's caption."""
+
+    file_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.file_ids) <= MAX_ALBUM:
+            raise ValueError(f"an album holds 1–{MAX_ALBUM} photos, not {len(self.file_ids)}")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedVoice:
+    """A voice message Telegram already keeps, re-sent by file_id."""
+
+    file_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A point on the map (the text, if any, is not shown: a location has no caption)."""
+
+    latitude: float
+    longitude: float
+
+
+Media = Photo | Document | SavedPhotos | SavedVoice | Place
+
+
+def _units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji may take two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a long text into parts Telegram takes whole, at line boundaries (a single line
+    longer than the limit is split within it); a text that fits is returned as it is."""
+    if _units(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while _units(line) > limit:  # one very long line: cut it where it must be cut
+            cut = limit
+            while _units(line[:cut]) > limit:
+                cut -= 1
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:]
+        joined = f"{current}\n{line}" if current else line
+        if current and _units(joined) > limit:
+            parts.append(current)
+            joined = line
+        current = joined
+    if current.strip():
+        parts.append(current)
+    return [part for part in parts if part.strip()] or [text[:limit]]
 
 
 def _b64(content: bytes) -> str:
@@ -61,10 +122,16 @@ class Message:
     delete_message_id: int | None = None
     only_if_bot_admin: bool = False
     media: Media | None = None
+    # A reply keyboard instead of inline buttons: one big button that shares the person's own
+    # phone number (its label), or taking such a keyboard away again.
+    ask_contact: str | None = None
+    remove_keyboard: bool = False
 
     def __post_init__(self) -> None:
         if self.media is not None and (self.edit_message_id or self.delete_message_id):
             raise ValueError("media is sent as a new message, never as an edit or a deletion")
+        if (self.ask_contact or self.remove_keyboard) and (self.buttons or self.edit_message_id):
+            raise ValueError("a reply keyboard goes with a new message, never with inline buttons")
 
     @property
     def fitted_text(self) -> str:
@@ -91,6 +158,16 @@ class Message:
                 payload["photo_png"] = _b64(content)
             case Document(name, content):
                 payload["document"] = {"filename": name, "base64": _b64(content)}
+            case SavedPhotos(file_ids):
+                payload["photo_ids"] = list(file_ids)
+            case SavedVoice(file_id):
+                payload["voice_id"] = file_id
+            case Place(latitude, longitude):
+                payload["place"] = [latitude, longitude]
+        if self.ask_contact:
+            payload["ask_contact"] = self.ask_contact
+        if self.remove_keyboard:
+            payload["remove_keyboard"] = True
         return payload
 
     @classmethod
@@ -101,6 +178,12 @@ class Message:
             media = Photo(base64.b64decode(photo))
         elif document := payload.get("document"):
             media = Document(document["filename"], base64.b64decode(document["base64"]))
+        elif photo_ids := payload.get("photo_ids"):
+            media = SavedPhotos(tuple(str(i) for i in photo_ids))
+        elif voice_id := payload.get("voice_id"):
+            media = SavedVoice(str(voice_id))
+        elif place := payload.get("place"):
+            media = Place(float(place[0]), float(place[1]))
         return cls(
             text=str(payload.get("text") or ""),
             buttons=tuple(tuple(Button(str(b["text"]), b.get("data"), b.get("url")) for b in row)
@@ -110,4 +193,6 @@ class Message:
             delete_message_id=payload.get("delete_message_id"),
             only_if_bot_admin=bool(payload.get("only_if_bot_admin")),
             media=media,
+            ask_contact=payload.get("ask_contact"),
+            remove_keyboard=bool(payload.get("remove_keyboard")),
         )

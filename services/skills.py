@@ -25,6 +25,7 @@ from models import (
 from services import wish_people
 from services.errors import DomainError
 from services.guide_match import GENERIC, normalise, term_score
+from services.structure_people import FROM_CHAT
 
 SKILLS_MAX, SKILL_LEN = 20, 50
 RECENT = timedelta(days=30)
@@ -57,8 +58,11 @@ async def skills_of(session: AsyncSession, person: Person) -> list[str] | None:
     return list(dict.fromkeys(skill for role in roles for skill in role.skills))
 
 
-async def set_skills(session: AsyncSession, *, person: Person, skills: Sequence[str]) -> list[str]:
-    """Replace a volunteer's skills (in every community they volunteer in)."""
+async def set_skills(
+    session: AsyncSession, *, person: Person, skills: Sequence[str], at: datetime
+) -> list[str]:
+    """Replace a volunteer's skills (in every community they volunteer in); from now on a
+    structure import keeps them (the file only seeds skills)."""
     roles = await _volunteer_roles(session, person.id or 0)
     if not roles:
         raise DomainError("skills.not_volunteer")
@@ -66,7 +70,7 @@ async def set_skills(session: AsyncSession, *, person: Person, skills: Sequence[
     if len(cleaned) > SKILLS_MAX or any(len(s) > SKILL_LEN for s in cleaned):
         raise DomainError("skills.too_many", most=SKILLS_MAX, length=SKILL_LEN)
     for role in roles:
-        role.skills = list(cleaned)
+        role.skills, role.skills_source, role.skills_set_at = list(cleaned), FROM_CHAT, at
     return cleaned
 
 

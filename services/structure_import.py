@@ -42,6 +42,8 @@ class ImportReport:
     unchanged: int
     removed: int = 0  # StaffRole rows of people no longer in the file
     guide_entries: int = field(default=0, compare=False)  # services of the file's guide
+    # Volunteers whose own skills (set with /skills) differ from the file's and were kept.
+    kept_skills: int = field(default=0, compare=False)
 
     def summary(self) -> str:
         """Describe the import in one short line for the office."""
@@ -50,6 +52,7 @@ class ImportReport:
             f"{self.group_chats} 个群、{self.people} 人、{self.roles} 个角色；"
             f"新建 {self.created}，更新 {self.updated}，未变 {self.unchanged}，"
             f"移除角色 {self.removed}；办事指南 {self.guide_entries} 项"
+            + (f"；保留志愿者自己填的技能 {self.kept_skills} 人" if self.kept_skills else "")
         )
 
 
@@ -94,7 +97,7 @@ async def import_structure(session: AsyncSession, structure: StructureFile) -> I
         roles=roles,
         group_chats=sum(len(c.group_chats) for c in structure.communities),
         created=tally.created, updated=tally.updated, unchanged=tally.unchanged,
-        removed=tally.removed, guide_entries=guide_entries,
+        removed=tally.removed, guide_entries=guide_entries, kept_skills=tally.kept_skills,
     )
 
 
@@ -147,11 +150,14 @@ async def _buildings(
             grid_id = _id(grids[grid.code])
             for number in grid.buildings:
                 row = rows.get((community_id, number))
+                place = grid.locations.get(number)
+                lat, lon = (place.lat, place.lon) if place else (None, None)
                 if row is None:
-                    new = Building(community_id=community_id, grid_id=grid_id, number=number)
+                    new = Building(community_id=community_id, grid_id=grid_id, number=number,
+                                   latitude=lat, longitude=lon)
                     rows[(community_id, number)] = tally.add(new)
                 else:
-                    tally.sync(row, grid_id=grid_id)
+                    tally.sync(row, grid_id=grid_id, latitude=lat, longitude=lon)
 
 
 async def _group_chats(

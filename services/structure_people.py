@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 # The scope columns of a role; the remaining role columns are its attributes.
 SCOPE = ("role", "street_id", "community_id", "grid_id")
+# Where a volunteer's skills came from: the file seeds them; the volunteer's own /skills wins.
+FROM_FILE, FROM_CHAT = "file", "chat"
 
 
 class Tally:
@@ -25,6 +27,7 @@ class Tally:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.created = self.updated = self.unchanged = self.removed = 0
+        self.kept_skills = 0  # volunteers' own skills (set in chat) the file did not overwrite
 
     def add(self, row: T) -> T:
         """Add a new row to the session."""
@@ -70,6 +73,7 @@ def plan(
             "role": slot.role.value, **role_ids(slot), "tier": tier,
             "party_member": volunteer.party_member if volunteer else False,
             "skills": list(volunteer.skills) if volunteer else [],
+            "skills_source": FROM_FILE if volunteer and volunteer.skills else None,
         })
     return list(people.values())
 
@@ -136,7 +140,7 @@ async def sync_roles(
         for want in person.roles:
             same = existing[(row.id, *(want[c] for c in SCOPE))]
             if same:
-                tally.sync(same.pop(0), **want)
+                _sync_role(tally, same.pop(0), want)
             else:
                 leftover.append((row.id, want))
     # A role that changed place (worker to another grid, manager to another community) keeps
@@ -148,7 +152,7 @@ async def sync_roles(
     for person_id, want in leftover:
         moved = spare[(person_id, want["role"])]
         if moved:
-            tally.sync(moved.pop(0), **want)
+            _sync_role(tally, moved.pop(0), want)
         else:
             tally.add(StaffRole(person_id=person_id, **want))
     for roles in spare.values():
@@ -157,3 +161,13 @@ async def sync_roles(
             tally.removed += 1
     await session.flush()
     return sum(len(p.roles) for p in people)
+
+
+def _sync_role(tally: Tally, role: StaffRole, want: dict[str, Any]) -> None:
+    """Update a role from the file, keeping skills the volunteer set in chat (/skills): the file
+    seeds a volunteer's skills, the volunteer's own edit wins afterwards."""
+    if role.skills_source == FROM_CHAT:
+        if sorted(want["skills"]) != sorted(role.skills):
+            tally.kept_skills += 1
+        want = {k: v for k, v in want.items() if k not in ("skills", "skills_source")}
+    tally.sync(role, **want)

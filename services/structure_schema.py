@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator, model_validator
 
 from models.enums import MediatorTier
 
@@ -126,6 +126,20 @@ def _tier(value: Any) -> MediatorTier:
     return MediatorTier(value)
 
 
+def _none_is_empty_map(value: Any) -> Any:
+    return {} if value is None else value
+
+
+def _degrees(limit: int) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not -limit <= value <= limit:
+            raise ValueError(f"must be a number of degrees from -{limit} to {limit}, "
+                             f"got {shown(value)}")
+        return float(value)
+    return check
+
+
 def _none_is_empty(value: Any) -> Any:
     # `workers:` with nothing under it reads as null; the office means "nobody yet".
     return [] if value is None else value
@@ -201,13 +215,29 @@ class PartnerEntry(_Entry):
     phone: Phone = None
 
 
+class PlaceEntry(_Entry):
+    """Where a building stands on the map (WGS-84 degrees, as phones share them)."""
+
+    lat: Annotated[float, PlainValidator(_degrees(90))]
+    lon: Annotated[float, PlainValidator(_degrees(180))]
+
+
 class GridEntry(_Entry):
-    """A grid (网格), its buildings and its grid workers."""
+    """A grid (网格), its buildings and its grid workers; optionally where buildings stand
+    (`locations: {"3": {lat: 31.23, lon: 121.47}}`), so a shared location finds its building."""
 
     code: Code
     name: Name
     buildings: Listed[BuildingNumber] = []
+    locations: Annotated[dict[BuildingNumber, PlaceEntry], BeforeValidator(_none_is_empty_map)] = {}
     workers: Listed[PersonEntry] = []
+
+    @model_validator(mode="after")
+    def _located_buildings_are_listed(self) -> "GridEntry":
+        unknown = [n for n in self.locations if n not in self.buildings]
+        if unknown:
+            raise ValueError(f"locations name buildings not in this grid: {', '.join(unknown)}")
+        return self
 
 
 class CommunityEntry(_Entry):

@@ -14,6 +14,7 @@ from services.deadlines import DeadlinePolicy
 from services.numbers import is_digits
 from services.quiet_hours import QuietHours
 from services.reminders import ReminderRules
+from services.voice_rules import VoiceRules
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -80,6 +81,13 @@ class Timing(BaseModel):
     dispute_followup_hour: int = Field(default=10, ge=7, le=20)
     # Issue 20: a wish goes first to volunteers with matching skills, to everyone after this.
     wish_match_delay: timedelta = timedelta(hours=2)
+    # Issue 17: a report alike an open case this recent is offered as 我也遇到; this many
+    # affected residents make a case urgent; a suggestion is answered within this.
+    duplicate_window: timedelta = timedelta(hours=48)
+    followers_urgent_at: int = Field(default=5, ge=2, le=1000)
+    suggestion_reply_within: timedelta = timedelta(days=3)
+    # "是紧急情况吗？" left unanswered this long: the on-duty staff are alerted anyway.
+    danger_unanswered_after: timedelta = timedelta(minutes=3)
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -115,7 +123,7 @@ class Timing(BaseModel):
         return self
 
     @field_validator("confirm_remind_after", "confirm_close_after", "wish_match_delay",
-                     mode="before")
+                     "duplicate_window", "suggestion_reply_within", mode="before")
     @classmethod
     def _span(cls, value: Any) -> Any:
         return span(value) if isinstance(value, str) else value
@@ -124,6 +132,15 @@ class Timing(BaseModel):
         _count_of(timedelta(days=1), 1, None))
     _emergency_repeat = field_validator("emergency_repeat", mode="before")(
         _count_of(timedelta(minutes=1), 1, 60))
+
+    @field_validator("danger_unanswered_after", mode="before")
+    @classmethod
+    def _danger_after(cls, value: Any) -> Any:
+        after = span(value) if isinstance(value, str) else value
+        if isinstance(after, timedelta) and not timedelta(minutes=1) <= after <= timedelta(
+                minutes=30):
+            raise ValueError("write between 1m and 30m: an emergency must not wait longer")
+        return after
     _followup_after = field_validator("dispute_followup_after", mode="before")(
         _count_of(timedelta(days=1), 1, 90))
 
@@ -131,6 +148,12 @@ class Timing(BaseModel):
     def visit_day(self) -> int:
         """The default home-visit day, Monday = 0."""
         return WEEKDAYS.index(self.visit_weekday)
+
+    def voice_rules(self) -> VoiceRules:
+        """The duplicate, followers and suggestion settings of issue 17."""
+        return VoiceRules(duplicate_window=self.duplicate_window,
+                          followers_urgent_at=self.followers_urgent_at,
+                          suggestion_reply_within=self.suggestion_reply_within)
 
     def reminder_rules(self) -> ReminderRules:
         """The reminder ladder these settings describe."""

@@ -7,9 +7,12 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
+from handlers.activity_cards import audience_words
+from handlers.texts import Texts
 from models import Activity, Community
 from services import activities, activity_checkin, activity_schedule, points
 from services.activities import NewActivity
+from services.activity_rules import Eligibility, parse_audience
 from services.clock import FrozenClock
 from services.errors import DomainError
 from tests.conftest import Sessions
@@ -19,12 +22,14 @@ CHEN, ZHANG, SUN = 910001, 940001, 930001  # manager, grid worker, volunteer of 
 
 
 async def _activity(session, clock: FrozenClock, *, capacity: int = 2,  # type: ignore[no-untyped-def]
-                    weekly: bool = False) -> Activity:
+                    weekly: bool = False, audience: str | None = None) -> Activity:
     yulan = await session.scalar(select(Community).where(col(Community.code) == "yulan"))
+    rule = parse_audience(audience, audience_words(Texts()))
     return await activities.create(
         session, clock=clock, organiser=await person(session, CHEN), community_id=yulan.id,
         new=NewActivity(title="包饺子", place="活动室", capacity=capacity, points=10, hours=2,
-                        starts_at=clock.now() + timedelta(days=2), weekly=weekly))
+                        starts_at=clock.now() + timedelta(days=2), weekly=weekly,
+                        audience=audience, eligibility=rule))
 
 
 async def test_a_full_activity_puts_people_on_a_waiting_list_and_a_cancel_frees_a_place(
@@ -43,10 +48,10 @@ async def test_a_full_activity_puts_people_on_a_waiting_list_and_a_cancel_frees_
         assert (third.status, third.position, fourth.position) == ("waiting", 1, 2)
         _, again = await activities.join(s, clock=clock, activity_id=activity.id, person=c)
         assert again.already and again.position == 1
-        _, promoted = await activities.leave(s, clock=clock, activity_id=activity.id, person=a)
+        _, promoted, _ = await activities.leave(s, clock=clock, activity_id=activity.id, person=a)
         assert promoted is not None and promoted.id == c.id
         assert await activities.counts(s, activity.id) == {"joined": 2, "waiting": 1}
-        _, nobody = await activities.leave(s, clock=clock, activity_id=activity.id, person=d)
+        _, nobody, _ = await activities.leave(s, clock=clock, activity_id=activity.id, person=d)
         assert nobody is None  # a waiting person leaving frees no place
         clock.advance(days=3)
         with pytest.raises(DomainError, match="activity.started"):
@@ -135,3 +140,48 @@ async def test_a_weekly_activity_gets_its_next_occurrence_once_it_starts(
         assert following.starts_at == activity.starts_at + timedelta(days=7)
         assert following.previous_id == activity.id and following.weekly
         assert await activity_schedule.repeat_weekly(s, clock=clock) == []
+
+
+def test_who_may_join_is_read_from_the_managers_words() -> None:
+    words = audience_words(Texts())
+    assert parse_audience("全体居民", words).everyone and parse_audience(None, words).everyone
+    assert parse_audience("三号楼、5号楼的居民", words) == Eligibility(buildings=("3", "5"))
+    assert parse_audience("本社区居民", words) == Eligibility(community=True)
+    assert parse_audience("社区志愿者", words) == Eligibility(groups=("volunteer",))
+    assert parse_audience("本社区党员", words) == Eligibility(community=True,
+                                                            groups=("party_member",))
+    assert parse_audience("12栋60岁以上老人", words) == Eligibility(buildings=("12",),
+                                                                 groups=("elderly",))
+
+
+async def test_only_who_may_join_signs_up_and_staff_always_may(
+    sessions: Sessions, clock: FrozenClock,
+) -> None:
+    async with sessions() as s, s.begin():
+        await load_sample(s)
+        resident, volunteer = await person(s, 5001), await person(s, SUN)
+        staff = [await person(s, i) for i in (CHEN, ZHANG)]
+        for_volunteers = await _activity(s, clock, audience="志愿者")
+        with pytest.raises(DomainError, match="activity.only_group"):
+            await activities.join(s, clock=clock, activity_id=for_volunteers.id or 0,
+                                  person=resident)
+        for someone in (volunteer, *staff):
+            await activities.join(s, clock=clock, activity_id=for_volunteers.id or 0,
+                                  person=someone)
+        elderly = await _activity(s, clock, audience="老年人")
+        with pytest.raises(DomainError, match="activity.only_declare"):
+            await activities.join(s, clock=clock, activity_id=elderly.id or 0, person=resident)
+        await activities.join(s, clock=clock, activity_id=elderly.id or 0, person=resident,
+                              declared=True)
+        neighbour = await person(s, 5002)
+        neighbour.care = ["elderly_alone"]  # on the special-care list: no need to say so
+        await activities.join(s, clock=clock, activity_id=elderly.id or 0, person=neighbour)
+        residents = await _activity(s, clock, audience="本社区居民")
+        with pytest.raises(DomainError, match="activity.only_place"):
+            await activities.join(s, clock=clock, activity_id=residents.id or 0,
+                                  person=await person(s, 5003))
+        _, joined = await activities.join(s, clock=clock, activity_id=residents.id or 0,
+                                          person=await person(s, 5003),
+                                          group_chat_id=-1001000000001)  # 玉兰's group
+        assert joined.status == "joined"
+        await activities.join(s, clock=clock, activity_id=residents.id or 0, person=volunteer)

@@ -7,7 +7,17 @@ from bot.botcalls import BotCall, answer_call, may_delete, message_call, set_web
 from sandbox.files import UploadedFile
 from sandbox.spec import load_spec
 from sandbox.validate import validate_params
-from services.outgoing import Button, Document, Message, Photo
+from services.outgoing import (
+    MAX_TEXT,
+    Button,
+    Document,
+    Message,
+    Photo,
+    Place,
+    SavedPhotos,
+    SavedVoice,
+    split_text,
+)
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
        b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
@@ -22,13 +32,22 @@ MESSAGES = {
     "photo": Message("图表", media=Photo(PNG)),
     "document": Message("台账", BUTTONS, media=Document("台账.xlsx", b"PK\x03\x04")),
     "offer to admins": Message("删除原消息？", BUTTONS, only_if_bot_admin=True),
+    "saved photo": Message("#1 居民发来的照片", BUTTONS, media=SavedPhotos(("AgAC1",))),
+    "album": Message("#1 照片" * 200, BUTTONS,
+                     media=SavedPhotos(tuple(f"Ag{i}" for i in range(10)))),
+    "voice": Message("#1 居民的语音", media=SavedVoice("AwAC1")),
+    "place": Message(media=Place(31.2304, 121.4737)),
+    "ask phone": Message("已受理 #1", ask_contact="📱 共享手机号"),
+    "phone kept": Message("已记下", remove_keyboard=True),
 }
 
 
 @pytest.mark.parametrize(("kind", "method"), [
     ("text", "sendMessage"), ("reply", "sendMessage"), ("edit", "editMessageText"),
     ("delete", "deleteMessage"), ("photo", "sendPhoto"), ("document", "sendDocument"),
-    ("offer to admins", "sendMessage"),
+    ("offer to admins", "sendMessage"), ("saved photo", "sendPhoto"), ("album", "sendMediaGroup"),
+    ("voice", "sendVoice"), ("place", "sendLocation"), ("ask phone", "sendMessage"),
+    ("phone kept", "sendMessage"),
 ])
 def test_every_kind_of_message_becomes_one_valid_call(kind: str, method: str) -> None:
     call = message_call(5550001, MESSAGES[kind])
@@ -60,6 +79,16 @@ def test_a_payload_queued_before_the_typed_message_still_delivers() -> None:
     assert Message.from_json(old) == Message("hi", ((Button("好", data="x"),),))
 
 
+def test_an_album_holds_two_to_ten_photos_and_its_caption_fits() -> None:
+    call = message_call(1, MESSAGES["album"])
+    assert len(call.params["media"]) == 10 and "reply_markup" not in call.params
+    assert len(call.params["media"][0]["caption"]) <= 1024
+    with pytest.raises(ValueError):
+        SavedPhotos(tuple(f"Ag{i}" for i in range(11)))
+    with pytest.raises(ValueError):
+        Message("x", BUTTONS, ask_contact="📱")
+
+
 def test_media_is_never_an_edit() -> None:
     with pytest.raises(ValueError):
         Message("x", media=Photo(PNG), edit_message_id=3)
@@ -86,3 +115,13 @@ def assert_valid(call: BotCall) -> None:
                                 content_type="application/octet-stream")
              for name, f in call.files.items()}
     validate_params(spec, spec.methods[call.method], call.params, files)
+
+
+def test_a_long_text_is_split_at_line_boundaries_and_nothing_is_lost() -> None:
+    lines = [f"· 第{n}行 " + "字" * 60 for n in range(200)]
+    parts = split_text("\n".join(lines))
+    assert len(parts) == 4 and "\n".join(parts) == "\n".join(lines)
+    assert all(len(p) <= MAX_TEXT and p.split("\n")[0] in lines for p in parts)
+    assert [len(p) for p in split_text("a" * 9000)] == [4096, 4096, 808]
+    assert [len(p) for p in split_text("😀" * 3000)] == [2048, 952]  # two UTF-16 units each
+    assert split_text("短") == ["短"]

@@ -28,7 +28,8 @@ def test_every_transition_names_who_may_take_it_and_for_which_kinds() -> None:
 
 def test_the_holder_is_offered_what_the_status_allows_and_nothing_of_another_flow() -> None:
     repair = _case(CaseKind.REPAIR, S.REOPENED)
-    assert next_actions(repair, holder(repair.kind)) == (A.ACCEPT, A.TRANSFER, A.RETURN, A.RESOLVE)
+    assert next_actions(repair, holder(repair.kind)) == (A.ACCEPT, A.TRANSFER, A.RETURN, A.RESOLVE,
+                                                         A.MERGE)  # /merge (issue 17)
     wish = _case(CaseKind.WISH, S.ACCEPTED)
     assert next_actions(wish, holder(wish.kind)) == (A.RESOLVE, A.UNCLAIM)
     assert next_actions(_case(CaseKind.REPAIR, S.CLOSED), Actor.REPORTER) == (A.RATE,)

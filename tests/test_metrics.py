@@ -22,9 +22,18 @@ def facts(
     created: datetime = T0, accepted: datetime | None = None, closed: datetime | None = None,
     rating: int | None = None, grid: int = 1, published: datetime | None = None,
     urgency: str = Urgency.NORMAL, resolved: datetime | None = None,
+    merged_into: int | None = None,
 ) -> CaseFacts:
     return CaseFacts(case_id, kind, urgency, status, 1, grid, None, created, published, accepted,
-                     closed, rating, resolved)
+                     closed, rating, resolved, merged_into)
+
+
+def test_a_case_merged_into_another_counts_once_in_the_rates() -> None:
+    survivor = facts(1, accepted=T0 + H, closed=T0 + 2 * H, rating=5)
+    merged = facts(2, status=CaseStatus.CANCELLED, accepted=T0 + H, merged_into=1)
+    rates = count([survivor, merged], DeadlinePolicy(), start=T0, end=T0 + 30 * D,
+                  now=T0 + 30 * D)
+    assert (rates.reported, rates.closed, rates.response_due) == (1, 1, 1)
 
 
 def test_default_deadlines_follow_the_issue() -> None:

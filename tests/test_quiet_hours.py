@@ -81,4 +81,5 @@ def test_the_scheduler_registers_every_job(sessions: Sessions) -> None:
     assert {job.id for job in scheduler.get_jobs()} == {
         "prune_processed_updates", "prune_outbox", "remind", "daily_digest", "visit_lists",
         "repeat_emergency_alerts", "ask_dispute_followups", "report_notice_progress",
-        "monthly_evaluation", "activity_tick", "widen_wish_offers"}
+        "monthly_evaluation", "activity_tick", "widen_wish_offers", "close_votes",
+        "remind_suggestions", "alert_unanswered_danger"}

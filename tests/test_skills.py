@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from models import Case, CaseStatus, Community, Partner, WishDetails
+from models import Case, CaseStatus, Community, Partner, StaffRole, WishDetails
 from services import skills
 from services.clock import FrozenClock
 from services.errors import DomainError
-from services.structure_import import StructureError, load_structure
+from services.structure_import import StructureError, import_structure, load_structure
 from tests.conftest import EXAMPLE_STRUCTURE, Sessions
 from tests.factories import load_sample, make_case, person
 
@@ -26,7 +26,7 @@ def test_a_skill_matches_the_words_of_a_wish() -> None:
 
 
 async def test_volunteers_set_their_skills_and_matching_finds_them(
-    sessions: Sessions,
+    sessions: Sessions, clock: FrozenClock,
 ) -> None:
     async with sessions() as s, s.begin():
         await load_sample(s)
@@ -34,12 +34,14 @@ async def test_volunteers_set_their_skills_and_matching_finds_them(
         assert yulan is not None
         sun = await person(s, SUN)
         assert await skills.skills_of(s, sun) == ["陪伴", "手机教学"]
-        saved = await skills.set_skills(s, person=sun, skills=["理发", " 理发", ""])
+        saved = await skills.set_skills(s, person=sun, skills=["理发", " 理发", ""],
+                                        at=clock.now())
         assert saved == ["理发"] and await skills.skills_of(s, sun) == ["理发"]
         found = await skills.matching_volunteers(s, yulan.id, "想请人上门理发")
         assert {p.telegram_id for p in found} == {SUN, 930003}  # 吴党员 cuts hair too
         with pytest.raises(DomainError, match="skills.not_volunteer"):
-            await skills.set_skills(s, person=await person(s, 5001), skills=["唱歌"])
+            await skills.set_skills(s, person=await person(s, 5001), skills=["唱歌"],
+                                    at=clock.now())
 
 
 async def test_an_offer_is_widened_once_and_only_while_the_wish_waits(
@@ -83,3 +85,23 @@ async def test_partners_come_from_the_structure_file(sessions: Sessions) -> None
         "  - name: 玉兰路小学\n    community: nowhere")
     with pytest.raises(StructureError, match='no community "nowhere"'):
         load_structure(bad)
+
+
+async def test_a_volunteers_own_skills_survive_a_later_import_that_still_seeds_the_others(
+    sessions: Sessions, clock: FrozenClock,
+) -> None:
+    async with sessions() as s, s.begin():
+        await load_sample(s)
+        await skills.set_skills(s, person=await person(s, SUN), skills=["理发"], at=clock.now())
+    changed = EXAMPLE_STRUCTURE.read_text("utf-8").replace(
+        "skills: [陪伴, 手机教学]", "skills: [陪伴, 手机教学, 唱歌]").replace(
+        "skills: [家电维修]", "skills: [家电维修, 修自行车]")
+    async with sessions() as s, s.begin():
+        report = await import_structure(s, load_structure(changed))
+        assert report.kept_skills == 1 and "保留志愿者自己填的技能 1 人" in report.summary()
+        assert await skills.skills_of(s, await person(s, SUN)) == ["理发"]  # the chat edit wins
+        assert await skills.skills_of(s, await person(s, LI)) == ["家电维修", "修自行车"]
+        role = await s.scalar(select(StaffRole).where(
+            col(StaffRole.person_id) == (await person(s, SUN)).id))
+        assert role is not None and (role.skills_source, role.skills_set_at) == ("chat",
+                                                                                 clock.now())

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from sandbox import FakeUser
 from scheduler.activity_job import activity_tick
-from tests.e2e.harness import CHEN, NEIGHBOUR, RESIDENT, YULAN_GROUP, World
+from tests.e2e.harness import CHEN, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, World
 
 pytestmark = pytest.mark.parametrize("world", ["aiogram"], indirect=True)
 SUN = FakeUser(id=930001, first_name="孙志愿者")  # a volunteer of 玉兰
@@ -84,3 +84,28 @@ async def test_a_weekly_activity_is_posted_again_for_next_week(world: World) -> 
     assert "下周的“太极拳”已发布" in world.last(CHEN.id).text
     await world.say(RESIDENT, "/activities")
     assert any("太极拳" in label for label in world.last(RESIDENT.id).button_texts)
+
+
+async def test_only_who_may_join_signs_up_waits_and_is_promoted(world: World) -> None:
+    for user in (SUN, RESIDENT, NEIGHBOUR):
+        world.fake.user_starts(user)
+    await world.say(CHEN, "/activity 3号楼楼道议事会\n时间：11-04 19:00\n地点：3号楼架空层\n"
+                          "名额：1\n对象：3号楼居民")
+    assert "报名时核对参加对象：3号楼的居民" in world.last(CHEN.id).text
+    assert any("私聊报名" in label for label in world.last(YULAN_GROUP).button_texts)
+    refused = await world.tap(NEIGHBOUR, YULAN_GROUP, "我要报名")  # no address on file
+    assert refused["show_alert"] and "参加对象是：3号楼居民" in refused["text"]
+    assert "/address" in refused["text"]
+    await world.say(NEIGHBOUR, "/start a1")  # the announcement's private link: refused too
+    assert "参加对象是：3号楼居民" in world.last(NEIGHBOUR.id).text
+    for user in (RESIDENT, SUN):
+        await world.say(user, "/address 3号楼2单元301")
+    await world.say(RESIDENT, "/start a1")
+    assert "3号楼楼道议事会" in world.last(RESIDENT.id).text
+    assert "报名成功" in (await world.tap(RESIDENT, RESIDENT.id, "我要报名"))["text"]
+    assert "候补第 1 位" in (await world.tap(SUN, YULAN_GROUP, "我要报名"))["text"]
+    assert "候补第 2 位" in (await world.tap(ZHANG, YULAN_GROUP, "我要报名"))["text"]  # staff
+    await world.say(SUN, "/address 6号楼1单元101")  # moved away while waiting
+    await world.tap(RESIDENT, YULAN_GROUP, "取消报名")
+    assert "已不在参加对象" in world.last(SUN.id).text
+    assert "已从候补转为正式报名" in world.last(ZHANG.id).text

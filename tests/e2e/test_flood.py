@@ -20,7 +20,8 @@ async def limited(database_url: str, clock: FrozenClock) -> AsyncIterator[World]
     """The bot with its production sending limits, against an emulator that answers 429."""
     w = await build_world(database_url, clock)
     w.extra_settings.update(send_rate_global_per_s=25.0, send_rate_group_per_min=18,
-                            send_rate_private_per_s=1.0)
+                            send_rate_private_per_s=1.0,
+                            duplicate_window="0m")  # every report its own case (issue 17 off)
     w.fake.core.limiter.enabled = True
     await w.start_bot()
     try:

@@ -3,10 +3,12 @@ phone on file and the street's own lines; an emergency in unaddressed group chat
 while chatter does not; likely danger gets the numbers at once and one tap; an urgent repair
 gets the numbers and a 🆘 button that makes it an emergency."""
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import func, select, update
 from sqlmodel import col
 
-from models import CaseKind, Person, Street, Urgency
+from models import Case, CaseKind, Person, Street, Urgency
+from scheduler.danger_job import alert_unanswered_danger
 from tests.e2e.harness import CHEN, NEIGHBOUR, RESIDENT, YULAN_GROUP, ZHANG, ZHOU, World
 
 
@@ -85,3 +87,53 @@ async def test_an_urgent_repair_shows_the_numbers_and_sos_makes_it_an_emergency(
     for person in (ZHANG, CHEN, ZHOU):
         assert "紧急求助 #1" in world.last(person.id).text
     assert "已转为紧急求助" in world.last(YULAN_GROUP).text
+
+
+async def _unanswered(world: World) -> int:
+    """Run the unanswered-danger job as the scheduler would and let the bot deliver."""
+    assert world.bot is not None and world.bot.jobs is not None and world.bot.sender is not None
+    done = await alert_unanswered_danger(world.bot.jobs)
+    world.bot.sender.wake()
+    await world.settle()
+    return done
+
+
+@pytest.mark.parametrize("world", ["aiogram"], indirect=True)
+async def test_an_unanswered_danger_question_alerts_the_staff_once_even_across_a_restart(
+    world: World,
+) -> None:
+    await world.say(RESIDENT, "/address 2号楼2单元202")
+    await _on_file(world, phone="13912345678", lines=[])
+    await world.say(RESIDENT, "我爸胸口有点闷")
+    assert "紧急情况吗" in world.last(RESIDENT.id).text
+    world.clock.advance(minutes=2)
+    assert await _unanswered(world) == 0 and world.texts(ZHANG.id) == []
+    await world.stop_bot()  # the question is a row, not a timer: a restart keeps it
+    await world.start_bot()
+    world.clock.advance(minutes=1)  # DANGER_UNANSWERED_AFTER, 3 minutes by default
+    assert await _unanswered(world) == 1
+    assert await _unanswered(world) == 0  # exactly once
+    for person in (ZHANG, CHEN, ZHOU):
+        (alert,) = [t for t in world.texts(person.id) if "可能的紧急情况" in t]
+        assert "#1" in alert and "胸口有点闷" in alert
+        assert "2号楼2单元202" in alert and "13912345678" in alert
+        assert world.last(person.id).button_texts == ["🙋 我来处理"]
+    assert "已经通知值班" in world.last(RESIDENT.id).text
+    case = await world.case(1)
+    assert (case.kind, case.urgency) == (CaseKind.EMERGENCY, Urgency.URGENT)
+    late = await world.tap(RESIDENT, RESIDENT.id, "🆘 是紧急情况")  # a late tap files nothing
+    assert late.get("show_alert") and "#1" in late["text"]
+
+    await world.say(RESIDENT, "3号楼外墙的空调外机在晃")  # answered either way: no alert
+    await world.tap(RESIDENT, RESIDENT.id, "不是")
+    await world.say(RESIDENT, "/report 我爸胸口有点闷，3号楼", chat=YULAN_GROUP)
+    await world.tap(RESIDENT, YULAN_GROUP, "🆘 是紧急情况")
+    await world.say(RESIDENT, "我爸胸口有点闷")
+    await world.say(RESIDENT, "/sos")  # answers it too: one emergency, not two
+    world.clock.advance(minutes=30)
+    assert await _unanswered(world) == 0
+    assert world.bot is not None and world.bot.sessions is not None
+    async with world.bot.sessions() as session:
+        kinds = (await session.execute(select(col(Case.kind), func.count()).group_by(
+            col(Case.kind)))).all()
+    assert dict(kinds) == {CaseKind.EMERGENCY: 3}  # #1 unanswered, #2 by the tap, #3 /sos

@@ -39,7 +39,7 @@ async def test_export_sends_a_workbook_whose_cells_match_the_cases(world: World)
     repairs = book["报修台账"]
     header = [c.value for c in repairs[1]]
     assert header == ["编号", "上报时间", "上报人", "地址", "类型", "内容", "处理人", "接单时间",
-                      "办结时间", "用时(小时)", "状态", "评分", "评价"]
+                      "办结时间", "用时(小时)", "状态", "评分", "评价", "同时反映", "处理后照片"]
     row = [c.value for c in repairs[2]]
     case = await world.case(1)
     assert row[0] == 1
@@ -49,6 +49,8 @@ async def test_export_sends_a_workbook_whose_cells_match_the_cases(world: World)
     assert "139****5678" in row[5] and "13912345678" not in row[5]
     assert row[6] == "张敏" and row[7].strftime("%H:%M") == "09:30"
     assert row[9] == 2.0 and row[10] == "已办结" and row[11] == case.rating == 5
+    assert row[13] == 0  # nobody else said 我也遇到
+    assert row[14] == 0  # no photos of the work done (tests/e2e/test_media.py sends one)
     assert repairs.page_setup.orientation == "landscape"
     assert int(repairs.page_setup.paperSize) == int(repairs.PAPERSIZE_A4)  # A4
     assert repairs["B2"].number_format == "yyyy-mm-dd hh:mm"

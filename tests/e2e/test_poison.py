@@ -27,8 +27,8 @@ async def test_an_update_that_cannot_be_parsed_is_skipped_and_everything_after_i
     world.fake.user_starts(ZHOU)
     _broken_poll(world, 90_001)
     later = [FakeUser(id=7100 + n, first_name=f"居民{n}") for n in range(10)]
-    for user in later:
-        world.fake.user_sends(user, "/report 5号楼电梯停了")
+    for n, user in enumerate(later):  # ten buildings: ten cases, none a 我也遇到 (issue 17)
+        world.fake.user_sends(user, f"/report {n + 1}号楼电梯停了")
     await world.settle(timeout=30)
     for user in later:
         assert any("已受理" in t for t in world.texts(user.id)), world.texts(user.id)

@@ -67,9 +67,9 @@ async def test_messages_saved_before_a_crash_are_sent_after_it(world: World) -> 
 
 async def test_quick_messages_from_one_person_are_handled_in_order(world: World) -> None:
     residents = [FakeUser(id=7000 + n, first_name=f"居民{n}") for n in range(20)]
-    for user in residents:
+    for n, user in enumerate(residents):  # twenty different faults: none is 我也遇到 (issue 17)
         world.fake.user_sends(user, "/report")
-        world.fake.user_sends(user, "5号楼电梯停了")
+        world.fake.user_sends(user, f"{n % 10 + 1}号楼{'电梯停了' if n < 10 else '楼道灯坏了'}")
     await world.settle(timeout=30)
     for user in residents:
         texts = world.texts(user.id)

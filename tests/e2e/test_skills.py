@@ -2,7 +2,10 @@
 match, to everyone after the delay; partners are pointed out; /skills and /resources."""
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
+from models import Grid, Person, Role, StaffRole
 from sandbox import FakeUser
 from scheduler.skill_job import widen_wish_offers
 from tests.e2e.harness import CHEN, RESIDENT, ZHANG, World
@@ -64,3 +67,27 @@ async def test_volunteers_keep_skills_and_managers_see_needs_beside_resources(
     assert "需求清单" in listed and "#1" in listed and "玉兰路小学" in listed.split("#1")[1]
     assert "孙志愿者：陪伴、理发、量血压（近30天没有认领，闲置）" in listed
     assert "华侨路卫生服务中心：义诊" in listed
+
+
+async def test_long_lists_go_as_several_messages_cut_nowhere(world: World) -> None:
+    assert world.bot is not None and world.bot.sessions is not None
+    async with world.bot.sessions() as session, session.begin():
+        grid = await session.scalar(select(Grid).where(col(Grid.code) == "yulan-1"))
+        assert grid is not None
+        for n in range(90):  # a big community: 90 grid workers, 90 volunteers
+            worker, volunteer = Person(name=f"网格员{n:02d}号"), Person(name=f"志愿者{n:02d}号")
+            session.add_all([worker, volunteer])
+            await session.flush()
+            session.add(StaffRole(person_id=worker.id or 0, role=Role.WORKER,
+                                  community_id=grid.community_id, grid_id=grid.id))
+            session.add(StaffRole(person_id=volunteer.id or 0, role=Role.VOLUNTEER,
+                                  community_id=grid.community_id,
+                                  skills=[f"技能{k:02d}项" for k in range(10)]))
+    for command, names in (("/resources", "志愿者"), ("/evaluation", "网格员")):
+        before = len(world.fake.messages(CHEN.id))
+        await world.say(CHEN, command)
+        parts = [m.text or "" for m in world.fake.messages(CHEN.id)[before:] if not m.document]
+        assert len(parts) >= 2 and all(len(part) <= 4096 for part in parts)
+        shown = "\n".join(parts)
+        assert all(f"{names}{n:02d}号" in shown for n in range(90)) and "…" not in shown
+    assert "满意度" in parts[-1] and world.last(CHEN.id).document is not None  # then the workbook

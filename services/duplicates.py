@@ -1,0 +1,79 @@
+"""Is a new report a fault already reported? Same place (building, else grid), both a repair or
+"other" (a resident may call the same fault either), the same fault by services/fault_topics
+(topic, entrance, floor, gate, scope), within the window: one indexed query on the report path.
+
+Measured on 160 blind pairs (written by someone who never saw the rules; README, "Residents'
+voice"): precision 0.83, recall 0.60 over all pairs, 0.84 over the pairs where both reports are
+repairs or "other" (emergencies are never held by the question; disputes are personal)."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import Case, CaseKind
+from services import fault_topics
+from services.intake_text import normalise
+from services.lifecycle import OPEN_STATUSES
+from services.voice_rules import VoiceRules
+
+# Kinds whose duplicates are offered as a link; an emergency is never held back by a question,
+# a dispute is personal and a wish is one resident's own.
+CHECKED_KINDS = frozenset({CaseKind.REPAIR, CaseKind.OTHER})
+# Words every fault report shares ("坏了", "不亮了", "麻烦", "5号楼", "家里"): they say nothing
+# about which fault it is, so they do not make two reports alike (停 and 漏 do: 停水 is not 漏水).
+_NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏修好请帮麻烦快点谢您我们你他她它家里直用"
+             "这那个些号楼栋单元室层一二三四五六七八九十0123456789"
+             "，。！？、,.!?~ ：:；;（）()“”\"'\n\t")
+CANDIDATES = 20
+
+
+def similarity(first: str, second: str) -> float:
+    """How surely two reports are the same fault, in [0, 1] (same at `rules.duplicate_similarity`,
+    fault_topics.THRESHOLD by default)."""
+    return fault_topics.same_fault(first, second)
+
+
+def what_is_shared(mine: str, theirs: str) -> str | None:
+    """What a resident may be told of another's report: the fault's topic ("电梯"), else the
+    longest run of words both wrote."""
+    return fault_topics.compare(mine, theirs).topic or shared_words(mine, theirs)
+
+
+def shared_words(mine: str, theirs: str) -> str | None:
+    """The longest run of meaningful characters both reports contain ("电梯"): what a resident
+    may be shown of someone else's report, since they wrote it themselves."""
+    a = "".join(c if c not in _NOISE else " " for c in normalise(mine)[:200])
+    b = "".join(c if c not in _NOISE else " " for c in normalise(theirs)[:200])
+    best = ""
+    for start in range(len(a)):
+        for end in range(start + len(best) + 1, len(a) + 1):
+            piece = a[start:end]
+            if " " in piece or piece not in b:
+                break
+            best = piece
+    return best if len(best) >= 2 else None
+
+
+async def find_duplicate(
+    session: AsyncSession, *, kind: str, text: str, community_id: int | None,
+    building_id: int | None, grid_id: int | None, now: datetime, rules: VoiceRules,
+) -> Case | None:
+    """The most alike open case this report repeats, or None (one query, by community and
+    creation time: ix_cases_community_created)."""
+    if (not rules.duplicate_window or kind not in CHECKED_KINDS or community_id is None
+            or (building_id is None and grid_id is None)):
+        return None  # a window of 0 turns the check off
+    place = (col(Case.building_id) == building_id if building_id is not None
+             else col(Case.grid_id) == grid_id)
+    found = await session.execute(
+        select(Case).where(col(Case.community_id) == community_id,
+                           col(Case.created_at) >= now - rules.duplicate_window,
+                           col(Case.kind).in_(list(CHECKED_KINDS)),
+                           col(Case.status).in_(list(OPEN_STATUSES)),
+                           place)
+        .order_by(col(Case.created_at).desc()).limit(CANDIDATES))
+    scored = [(similarity(text, case.text), case) for case in found.scalars().all()]
+    best = max(scored, key=lambda pair: pair[0], default=None)
+    return best[1] if best and best[0] >= rules.duplicate_similarity else None

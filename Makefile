@@ -18,8 +18,8 @@ demo: $(STAMP)  ## set up and open the browser simulator (the real bot on the lo
 transcript: $(STAMP)  ## set up and print a scripted repair case (terminals and CI)
 	$(BIN)/gridbot demo --transcript
 
-test: $(STAMP)  ## set up and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
-	$(BIN)/pytest -q
+test: $(STAMP)  ## set up and run the whole test suite on every core (PostgreSQL with TEST_DATABASE_URL)
+	$(BIN)/pytest -q -n auto
 
 lint: $(STAMP)  ## ruff and mypy over the whole tree
 	$(BIN)/ruff check .

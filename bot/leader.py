@@ -23,6 +23,7 @@ class Leadership:
         self.engine, self.poll_s = engine, poll_s
         self.on_gain, self.on_loss = on_gain, on_loss
         self.is_leader = False
+        self.tries = 0  # attempts to take the lock so far (the tests wait on it, never on time)
         self._conn: AsyncConnection | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -36,6 +37,7 @@ class Leadership:
             await self._resign()
 
     async def _try(self) -> None:
+        self.tries += 1
         if self.engine.dialect.name != "postgresql":
             await self._become()
             return

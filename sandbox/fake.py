@@ -199,9 +199,10 @@ class FakeTelegram:
         """Updates the bot has not confirmed (or that await webhook delivery)."""
         return self.core.queue.pending
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0,
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0,
                        message: str = "") -> None:
-        """Poll predicate every 10 ms until it is true; AssertionError after timeout."""
+        """Poll predicate every 10 ms until it is true; AssertionError after timeout (a guard
+        against a hang, generous for a busy machine: the wait ends as soon as it holds)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         last_error: Exception | None = None
@@ -220,7 +221,7 @@ class FakeTelegram:
             await asyncio.sleep(0.01)
 
     async def wait_for_message(self, chat_id: int, contains: str | None = None,
-                               timeout: float = 5.0) -> SentMessage:
+                               timeout: float = 30.0) -> SentMessage:
         """The newest live bot message in chat_id whose text contains `contains`."""
         def find() -> SentMessage | None:
             for msg in reversed(self.messages(chat_id)):

@@ -22,6 +22,7 @@ class UpdateQueue:
         self._changed = asyncio.Event()
         self._poll_generation = 0
         self._poll_end_reason = ""
+        self.polls = 0  # long polls waiting right now (tests wait on it instead of sleeping)
         self.closed = False
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -89,11 +90,15 @@ class UpdateQueue:
         generation = self._poll_generation
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(timeout, 0)
-        while True:
-            if self._poll_generation != generation:
-                raise ApiError(409, self._poll_end_reason)
-            updates = self.peek(limit)
-            remaining = deadline - loop.time()
-            if updates or remaining <= 0 or self.closed:
-                return updates
-            await self.wait(remaining)
+        self.polls += 1
+        try:
+            while True:
+                if self._poll_generation != generation:
+                    raise ApiError(409, self._poll_end_reason)
+                updates = self.peek(limit)
+                remaining = deadline - loop.time()
+                if updates or remaining <= 0 or self.closed:
+                    return updates
+                await self.wait(remaining)
+        finally:
+            self.polls -= 1

@@ -61,6 +61,7 @@ def _parse(mode: str) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.heavy
 def test_lazily_built_types_parse_updates_and_answers_like_eager_ones() -> None:
     lazy, eager = _parse("lazy"), _parse("eager")
     assert lazy == eager

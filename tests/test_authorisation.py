@@ -138,6 +138,7 @@ MAY_SEE = {"reporter", "worker", "manager", "admin"}  # the case's text and the 
 COMMANDS = ["/case 1", "/case #1", "/start c1", "/tasks", "/my", "/audit", "/staff"]
 
 
+@pytest.mark.heavy
 async def test_every_action_and_command_by_every_role_changes_and_shows_only_what_is_allowed(
     bench: Bench, sessions: Sessions,
 ) -> None:

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.skipif(bool(TEST_DATABASE_URL),
                                 reason="uses no test database; runs in the SQLite pass")
 
 
+@pytest.mark.heavy
 def test_the_bench_drives_both_bots_through_whole_cases_and_prints_the_ratio(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

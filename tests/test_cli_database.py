@@ -49,6 +49,7 @@ def test_export_on_an_empty_database_says_to_set_it_up(
     assert len(said.splitlines()) <= 2
 
 
+@pytest.mark.heavy
 def test_the_demo_prints_no_set_up_logs_before_its_transcript(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--transcript", "--database",
                            str(tmp_path / "demo.db")], capture_output=True, text=True,

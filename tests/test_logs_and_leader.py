@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -41,14 +42,21 @@ async def test_old_processed_update_ids_are_pruned_and_recent_ones_kept(
     assert list(left) == [2]
 
 
+async def _until(check: Callable[[], bool]) -> None:
+    while not check():
+        await asyncio.sleep(0.01)
+
+
 @pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
                     reason="leader election is a PostgreSQL advisory lock; SQLite runs one process")
 async def test_only_one_of_two_replicas_leads_and_the_other_takes_over(engine: AsyncEngine) -> None:
     events: list[str] = []
+    gained = {"a": asyncio.Event(), "b": asyncio.Event()}
 
     def leader(name: str) -> Leadership:
         async def gain() -> None:
             events.append(f"{name}+")
+            gained[name].set()
 
         async def loss() -> None:
             events.append(f"{name}-")
@@ -57,16 +65,13 @@ async def test_only_one_of_two_replicas_leads_and_the_other_takes_over(engine: A
     first, second = leader("a"), leader("b")
     stop_first, stop_second = asyncio.Event(), asyncio.Event()
     running_first = asyncio.create_task(first.run(stop_first))
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(gained["a"].wait(), 30)
     running_second = asyncio.create_task(second.run(stop_second))
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(_until(lambda: second.tries >= 2), 30)  # it was refused at least once
     assert (first.is_leader, second.is_leader) == (True, False)
     stop_first.set()
     await running_first
-    for _ in range(100):
-        if second.is_leader:
-            break
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(gained["b"].wait(), 30)
     assert second.is_leader and events == ["a+", "a-", "b+"]
     stop_second.set()
     await running_second

@@ -5,7 +5,6 @@ set (the shared test database is left alone: its schema comes from create_all).
 """
 
 import asyncio
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, make_url, pool, select, text
+from sqlalchemy import inspect, make_url, pool, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
@@ -23,19 +22,7 @@ from sqlmodel import SQLModel
 import models
 from bot import cli, migrate
 from bot.db import create_schema, make_engine, make_sessions
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-
-
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(
-        TEST_DATABASE_URL, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"
-    )
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
+from tests.conftest import TEST_DATABASE_URL, admin_sql, sibling_database
 
 
 @pytest.fixture
@@ -44,12 +31,13 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
     if not TEST_DATABASE_URL:
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
         return
-    name = f"gridbot_mig_{secrets.token_hex(6)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    # Named after the test database, so a run (or an xdist worker) only touches its own.
+    name = f"{make_url(TEST_DATABASE_URL).database}_mig_{secrets.token_hex(6)}"
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+        yield sibling_database(name)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _inspect(url: str, look: Any) -> Any:

@@ -48,8 +48,8 @@ class RoundRobin:
         app.router.add_route("*", "/{tail:.*}", self.forward)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
-        self.port = free_port()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.port = int(self.runner.addresses[0][1])
 
     async def forward(self, request: web.Request) -> web.Response:
         """Pass the request to the next replica that answers."""
@@ -114,6 +114,7 @@ async def until(check, timeout: float, what: str) -> float:  # type: ignore[no-u
     return loop.time() - start
 
 
+@pytest.mark.heavy
 async def test_two_replicas_share_the_traffic_and_survive_losing_the_leader(
     database_url: str, clock: FrozenClock, sessions: Sessions, tmp_path: Path
 ) -> None:

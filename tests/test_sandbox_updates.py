@@ -50,13 +50,12 @@ class Receiver:
 
 
 async def test_long_polling_wakes_as_soon_as_an_update_arrives(fake: FakeTelegram) -> None:
-    poll = asyncio.create_task(api(fake, "getUpdates", json={"timeout": 10}))
-    await asyncio.sleep(0.1)
+    poll = asyncio.create_task(api(fake, "getUpdates", json={"timeout": 60}))
+    await fake.wait_for(lambda: fake.core.queue.polls == 1)  # the poll waits
     assert not poll.done()
-    started = time.monotonic()
     fake.user_sends(ALICE, "在吗")
-    status, body = await asyncio.wait_for(poll, 2)
-    assert status == 200 and time.monotonic() - started < 1
+    status, body = await asyncio.wait_for(poll, 30)  # woken by the update, not its 60 s
+    assert status == 200
     assert body["result"][0]["message"]["text"] == "在吗"
 
 
@@ -91,7 +90,7 @@ async def test_negative_offset_keeps_only_the_last_updates(fake: FakeTelegram) -
 
 async def test_a_second_poller_terminates_the_first_with_409(fake: FakeTelegram) -> None:
     first = asyncio.create_task(api(fake, "getUpdates", json={"timeout": 5}))
-    await asyncio.sleep(0.05)
+    await fake.wait_for(lambda: fake.core.queue.polls == 1)  # the first one waits
     second = asyncio.create_task(api(fake, "getUpdates", json={"timeout": 5}))
     status, body = await asyncio.wait_for(first, 2)
     assert status == 409 and "terminated by other getUpdates request" in body["description"]
@@ -218,7 +217,7 @@ async def test_latency_delays_every_call() -> None:
 
 async def test_stop_ends_a_pending_long_poll(fake: FakeTelegram) -> None:
     poll = asyncio.create_task(api(fake, "getUpdates", json={"timeout": 30}))
-    await asyncio.sleep(0.05)
+    await fake.wait_for(lambda: fake.core.queue.polls == 1)
     await asyncio.wait_for(fake.stop(), 2)
     status, body = await asyncio.wait_for(poll, 2)
     assert (status, body["result"]) == (200, [])

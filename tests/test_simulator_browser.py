@@ -70,6 +70,7 @@ async def _tap(page: Any, message_text: str, button: str) -> None:
     await message.get_by_role("button", name=button).click()
 
 
+@pytest.mark.heavy
 async def test_a_repair_case_a_deletion_and_a_day_later_reminder_in_a_real_browser(
     chromium: str, simulator: Simulator, tmp_path: Path
 ) -> None:

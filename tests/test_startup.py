@@ -25,6 +25,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _reserved_port() -> socket.socket:
+    """A bound socket that never listens: its port refuses connections, and no other test (or
+    xdist worker) can take it until the socket is closed."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
 def _settings(database_url: str, api_port: int, **extra: object) -> Settings:
     values: dict[str, object] = {"bot_token": TOKEN, "database_url": database_url,
                                  "telegram_api_base": f"http://127.0.0.1:{api_port}",
@@ -35,27 +43,30 @@ def _settings(database_url: str, api_port: int, **extra: object) -> Settings:
 async def test_the_bot_waits_for_telegram_at_start_and_healthz_says_why(
     database_url: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    api_port, web_port = _free_port(), _free_port()
+    reserved = _reserved_port()  # Telegram is not there yet, and nothing else either
+    api_port, web_port = reserved.getsockname()[1], _free_port()
     settings = _settings(database_url, api_port, webhook_url="https://bot.example/hook",
                          webhook_secret="s3cret", webhook_host="127.0.0.1",
                          webhook_port=web_port, webhook_register=False)
     bot = GridBot(settings, clock=clock)
     starting = asyncio.create_task(bot.start())
+    loop = asyncio.get_running_loop()
+    deadline, status, body = loop.time() + 60, 0, dict[str, str]()
     async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            await asyncio.sleep(0.05)
+        while "waiting for Telegram" not in body.get("reason", ""):  # as soon as it says so
+            assert loop.time() < deadline, f"healthz never said why: {status} {body}"
+            await asyncio.sleep(0.02)
             try:
                 async with http.get(f"http://127.0.0.1:{web_port}/healthz") as answer:
                     status, body = answer.status, await answer.json()
-                if "waiting for Telegram" in body.get("reason", ""):
-                    break
             except aiohttp.ClientError:
                 continue
         assert status == 503 and f"127.0.0.1:{api_port}" in body["reason"]
+        reserved.close()
         fake = FakeTelegram(token=TOKEN, port=api_port)  # Telegram comes back
         await fake.start()
         try:
-            await asyncio.wait_for(starting, 10)
+            await asyncio.wait_for(starting, 60)  # at its next try (1, 2, 4 s... apart)
             async with http.get(f"http://127.0.0.1:{web_port}/healthz") as answer:
                 assert answer.status == 200
         finally:
@@ -87,16 +98,18 @@ def _cli(tmp_path: Path, *args: str, database_url: str | None = None,
                           text=True, env=env, timeout=60, cwd=Path(__file__).parent.parent)
 
 
+@pytest.mark.heavy
 def test_bad_structure_files_and_an_unreachable_database_give_one_line(tmp_path: Path) -> None:
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("communities:\n  - name: 玉兰\n".encode("gb18030"))
     deep = tmp_path / "deep.yaml"
     deep.write_text("a: " + "[" * 50_000)
-    port = _free_port()
-    runs = [_cli(tmp_path, "import-structure", str(latin)),
-            _cli(tmp_path, "import-structure", str(deep)),
-            _cli(tmp_path, "db", "current",
-                 database_url=f"postgresql+asyncpg://u:pw@127.0.0.1:{port}/x")]
+    with _reserved_port() as nothing_listens:
+        port = nothing_listens.getsockname()[1]
+        runs = [_cli(tmp_path, "import-structure", str(latin)),
+                _cli(tmp_path, "import-structure", str(deep)),
+                _cli(tmp_path, "db", "current",
+                     database_url=f"postgresql+asyncpg://u:pw@127.0.0.1:{port}/x")]
     for run in runs:
         errors = [line for line in run.stderr.splitlines() if " INFO " not in line]
         assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr

@@ -60,8 +60,9 @@ class World:
             await self.bot.stop()
             self.bot = None
 
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every update is processed and every queued message is sent."""
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every update is processed and every queued message is sent (the timeout
+        only ends a hang: two xdist workers on a busy machine are slow)."""
         assert self.bot is not None
         await wait_until_quiet(self.fake, self.bot, timeout)
 
@@ -76,7 +77,7 @@ class World:
     async def press(self, user: FakeUser, chat_id: int, message_id: int, data: str) -> dict:
         """A user presses a button; returns the bot's answer to the press."""
         query_id = self.fake.user_presses(user, chat_id, message_id, data)
-        await self.fake.wait_for(lambda: query_id in self.fake.callback_answers)
+        await self.fake.wait_for(lambda: query_id in self.fake.callback_answers, 30)
         await self.settle()
         return self.fake.callback_answers[query_id]
 

@@ -42,6 +42,7 @@ async def _until(predicate: object, timeout: float) -> float:
     return time.monotonic() - start
 
 
+@pytest.mark.alone  # its seconds for an /sos must not be another worker's crash test's
 async def test_an_sos_and_private_answers_get_out_fast_while_a_group_is_flooded(
     limited: World,
 ) -> None:

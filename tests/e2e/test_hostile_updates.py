@@ -100,6 +100,7 @@ def _push(world: World, update: tuple[str, int, bool, Any]) -> str | None:
     return None
 
 
+@pytest.mark.heavy
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])

@@ -3,6 +3,7 @@ residents within Telegram's flood limits, with progress reported to the manager.
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -77,6 +78,7 @@ async def test_residents_subscribe_with_their_address_and_get_notices_privately(
     assert again.get("show_alert")  # a second press sends nothing twice
 
 
+@pytest.mark.heavy
 async def test_a_notice_reaches_3_groups_and_200_residents_without_a_429(world: World) -> None:
     await _bind_two_more_groups(world)
     await _subscribed_residents(world, RESIDENTS)

@@ -101,7 +101,7 @@ async def test_telegram_429_is_waited_out_and_order_kept(world: World) -> None:
     world.fake.core.limiter.enabled = True  # our limiter is off in tests: Telegram must push back
     for n in range(6):
         world.fake.user_sends(RESIDENT, f"/report 3号楼第{n + 1}盏灯坏了")
-    await world.settle(timeout=30)
+    await world.settle(timeout=90)  # Telegram's retry_after waits are real seconds
     receipts = [t for t in world.texts(RESIDENT.id) if "已受理" in t]
     assert receipts == [t for t in receipts if t] and len(receipts) == 6
     assert [int(t.split("#")[1].split()[0]) for t in receipts] == list(range(1, 7))

@@ -86,7 +86,8 @@ async def start_replica(
            "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port), "LEADER_POLL_S": "0.5",
            "OUTBOX_LEASE_S": "2", "SEND_RATE_GLOBAL_PER_S": "1000",
            "SEND_RATE_GROUP_PER_MIN": "1000", "SEND_RATE_PRIVATE_PER_S": "1000",
-           "LOG_FORMAT": "json"}
+           # Every report its own case: fifteen lights in one building are not 我也遇到 here.
+           "DUPLICATE_WINDOW": "0m", "LOG_FORMAT": "json"}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=log.parent,
         stdout=log.open("wb"), stderr=asyncio.subprocess.STDOUT)

@@ -21,7 +21,7 @@ from handlers.payloads import FollowerSolved, MeToo, NotSame
 from handlers.steps import Asks, ReportDraft, load
 from handlers.types import Button
 from models import Case
-from services import case_queries, conversation, directory, duplicates, followers, numbers
+from services import case_queries, conversation, duplicates, followers, numbers
 
 STEP_SAME = "metoo.same"
 
@@ -37,13 +37,9 @@ async def offer(ctx: Context, draft: ReportDraft) -> bool:
     """Offer the open case this report repeats, if any; True when the offer was made."""
     if draft.kind not in duplicates.CHECKED_KINDS or draft.danger:
         return False
-    grid_id = None
-    if draft.building_id is not None:
-        building = await directory.building_in(ctx.session, draft.building_id, None)
-        grid_id = building.grid_id if building else None
     case = await duplicates.find_duplicate(
         ctx.session, kind=draft.kind, text=draft.text, community_id=draft.community_id,
-        building_id=draft.building_id, grid_id=grid_id, now=ctx.clock.now(), rules=ctx.voice)
+        building_id=draft.building_id, now=ctx.clock.now(), rules=ctx.voice)
     if case is None or case.id is None or case.reporter_id == ctx.me.id:
         return False
     await ctx.wait(STEP_SAME, PossibleDuplicate(**vars(draft), case_id=case.id))

@@ -58,10 +58,11 @@ def shared_words(mine: str, theirs: str) -> str | None:
 
 async def find_duplicate(
     session: AsyncSession, *, kind: str, text: str, community_id: int | None,
-    building_id: int | None, grid_id: int | None, now: datetime, rules: VoiceRules,
+    building_id: int | None, now: datetime, rules: VoiceRules, grid_id: int | None = None,
 ) -> Case | None:
     """The most alike open case this report repeats, or None (one query, by community and
-    creation time: ix_cases_community_created)."""
+    creation time: ix_cases_community_created). Without a building, the grid's cases are
+    compared."""
     if (not rules.duplicate_window or kind not in CHECKED_KINDS or community_id is None
             or (building_id is None and grid_id is None)):
         return None  # a window of 0 turns the check off

@@ -124,5 +124,7 @@ async def test_a_report_costs_few_statements_one_commit_and_one_record(world: Wo
     # work may run meanwhile, and finds nothing), and recording them is an UPDATE or two.
     assert not [s for s in delivery if s.startswith("UPDATE outbox SET lease_until=")
                 and "lease_owner=" in s], delivery
+    # The receipt (group) and the card (worker) are recorded together when both sends end
+    # within the sender's short batching wait, else one UPDATE each: never more, never none.
     records = [s for s in delivery if s.startswith("UPDATE outbox")]
     assert 1 <= len(records) <= 2, delivery

@@ -6,13 +6,13 @@ from models import Building, CaseKind, Person, Urgency
 from services import directory
 from services.cases import NewReport, Reported, report_case
 from services.clock import Clock
-from services.structure_import import import_structure, load_structure
-from tests.conftest import EXAMPLE_STRUCTURE
+from services.structure_import import import_structure
+from tests.conftest import example_structure
 
 
 async def load_sample(session: AsyncSession) -> None:
     """Import the sample sub-district (玉兰 and 桥西 communities)."""
-    await import_structure(session, load_structure(EXAMPLE_STRUCTURE.read_text("utf-8")))
+    await import_structure(session, example_structure())
 
 
 async def person(session: AsyncSession, telegram_id: int, name: str = "居民") -> Person:

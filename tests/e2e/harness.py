@@ -10,8 +10,8 @@ from bot.quiet import wait_until_quiet
 from models import Case
 from sandbox import FakeChat, FakeTelegram, FakeUser, SentMessage
 from services.clock import FrozenClock
-from services.structure_import import import_structure, load_structure
-from tests.conftest import EXAMPLE_STRUCTURE
+from services.structure_import import import_structure
+from tests.conftest import example_structure
 
 TOKEN = "123456:TEST-TOKEN"
 YULAN_GROUP, QIAOXI_GROUP = -1001000000001, -1001000000002
@@ -115,7 +115,7 @@ async def build_world(database_url: str, clock: FrozenClock, *,
     engine = make_engine(database_url)
     await create_schema(engine)
     async with make_sessions(engine)() as session, session.begin():
-        await import_structure(session, load_structure(EXAMPLE_STRUCTURE.read_text("utf-8")))
+        await import_structure(session, example_structure())
     await engine.dispose()
     fake = FakeTelegram(token=TOKEN, bot_username="gridbot_test_bot")
     await fake.start()

@@ -84,12 +84,14 @@ async def _reset_postgres_schema(url: str) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the heavy tests first, so that parallel workers finish at about the same time; the
-    tests that must run alone last, when the other worker has little left to hold them up."""
+    """The tests that must run alone first, then the heavy ones, so that parallel workers finish
+    at about the same time (an idle worker takes tests from the end of a busy one's queue). An
+    alone test at the start waits for one short test of the other worker at most; placed last,
+    it landed among the heavy tests of the other worker and both stood still in turn."""
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("alone") is not None:
-            return 2
-        return 0 if item.get_closest_marker("heavy") is not None else 1
+            return 0
+        return 1 if item.get_closest_marker("heavy") is not None else 2
     items.sort(key=rank)
 
 

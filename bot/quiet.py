@@ -7,6 +7,9 @@ from bot.app import GridBot
 from sandbox import FakeTelegram
 from services.outbox import pending_count
 
+LOOK_S = 0.01  # between two looks: the wait ends within this of the bot falling quiet
+CALM_LOOKS = 2  # idle looks in a row that end the wait
+
 
 async def busy(fake: FakeTelegram, bot: GridBot) -> bool:
     """Tell whether updates or messages are still on their way."""
@@ -18,11 +21,14 @@ async def busy(fake: FakeTelegram, bot: GridBot) -> bool:
 
 
 async def wait_until_quiet(fake: FakeTelegram, bot: GridBot, timeout: float = 10.0) -> None:
-    """Wait until the bot stays idle for a few polls in a row."""
+    """Wait until the bot stays idle for two looks in a row. One idle look already means done:
+    an update is confirmed only after it is processed and its replies are committed to the
+    outbox, and a message counts as sent only once recorded; the second look is a margin."""
     loop = asyncio.get_running_loop()
     deadline, calm = loop.time() + timeout, 0
-    while calm < 3:
+    while calm < CALM_LOOKS:
         if loop.time() > deadline:
             raise AssertionError("the bot did not settle in time")
         calm = 0 if await busy(fake, bot) else calm + 1
-        await asyncio.sleep(0.03)
+        if calm < CALM_LOOKS:
+            await asyncio.sleep(LOOK_S)

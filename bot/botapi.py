@@ -6,6 +6,10 @@ import json
 from typing import Any
 
 import aiohttp
+
+# isort: off
+from bot import aiogram_lazy  # noqa: F401  (before aiogram: its types then build on first use)
+# isort: on
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 

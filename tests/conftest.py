@@ -86,8 +86,8 @@ async def _reset_postgres_schema(url: str) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that must run alone first, then the heavy ones, so that parallel workers finish
     at about the same time (an idle worker takes tests from the end of a busy one's queue). An
-    alone test at the start waits for one short test of the other worker at most; placed last,
-    it landed among the heavy tests of the other worker and both stood still in turn."""
+    alone test at the start waits for the other worker's first test at most; placed last, it
+    could come while the other worker ran a heavy test, and both stood still in turn."""
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("alone") is not None:
             return 0

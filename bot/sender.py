@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.ratelimit import FloodLimiter
 from bot.records import Records
 from models import OutboxMessage
-from services import outbox
-from services.outgoing import Message
+from services import audit, outbox
+from services.outgoing import Message, views_of
 
 log = logging.getLogger("gridbot.sender")
 SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at most
@@ -57,7 +57,7 @@ def _mergeable(payload: dict[str, Any]) -> bool:
     """A plain new text message (no edit, deletion, file or condition) can join a summary."""
     m = Message.from_json(payload)
     return not (m.edit_message_id or m.delete_message_id or m.media or m.only_if_bot_admin
-                or m.ask_contact or m.remove_keyboard)
+                or m.ask_contact or m.remove_keyboard or m.views)
 
 
 def _buttons(row: OutboxMessage) -> int:
@@ -424,6 +424,11 @@ class OutboxSender:
                 if d is not None and d.status == "sent" and row.id is not None]
         self.sent += len(sent)
         await outbox.mark_all_sent(session, sent, at=now)
+        # A card's view of personal data happened when it was delivered: recorded with it (a
+        # message given up on records none; one sent again after a crash, when it is).
+        await audit.record_delivered(session, [
+            v for row, d in outcomes if d is not None and d.status == "sent"
+            for v in views_of(row.payload)], at=now)
         for row, delivery in outcomes:
             if delivery is None or row.id is None or delivery.status == "sent":
                 continue

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlmodel import col
 
 from bot.db import Sessions
 from bot.ratelimit import FloodLimiter
 from bot.sender import SEND_CONCURRENCY, Delivery, OutboxSender
-from models import OutboxMessage
+from models import DataAccess, OutboxMessage, Person
 from services import outbox
+from services.outgoing import Message, View
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -51,7 +53,7 @@ async def queue_leased(sessions: Sessions, sender: OutboxSender, chats: list[int
     """Queue messages leased to the sender, as an update's transaction does, and return them
     as the processor hands them off."""
     now = sender.clock()
-    rows = [{"chat_id": c, "payload": {"text": t}, "at": now}
+    rows: list[dict[str, Any]] = [{"chat_id": c, "payload": {"text": t}, "at": now}
             for c, t in zip(chats, texts or [str(i) for i in range(len(chats))], strict=True)]
     async with sessions() as s, s.begin():
         queued = await outbox.enqueue_all(s, rows, lease_owner=sender.owner, now=now,
@@ -97,8 +99,8 @@ async def test_a_chats_next_send_waits_until_its_previous_send_is_recorded(
 
     async def deliver(chat_id: int, payload: dict[str, Any]) -> Delivery:
         async with sessions() as s:  # what the database says was sent, as this send starts
-            found = await s.execute(select(OutboxMessage.id).where(
-                OutboxMessage.sent_at.is_not(None)))  # type: ignore[union-attr]
+            found = await s.execute(select(col(OutboxMessage.id)).where(
+                col(OutboxMessage.sent_at).is_not(None)))
             sent_at_send.append(len(found.all()))
         return await original(chat_id, payload)
 
@@ -173,3 +175,31 @@ async def test_a_look_that_finds_nothing_commits_nothing(sessions: Sessions) -> 
         event.remove(engine.sync_engine, "commit", listen[0])
         event.remove(engine.sync_engine, "before_cursor_execute", listen[1])
     assert commits == [] and len(statements) == 1, statements
+
+
+async def test_a_cards_view_is_recorded_when_it_is_delivered_and_never_when_it_fails(
+    sessions: Sessions,
+) -> None:
+    clock = Clock()
+    wire = Wire()
+    sender = OutboxSender(sessions, wire, limiter(), clock=clock)
+    async with sessions() as s, s.begin():
+        viewer, other, reporter = (Person(name=n) for n in ("张敏", "李强", "王大爷"))
+        s.add_all([viewer, other, reporter])
+        await s.flush()
+        ids = (viewer.id or 0, other.id or 0, reporter.id or 0)
+    cards = [Message("📋 #1", views=(View(ids[0], "phone", ids[2]),)).to_json(),
+             Message("📋 #1", views=(View(ids[1], "case_details", ids[2]),)).to_json()]
+    rows = await queue_leased(sessions, sender, [1, 2], ["📋 #1", "📋 #1"])
+    for row, card in zip(rows, cards, strict=True):
+        row.payload = card
+    async with sessions() as s:  # nothing is recorded while the cards are only queued
+        assert (await s.execute(select(DataAccess))).scalars().all() == []
+    clock.at += timedelta(minutes=3)  # delivered a while after they were written
+    wire.answers = [Delivery("sent", message_id=1), Delivery("failed", error="blocked")]
+    sender.adopt(rows)
+    await drained(sender)
+    async with sessions() as s:
+        views = (await s.execute(select(DataAccess))).scalars().all()
+    assert [(v.viewer_id, v.subject_id, v.what) for v in views] == [(ids[0], ids[2], "phone")]
+    assert views[0].at == clock.at

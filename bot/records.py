@@ -9,6 +9,7 @@ LINGER_S."""
 
 import asyncio
 import contextlib
+import contextvars
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from typing import Any
 # Short, because until then the delivery's Telegram message id is not in the database: a
 # card retired or edited by the next update needs it, and nobody acts on a card in 0.25 s.
 LINGER_S = 0.25
+# A batch committed at once still waits this long for the sends on the wire (a report's
+# receipt and card go out together): their records then share its commit.
+GATHER_S = 0.002
 
 
 @dataclass(eq=False)
@@ -45,6 +49,9 @@ class Records:
         self._open = Batch()
         self._last: dict[int, Batch] = {}  # chat -> the batch holding its latest record
         self._hurry = asyncio.Event()  # commit the open batch now
+        self._stopping = False
+        self._on_wire = 0  # sends holding a slot whose outcome is not added yet
+        self._wire_clear = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
 
     async def slot(self) -> None:
@@ -59,10 +66,18 @@ class Records:
                 self._slot_waiters -= 1
         else:
             await self._slots.acquire()
+        self._on_wire += 1
+        self._wire_clear.clear()
 
     def free_slot(self) -> None:
         """Give a slot back whose send records nothing (it never happened)."""
         self._slots.release()
+        self._off_wire()
+
+    def _off_wire(self) -> None:
+        self._on_wire -= 1
+        if not self._on_wire:
+            self._wire_clear.set()
 
     def add(self, chat_id: int, outcomes: list[Any], *, slot: bool, now: bool = False) -> None:
         """Queue outcomes of one chat for recording; with `slot`, the send's slot goes with them
@@ -72,12 +87,16 @@ class Records:
             batch.opened = time.monotonic()
         batch.outcomes.extend(outcomes)
         batch.slots += slot
+        if slot:
+            self._off_wire()
         batch.chats.add(chat_id)
         self._last[chat_id] = batch
         if now or self._slot_waiters or batch.slots >= self.concurrency:
             self._hurry.set()
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_batches(), name="outbox-records")
+            # A task of its own, outside the context of whoever added (an update's hand-off).
+            self._writer = asyncio.create_task(self._write_batches(), name="outbox-records",
+                                               context=contextvars.Context())
 
     def pending(self, chat_id: int) -> bool:
         """Whether the chat's latest record is still to commit."""
@@ -104,9 +123,13 @@ class Records:
 
     async def flush(self) -> None:
         """Commit everything now (stopping)."""
+        self._stopping = True  # no gathering either
         self._hurry.set()
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+        try:
+            if self._writer is not None:
+                await asyncio.gather(self._writer, return_exceptions=True)
+        finally:
+            self._stopping = False
 
     async def _write_batches(self) -> None:
         while self._open.outcomes:
@@ -115,6 +138,9 @@ class Records:
             if wait > 0 and not self._hurry.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._hurry.wait(), wait)
+            if self._on_wire and batch.slots < self.concurrency and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wire_clear.wait(), GATHER_S)
             self._hurry.clear()  # what hurries the next batch comes after this point
             self._open = Batch()
             try:

@@ -228,6 +228,11 @@ class OutboxSender:
     async def _renew_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await asyncio.sleep(self.lease_s / 3)
+            # Only when a lease held would run short before the next turn: a steady stream
+            # sends what it leases within moments, and needs no renewal transaction.
+            soon = time.monotonic() + self.lease_s * 2 / 3
+            if not any(until < soon for until in self._leases.values()):
+                continue
             try:
                 await self._renew()
             except Exception as exc:
@@ -310,8 +315,7 @@ class OutboxSender:
         recording = False
         try:
             delivery = await self._deliver(chat_id, rows)
-            for row in rows:
-                queue.remove(row)
+            queue[:] = [r for r in queue if r not in rows]  # (a renewal may have dropped one)
             if delivery.status == "retry":  # what waits behind it goes back with it
                 held: list[Outcome] = [(r, None) for r in queue]
                 self.records.add(chat_id, [(r, delivery) for r in rows] + held, slot=True,

@@ -98,11 +98,6 @@ class Records:
             self._writer = asyncio.create_task(self._write_batches(), name="outbox-records",
                                                context=contextvars.Context())
 
-    def pending(self, chat_id: int) -> bool:
-        """Whether the chat's latest record is still to commit."""
-        batch = self._last.get(chat_id)
-        return batch is not None and not batch.done.is_set()
-
     def hurry(self, chat_id: int) -> None:
         """Something of this chat waits on its latest record: commit it now."""
         if self._last.get(chat_id) is self._open:

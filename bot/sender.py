@@ -309,8 +309,8 @@ class OutboxSender:
 
     async def _send(self, chat_id: int, rows: list[OutboxMessage],
                     queue: list[OutboxMessage]) -> Delivery:
-        """Send within a slot; the slot stays taken until the outcome is recorded, which is
-        lazy for a delivered message and at once for one to retry."""
+        """Send within a slot; the slot stays taken until the outcome is recorded: lazily for a
+        delivered message, at once for any other outcome."""
         await self.records.slot()
         recording = False
         try:

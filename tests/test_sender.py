@@ -3,6 +3,7 @@ previous record, a crash repeating at most SEND_CONCURRENCY messages, and a retr
 overtaken (counted and ordered, never timed)."""
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -203,3 +204,44 @@ async def test_a_cards_view_is_recorded_when_it_is_delivered_and_never_when_it_f
         views = (await s.execute(select(DataAccess))).scalars().all()
     assert [(v.viewer_id, v.subject_id, v.what) for v in views] == [(ids[0], ids[2], "phone")]
     assert views[0].at == clock.at
+
+
+async def until_sent(wire: Wire, count: int) -> None:
+    """Wait until the wire has seen `count` sends (the bound only ends a hang)."""
+    async def seen() -> None:
+        while len(wire.log) < count:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(seen(), 30)
+
+
+async def test_whatever_waits_on_a_record_has_it_committed_at_once_not_after_the_linger(
+    sessions: Sessions,
+) -> None:
+    wire = Wire()
+    sender = OutboxSender(sessions, wire, limiter(), concurrency=2)
+    sender.records.linger_s = 3600.0  # a record nothing waits on would wait an hour
+    first, sos = await queue_leased(sessions, sender, [1, 1], ["card", "🚨"])
+    sender.adopt([first])
+    await until_sent(wire, 1)
+    assert sender.records.commits == 0  # delivered, its record lingers
+    sos.priority = outbox.URGENT
+    sender.adopt([sos])  # the chat's next message: an emergency waits on that record
+    await until_sent(wire, 2)
+    assert sender.records.commits == 1
+    # Every slot taken by sends not yet recorded: the next send has them committed.
+    others = await queue_leased(sessions, sender, [2, 3, 4])
+    sender.adopt(others)
+    await until_sent(wire, 5)
+    assert sender.records.commits >= 2
+    await sender.records.flush()  # stopping records the rest
+    assert await pending(sessions) == 0
+    assert [text for _, text in wire.log[:2]] == ["card", "🚨"]
+
+
+def test_the_idle_look_waits_no_longer_than_the_next_retry_of_ours_is_due() -> None:
+    sender = OutboxSender(None, Wire(), limiter())  # type: ignore[arg-type]
+    assert sender._idle_wait(2.0) == 2.0
+    sender._due = [time.monotonic() + 0.3]
+    assert sender._idle_wait(2.0) <= 0.3
+    sender._due = [time.monotonic() - 1]  # already looked for
+    assert sender._idle_wait(2.0) == 2.0 and sender._due == []

@@ -72,10 +72,10 @@ def _fits(value: Any, check: Any) -> bool:
     return type(value) in check if isinstance(check, tuple) else type(value) is check
 
 
-def plain_update(data: dict[str, Any]) -> str | None:
+def plain_update(data: Any) -> str | None:
     """The kind of a plain update ("message" or "callback_query"), or None when only aiogram
     can tell what it is."""
-    if len(data) != 2 or type(data.get("update_id")) is not int:
+    if type(data) is not dict or len(data) != 2 or type(data.get("update_id")) is not int:
         return None
     kind = next(name for name in data if name != "update_id")
     fields = KINDS.get(kind)

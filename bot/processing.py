@@ -88,7 +88,8 @@ class Processor:
     async def _person(self, session: AsyncSession, incoming: Incoming, now: datetime) -> Person:
         return await ensure_person(session, telegram_id=incoming.sender.id,
                                    name=incoming.sender.name,
-                                   private_chat_at=now if incoming.is_private else None)
+                                   private_chat_at=now if incoming.is_private else None,
+                                   chat_id=incoming.chat_id)
 
     async def _record(self, incoming: Incoming, effects: Effects, *, person: bool) -> bool:
         """Claim the update and queue its replies, without running it again; False when it was

@@ -140,15 +140,18 @@ async def people_with_role(
     return result.scalars().all()
 
 
+# Open cases per assignee, for the people given as `person_ids` (built once: routing runs it for
+# every report, alone or with the outbox's OUTCOMES).
+OPEN_CASES = (select(col(Case.assignee_id), func.count()).where(
+    col(Case.assignee_id).in_(bindparam("person_ids", expanding=True)),
+    col(Case.status).in_(OPEN_STATUSES)).group_by(col(Case.assignee_id)))
+
+
 async def open_case_counts(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, int]:
     """Count the open cases assigned to each of these people."""
     if not person_ids:
         return {}
-    result = await session.execute(
-        select(col(Case.assignee_id), func.count()).where(
-            col(Case.assignee_id).in_(person_ids), col(Case.status).in_(OPEN_STATUSES)
-        ).group_by(col(Case.assignee_id))
-    )
+    result = await session.execute(OPEN_CASES, {"person_ids": list(person_ids)})
     counts = dict.fromkeys(person_ids, 0)
     counts.update({pid: n for pid, n in result.all() if pid is not None})
     return counts

@@ -3,9 +3,9 @@ in memory per process, refreshed by a version stamp: every transaction that chan
 raises `structure_version.version` as it commits (the session events below see every ORM change
 and every Core statement on those tables, whoever writes them), and a session reads the stamp
 once before it answers from the snapshot. An update reads one number instead of the rows, and
-reads it with the person who sent it (`STAMP` in `directory.ensure_person`'s query; a stamp read
-at the start of the transaction is as good as one read later: it only says which snapshot is
-recent enough).
+reads it with the person who sent it (`STAMP` in `directory.ensure_person`'s query): at the
+start of its transaction rather than at its first lookup, a few milliseconds earlier, which only
+decides which snapshot is recent enough.
 
 A transaction that has changed the structure itself is answered from the database (it sees its
 own changes there); rows from the snapshot are merged into the asking session without a query,

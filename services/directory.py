@@ -118,8 +118,9 @@ async def people_with_role(
 ) -> Sequence[Person]:
     """List the people holding a role in a scope, in a stable order."""
     if (snapshot := await structure_snapshot.current(session)) is not None:
-        ids = sorted({r.person_id for r in snapshot.roles if r.role == role
-                      and (community_id is None or r.community_id == community_id)
+        # Every report asks for a grid's workers: only that role's holders are looked at.
+        ids = sorted({r.person_id for r in snapshot.holding.get(role, ())
+                      if (community_id is None or r.community_id == community_id)
                       and (grid_id is None or r.grid_id == grid_id)
                       and (street_id is None or r.street_id == street_id)
                       and (include_on_leave or not r.on_leave)})

@@ -32,6 +32,7 @@ from bot.channels import (
 from bot.ordering import poll_in_order
 from bot.sender import Delivery
 from bot.transport import Answer, ApiTransport, token_bot_id
+from bot.update_view import JsonView, plain_update
 from bot.webhook import update_key as raw_update_key
 from bot.webhook import update_priority
 
@@ -93,10 +94,27 @@ class AiogramChannel(ChannelCalls):
         """Process one update through the dispatcher."""
         await self.dispatcher.feed_update(self.bot, update)
 
+    async def feed_raw(self, data: dict[str, Any]) -> None:
+        """Process one raw update: a plain one read straight from its JSON, any other one
+        through aiogram (the same filter and reduction either way)."""
+        kind = plain_update(data)
+        if kind is None:
+            await self.feed(Update.model_validate(data, context={"bot": self.bot}))
+            return
+        assert self._core is not None
+        view = JsonView(data[kind])
+        if kind == "message":
+            if understood(view):
+                await self._core(incoming_from_message(view, data["update_id"], self.bot_id,
+                                                       self.username))
+            return
+        effects = await self._core(incoming_from_callback(view, data["update_id"]))
+        await self.answer_press(view.id, effects)
+
     async def feed_json(self, data: dict[str, Any], core: Core) -> None:
         """Process one raw update (webhook mode) with the given core."""
         self._core = core
-        await self.feed(Update.model_validate(data, context={"bot": self.bot}))
+        await self.feed_raw(data)
 
     async def run_polling(self, core: Core, stop: asyncio.Event,
                           failed: Failed | None = None) -> None:
@@ -107,19 +125,16 @@ class AiogramChannel(ChannelCalls):
         async def skip(data: dict[str, Any], exc: BaseException) -> bool:
             return failed is not None and await failed(int(data["update_id"]), data, exc)
 
-        async def feed(data: dict[str, Any]) -> None:
-            await self.feed(Update.model_validate(data, context={"bot": self.bot}))
-
         await poll_in_order(fetch=self._fetch, update_id=lambda u: int(u["update_id"]),
-                            key=raw_update_key, feed=feed, stop=stop,
+                            key=raw_update_key, feed=self.feed_raw, stop=stop,
                             transient=(TelegramNetworkError, TelegramServerError),
                             conflict=(TelegramConflictError,), skip=skip,
                             priority=update_priority)
 
     async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
         """getUpdates as plain JSON: updates still being processed come back on every poll (the
-        offset passes them only once they are done), so only the new ones become aiogram
-        objects; building all of them each time was most of the bot's CPU under load."""
+        offset passes them only once they are done), so only the new ones are read (feed_raw);
+        building all of them each time was most of the bot's CPU under load."""
         method = GetUpdates(offset=offset, timeout=self.polling_timeout,
                             allowed_updates=ALLOWED_UPDATES)
         try:

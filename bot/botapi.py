@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import aiohttp
+import orjson
 
 # isort: off
 from bot import aiogram_lazy  # noqa: F401  (before aiogram: its types then build on first use)
@@ -18,6 +19,27 @@ from bot.sender import Delivery
 from services.outgoing import Button
 
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError)
+JSON_BODY = {"Content-Type": "application/json"}
+
+
+def dumps(value: Any) -> bytes:
+    """A request body as JSON: orjson where it can (about 8 times cheaper), json where it cannot
+    (a lone surrogate in a text, an integer beyond 64 bits), so no payload fails to encode."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value).encode()
+
+
+def loads(raw: bytes) -> Any:
+    """An answer's JSON: orjson where it can, json for what orjson refuses (as above); an empty
+    answer is None; anything else that is not JSON raises ValueError."""
+    if not raw.strip():
+        return None
+    try:
+        return orjson.loads(raw)
+    except ValueError:
+        return json.loads(raw)
 
 
 def form_of(params: dict[str, Any], files: dict[str, Upload]) -> aiohttp.FormData:
@@ -45,10 +67,11 @@ class BotApi:
         never holds the URL (it contains the token). With files, the body is multipart."""
         http = await self.session.create_session()
         url = self.session.api.api_url(self.bot.token, method)
-        body = {"data": form_of(params, files)} if files else {"json": params}
+        body: dict[str, Any] = ({"data": form_of(params, files)} if files
+                                else {"data": dumps(params), "headers": JSON_BODY})
         async with http.post(url, timeout=aiohttp.ClientTimeout(total=timeout),
-                             **body) as answer:  # type: ignore[arg-type]
-            data = await answer.json(loads=json.loads, content_type=None)
+                             **body) as answer:
+            data = loads(await answer.read())
             return answer.status, data if isinstance(data, dict) else {}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import loop
 from bot.cli_errors import guarded
 from bot.config import Settings, problems
 from bot.logs import configure
@@ -41,17 +42,17 @@ def _run(args: argparse.Namespace) -> int:
     if not _database_ok(settings, may_create=settings.migrate_on_start):
         return 1
     from bot.runner import run_forever
-    return asyncio.run(run_forever(settings))
+    return loop.run(run_forever(settings))
 
 
 def _demo(args: argparse.Namespace) -> int:
     if args.transcript:
         from bot.demo import play
-        return asyncio.run(play(database=args.database, keep_running=args.keep_running))
+        return loop.run(play(database=args.database, keep_running=args.keep_running))
     from bot.simulator import serve
     try:
-        return asyncio.run(serve(database=args.database, port=args.port,
-                                 browser=not args.no_browser))
+        return loop.run(serve(database=args.database, port=args.port,
+                              browser=not args.no_browser))
     except KeyboardInterrupt:
         return 0
 

@@ -199,9 +199,11 @@ async def poll_in_order(
                 except Exception:
                     urgency = 0
                 runner.submit(order, job(update), urgency)
-            if updates and not fresh:
-                # Only updates still in flight came back: fetching again before the oldest of
-                # them is done would only bring the same ones back.
+            if updates:
+                # Fetching again before the oldest of them is done would only bring them back
+                # (the offset cannot pass an update in flight): at a steady trickle that was a
+                # second getUpdates round trip per update. The wait is bounded, so an update
+                # that arrives meanwhile behind a stuck one is still fetched within a second.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tracker.changed.wait(), 1.0)
     except Exception:

@@ -20,6 +20,7 @@ from handlers.router import handle
 from handlers.texts import Texts
 from handlers.types import CallbackAnswer, Effects, Incoming, Message, Outgoing
 from models import Case, CaseKind, OutboxMessage, Person
+from models.construct import new_row
 from services import outbox
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
@@ -88,7 +89,8 @@ class Processor:
     async def _person(self, session: AsyncSession, incoming: Incoming, now: datetime) -> Person:
         return await ensure_person(session, telegram_id=incoming.sender.id,
                                    name=incoming.sender.name,
-                                   private_chat_at=now if incoming.is_private else None)
+                                   private_chat_at=now if incoming.is_private else None,
+                                   chat_id=incoming.chat_id)
 
     async def _record(self, incoming: Incoming, effects: Effects, *, person: bool) -> bool:
         """Claim the update and queue its replies, without running it again; False when it was
@@ -131,10 +133,10 @@ class Processor:
         leased_at = sender.clock()
         queued = await outbox.enqueue_all(session, rows, lease_owner=sender.owner,
                                           now=leased_at, lease_s=sender.lease_s)
-        return [OutboxMessage(id=q.id, chat_id=m.chat_id, payload=r["payload"],
-                              case_id=m.case_id, priority=r["priority"], created_at=now,
-                              lease_owner=sender.owner,
-                              lease_until=leased_at + timedelta(seconds=sender.lease_s))
+        until = leased_at + timedelta(seconds=sender.lease_s)
+        return [new_row(OutboxMessage, id=q.id, chat_id=m.chat_id, payload=r["payload"],
+                        case_id=m.case_id, priority=r["priority"], created_at=now,
+                        lease_owner=sender.owner, lease_until=until)
                 for q, r, m in zip(queued, rows, effects.messages, strict=True) if q.leased]
 
     def _hand_off(self, leased: list[OutboxMessage], effects: Effects) -> None:

@@ -4,27 +4,32 @@ the flood limits, and records what happened. Channel-neutral."""
 import asyncio
 import contextlib
 import contextvars
+import heapq
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import FloodLimiter
+from bot.records import Records
 from models import OutboxMessage
-from services import outbox
-from services.outgoing import Message
+from services import audit, outbox
+from services.outgoing import Message, views_of
 
 log = logging.getLogger("gridbot.sender")
 SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at most
 SEND_TIMEOUT_S = 20.0  # a send not answered by then is tried again later (at most)
 MAX_TEXT, MAX_BUTTONS, MAX_MERGED = 4096, 90, 40
 COLLECT_S = 2.0  # a busy group's next summary waits this long for more to say
-RECORD_GATHER_S = 0.002  # a record waits at most this long for the other sends on the wire
+# The idle look for what no hand-off brought (another replica's leftovers, retries, messages
+# after quiet hours) is made every idle_poll_s, less often while it keeps finding nothing:
+# such work then waits at most this long (a retry of our own is looked for when it is due).
+IDLE_MAX_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,7 @@ def _mergeable(payload: dict[str, Any]) -> bool:
     """A plain new text message (no edit, deletion, file or condition) can join a summary."""
     m = Message.from_json(payload)
     return not (m.edit_message_id or m.delete_message_id or m.media or m.only_if_bot_admin
-                or m.ask_contact or m.remove_keyboard)
+                or m.ask_contact or m.remove_keyboard or m.views)
 
 
 def _buttons(row: OutboxMessage) -> int:
@@ -77,6 +82,7 @@ class OutboxSender:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], transport: Transport,
                  limiter: FloodLimiter, *, batch: int = 200, idle_poll_s: float = 0.5,
+                 idle_max_s: float = IDLE_MAX_S,
                  lease_s: float = 30.0, per_chat: int = 50, concurrency: int = SEND_CONCURRENCY,
                  on_failed: OnFailed | None = None,
                  clock: Callable[[], datetime] = wall_clock) -> None:
@@ -84,6 +90,7 @@ class OutboxSender:
         self.clock = clock  # the demo's time travel passes the bot's moved clock
         self.on_failed = on_failed
         self.batch, self.idle_poll_s, self.per_chat = batch, idle_poll_s, per_chat
+        self.idle_max_s = max(idle_max_s, idle_poll_s)
         # A send is given up after send_timeout_s, and starts only with at least that much of
         # its lease left (renewed every third of it): no lease runs out while its message is
         # on the wire, so no other replica can send it again meanwhile.
@@ -95,9 +102,7 @@ class OutboxSender:
         self._queues: dict[int, list[OutboxMessage]] = {}
         self._chats: dict[int, asyncio.Task[None]] = {}
         self._leases: dict[int, float] = {}  # row id -> when its lease ends (monotonic)
-        self._slots = asyncio.Semaphore(concurrency)
-        self._outcomes: list[tuple[list[Outcome], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self.records = Records(self._commit, concurrency=concurrency)
         self._backlog_logged: dict[int, float] = {}
         self._stopping = False
         # Chats that may have more waiting in the database than was leased (skipped or capped
@@ -106,8 +111,11 @@ class OutboxSender:
         # that they go after the ones dropped.
         self._maybe_more: set[int] = set()
         self._dropped: dict[int, float] = {}
-        self._on_wire = 0
-        self._wire_clear = asyncio.Event()
+        # Chats whose send was put back for a retry, and when that was recorded (our clock): a
+        # message leased to us by a transaction that may have read the chat before it was
+        # recorded did not see the retry waiting, and must not overtake it.
+        self._retried: dict[int, datetime] = {}
+        self._due: list[float] = []  # a heap: when retries of ours are due (monotonic)
 
     def wake(self) -> None:
         """Ask for a drain now (new messages were committed)."""
@@ -123,7 +131,25 @@ class OutboxSender:
             assert row.id is not None
             if self._stopping or self._dropped.get(row.chat_id, 0.0) > now:
                 continue  # its lease runs out and it is leased again, after the dropped ones
+            if self._before_retry(row):
+                # Given back: leased again in order, once the retry before it has gone.
+                self.records.add(row.chat_id, [(row, None)], slot=False, now=True)
+                continue
             self._take(row, until)
+
+    def _before_retry(self, row: OutboxMessage) -> bool:
+        """Whether a handed-off message was leased before a retry of its chat was recorded (its
+        transaction may not have seen the retry waiting). Emergencies go first anyway."""
+        retried = self._retried.get(row.chat_id)
+        if retried is None or row.priority >= outbox.URGENT or row.lease_until is None:
+            return False
+        leased_at = row.lease_until - timedelta(seconds=self.lease_s)
+        if leased_at.tzinfo is None:  # SQLite gives naive UTC back
+            leased_at = leased_at.replace(tzinfo=UTC)
+        if leased_at > retried:
+            del self._retried[row.chat_id]  # every later transaction sees the retry
+            return False
+        return True
 
     def _take(self, row: OutboxMessage, until: float) -> None:
         """Hold a leased message in its chat's queue (most urgent first, then oldest) and make
@@ -133,6 +159,7 @@ class OutboxSender:
         queue = self._queues.setdefault(row.chat_id, [])
         queue.append(row)
         queue.sort(key=lambda r: (-r.priority, r.id or 0))
+        self.records.hurry(row.chat_id)  # the chat's previous send is recorded at once
         if row.chat_id not in self._chats:
             # A task of its own, outside the context of whoever queued the message.
             self._chats[row.chat_id] = asyncio.create_task(self._drain_chat(row.chat_id),
@@ -141,6 +168,7 @@ class OutboxSender:
     async def run(self, stop: asyncio.Event) -> None:
         """Lease and hand out messages until told to stop."""
         renewing = asyncio.create_task(self._renew_loop(stop), name="outbox-renew")
+        idle = self.idle_poll_s
         try:
             while not stop.is_set():
                 self._wake.clear()  # before leasing: a wake during it must not be lost
@@ -149,29 +177,43 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox lease failed")
                     leased = 0
-                if leased < self.batch:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
+                if leased >= self.batch:
+                    continue
+                # Nothing found: look again later, and later, up to idle_max_s; a wake (a
+                # message committed unleased) or a retry of ours falling due ends the wait.
+                idle = self.idle_poll_s if leased else min(idle * 2, self.idle_max_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._idle_wait(idle))
         finally:
             await self._finish()
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
+
+    def _idle_wait(self, idle: float) -> float:
+        """How long to wait before the next look: `idle`, or until our next retry is due."""
+        now = time.monotonic()
+        while self._due and self._due[0] <= now:  # the look just made was after it
+            heapq.heappop(self._due)
+        return min(idle, self._due[0] - now) if self._due else idle
 
     async def drain_once(self) -> int:
         """Lease one batch and send it all; return how many messages were leased."""
         leased = await self._lease()
         while self._chats:
             await asyncio.gather(*list(self._chats.values()), return_exceptions=True)
+        await self.records.flush()
         return leased
 
     async def _lease(self) -> int:
         # A chat being drained gets more only while its queue here runs short (a busy group's
         # summary then covers what arrived meanwhile).
         skipped = [c for c, q in self._queues.items() if len(q) >= self.per_chat // 2]
-        async with self.sessions() as session, session.begin():
+        async with self.sessions() as session:
             rows = await outbox.lease_batch(
                 session, now=self.clock(), owner=self.owner, limit=self.batch,
                 lease_s=self.lease_s, per_chat=self.per_chat, skip_chats=skipped)
+            if rows:  # a look that leased nothing wrote nothing: no commit
+                await session.commit()
         self._maybe_more.update(skipped)
         until = time.monotonic() + self.lease_s
         per_chat: dict[int, int] = {}
@@ -186,6 +228,11 @@ class OutboxSender:
     async def _renew_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await asyncio.sleep(self.lease_s / 3)
+            # Only when a lease held would run short before the next turn: a steady stream
+            # sends what it leases within moments, and needs no renewal transaction.
+            soon = time.monotonic() + self.lease_s * 2 / 3
+            if not any(until < soon for until in self._leases.values()):
+                continue
             try:
                 await self._renew()
             except Exception as exc:
@@ -214,6 +261,11 @@ class OutboxSender:
         queue = self._queues[chat_id]
         try:
             while queue and not self._stopping:
+                # The chat's previous send is recorded before its next one: a crash repeats at
+                # most the messages on the wire or not yet recorded (SEND_CONCURRENCY).
+                await self.records.recorded(chat_id)
+                if not queue or self._stopping:
+                    break
                 urgent = queue[0].priority >= outbox.URGENT
                 # Emergencies and answers to whoever just acted go first on the overall limit.
                 first = queue[0].priority >= outbox.REPLY
@@ -236,36 +288,11 @@ class OutboxSender:
                         rows = [r for r in rows if (r.id or 0) in self._leases]
                         if not rows:
                             continue
-                    async with self._slots:
-                        self._on_wire += 1
-                        self._wire_clear.clear()
-                        try:
-                            delivery = await self._deliver(chat_id, rows)
-                        finally:
-                            self._on_wire -= 1
-                            if not self._on_wire:
-                                self._wire_clear.set()
-                        for row in rows:
-                            queue.remove(row)
-                        held_back = list(queue) if delivery.status == "retry" else []
-                        # Recorded before this chat's next send, while others go on: a crash
-                        # repeats at most the messages on the wire (SEND_CONCURRENCY).
-                        await self._write([(r, delivery) for r in rows]
-                                          + [(r, None) for r in held_back])
+                    delivery = await self._send(chat_id, rows, queue)
                 finally:
                     self.limiter.done(chat_id)
-                for row in rows:
-                    self._leases.pop(row.id or 0, None)
                 if delivery.status == "retry":
-                    if delivery.retry_after:
-                        self.limiter.pause(chat_id, delivery.retry_after)
-                    late = [r for r in queue if r not in held_back]  # came while recording
-                    if late:
-                        await self._write([(r, None) for r in late])
-                    for row in queue:
-                        self._leases.pop(row.id or 0, None)
-                    queue.clear()
-                    self._maybe_more.add(chat_id)
+                    await self._put_back(chat_id, queue, delivery)
         except Exception:
             log.exception("outbox chat %s stopped; its messages go back to the queue", chat_id)
             for row in queue:
@@ -279,6 +306,48 @@ class OutboxSender:
             if chat_id in self._maybe_more:  # more of this chat may be waiting in the database
                 self._maybe_more.discard(chat_id)
                 self._wake.set()
+
+    async def _send(self, chat_id: int, rows: list[OutboxMessage],
+                    queue: list[OutboxMessage]) -> Delivery:
+        """Send within a slot; the slot stays taken until the outcome is recorded: lazily for a
+        delivered message, at once for any other outcome."""
+        await self.records.slot()
+        recording = False
+        try:
+            delivery = await self._deliver(chat_id, rows)
+            queue[:] = [r for r in queue if r not in rows]  # (a renewal may have dropped one)
+            if delivery.status == "retry":  # what waits behind it goes back with it
+                held: list[Outcome] = [(r, None) for r in queue]
+                self.records.add(chat_id, [(r, delivery) for r in rows] + held, slot=True,
+                                 now=True)
+            else:
+                self.records.add(chat_id, [(r, delivery) for r in rows], slot=True,
+                                 now=delivery.status != "sent")
+            recording = True
+        finally:
+            if not recording:
+                self.records.free_slot()
+        return delivery
+
+    async def _put_back(self, chat_id: int, queue: list[OutboxMessage],
+                        delivery: Delivery) -> None:
+        """After a send to retry: wait for its record, give back what came meanwhile, and
+        leave the chat to the lease that finds the retry due (then everything goes in order)."""
+        held_back = list(queue)
+        await self.records.recorded(chat_id)
+        self._retried[chat_id] = self.clock()
+        delay = max(delivery.retry_after, 1.0)
+        heapq.heappush(self._due, time.monotonic() + delay + 0.05)
+        if delivery.retry_after:
+            self.limiter.pause(chat_id, delivery.retry_after)
+        while late := [r for r in queue if r not in held_back]:  # came while recording
+            self.records.add(chat_id, [(r, None) for r in late], slot=False, now=True)
+            held_back += late
+            await self.records.recorded(chat_id)
+        for row in queue:
+            self._leases.pop(row.id or 0, None)
+        queue.clear()
+        self._maybe_more.add(chat_id)
 
     def _next_send(self, chat_id: int, queue: list[OutboxMessage]) -> list[OutboxMessage]:
         """The next message, or several plain messages into a group that has more waiting than
@@ -327,6 +396,7 @@ class OutboxSender:
         for task in list(self._chats.values()):
             task.cancel()
         await asyncio.gather(*list(self._chats.values()), return_exceptions=True)
+        await self.records.flush()  # what was sent is recorded before the rest is given back
         held = list(self._leases)
         self._leases.clear()
         if held:
@@ -334,33 +404,21 @@ class OutboxSender:
                 async with self.sessions() as session, session.begin():
                     await outbox.release(session, row_ids=held)
 
-    async def _write(self, outcomes: list[Outcome]) -> None:
-        """Record outcomes and wait until they are committed. Whatever other chats delivered
-        meanwhile goes into the same transaction (one commit per message was the drain's main
-        cost); each chat still waits for its record before its next send."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append((outcomes, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_batches())
-        await done
-
-    async def _write_batches(self) -> None:
-        while self._outcomes:
-            if self._on_wire and not self._stopping:
-                # Sends still on the wire are recorded in the same commit if they come back
-                # soon (a report's receipt and card go out together).
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wire_clear.wait(), RECORD_GATHER_S)
-            batch, self._outcomes = self._outcomes, []
-            try:
-                async with self.sessions() as session, session.begin():
-                    await self._record(session, [o for outcomes, _ in batch for o in outcomes])
-            except Exception as exc:  # each waiting chat sees the failure, as it would alone
-                for _, done in batch:
-                    done.set_exception(exc)
-            else:
-                for _, done in batch:
-                    done.set_result(None)
+    async def _commit(self, outcomes: list[Outcome]) -> None:
+        """Record a batch of outcomes in one transaction (bot/records.py gathers them). When
+        that fails, their chats stop taking hand-offs until the leases run out: the messages
+        sent but not recorded go again first, then the rest in order."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await self._record(session, outcomes)
+        except Exception:
+            until = time.monotonic() + self.lease_s
+            for row, _ in outcomes:
+                self._dropped[row.chat_id] = until
+            raise
+        finally:
+            for row, _ in outcomes:
+                self._leases.pop(row.id or 0, None)
 
     async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
         now = self.clock()
@@ -370,6 +428,11 @@ class OutboxSender:
                 if d is not None and d.status == "sent" and row.id is not None]
         self.sent += len(sent)
         await outbox.mark_all_sent(session, sent, at=now)
+        # A card's view of personal data happened when it was delivered: recorded with it (a
+        # message given up on records none; one sent again after a crash, when it is).
+        await audit.record_delivered(session, [
+            v for row, d in outcomes if d is not None and d.status == "sent"
+            for v in views_of(row.payload)], at=now)
         for row, delivery in outcomes:
             if delivery is None or row.id is None or delivery.status == "sent":
                 continue

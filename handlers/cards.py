@@ -20,6 +20,7 @@ from handlers.types import Button
 from models import Case, CaseAction, CaseKind, Person, Urgency
 from services import audit, directory
 from services.lifecycle import OPEN_STATUSES, UNTAKEN_STATUSES, holder, next_actions
+from services.outgoing import View
 
 Rows = tuple[tuple[Button, ...], ...]
 CARD_TEXT_LIMIT = 1500
@@ -169,10 +170,17 @@ def stars(n: int | None) -> str:
     return "★" * (n or 0)
 
 
-async def record_card_view(ctx: Writer, case: Case, viewer: Person | None, *, phone: bool) -> None:
-    """Record in the audit trail that staff saw a resident's flat (and phone) on a card."""
+def card_views(case: Case, viewer: Person | None, *, phone: bool) -> tuple[View, ...]:
+    """What a card shows staff of a resident's personal data (the flat, and the phone): the
+    audit trail's row, recorded when the card is delivered (carried in its outbox row)."""
     if viewer is None or viewer.id is None or viewer.id == case.reporter_id:
-        return
-    await audit.record_view(ctx.session, viewer_id=viewer.id, at=ctx.clock.now(),
-                            what="phone" if phone else "case_details",
-                            subject_id=case.reporter_id, case_id=case.id)
+        return ()
+    return (View(viewer.id, "phone" if phone else "case_details", case.reporter_id, case.id),)
+
+
+async def record_card_view(ctx: Writer, case: Case, viewer: Person | None, *, phone: bool) -> None:
+    """Record in the audit trail that staff saw a resident's flat (and phone) on a card shown
+    in answer to their own request (the reply is theirs at once)."""
+    for view in card_views(case, viewer, phone=phone):
+        await audit.record_view(ctx.session, viewer_id=view.viewer_id, at=ctx.clock.now(),
+                                what=view.what, subject_id=view.subject_id, case_id=view.case_id)

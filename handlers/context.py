@@ -15,7 +15,7 @@ from handlers.types import CallbackAnswer, Effects, Incoming, Keyboard, Message,
 from models import Person
 from services import conversation
 from services.clock import Clock
-from services.outgoing import split_text
+from services.outgoing import View, split_text
 
 
 @dataclass(kw_only=True)
@@ -37,15 +37,17 @@ class Writer(Renderer):
 
     def send(
         self, chat_id: int, text: str, buttons: Keyboard = (), *,
-        case_id: int | None = None, reply_to: int | None = None,
+        case_id: int | None = None, reply_to: int | None = None, views: tuple[View, ...] = (),
     ) -> None:
         """Queue a new message; a text longer than Telegram takes goes as several messages,
-        split at line boundaries (the buttons under the last), so nothing is cut."""
+        split at line boundaries (the buttons, and the views of personal data to record on
+        delivery, with the last), so nothing is cut."""
         parts = split_text(text)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             self.emit(chat_id, Message(part, buttons if last else (),
-                                       reply_to_message_id=reply_to if i == 0 else None),
+                                       reply_to_message_id=reply_to if i == 0 else None,
+                                       views=views if last else ()),
                       case_id=case_id)
 
 
@@ -57,9 +59,10 @@ class Context(Writer):
     incoming: Incoming
     me: Person
 
-    def reply(self, text: str, buttons: Keyboard = (), **kw: int | None) -> None:
+    def reply(self, text: str, buttons: Keyboard = (), *, case_id: int | None = None,
+              reply_to: int | None = None) -> None:
         """Queue a message to the chat the update came from."""
-        self.send(self.incoming.chat_id, text, buttons, **kw)
+        self.send(self.incoming.chat_id, text, buttons, case_id=case_id, reply_to=reply_to)
 
     def edit(self, text: str, buttons: Keyboard = ()) -> None:
         """Change the message whose button was pressed."""

@@ -8,9 +8,9 @@ from handlers.cards import (
     address,
     assign_buttons,
     button,
+    card_views,
     case_card,
     kind_name,
-    record_card_view,
     track_button,
     worker_buttons,
 )
@@ -94,9 +94,10 @@ async def hand_over(
     ):
         if with_media:  # the photos, voice, place, then the card
             await media_cards.show(ctx, case, assignee)
-        if notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
-                            worker_buttons(ctx, case), case_id=case.id):
-            await record_card_view(ctx, case, assignee, phone=True)
+        # The card's view of the flat and phone is recorded when it is delivered.
+        notify.to_person(ctx, assignee, case_card(ctx, case, reporter, phone=True),
+                         worker_buttons(ctx, case), case_id=case.id,
+                         views=card_views(case, assignee, phone=True))
     elif assignee is not None:
         if with_media:  # what the resident sent helps to assign it
             await media_cards.show(ctx, case, assignee)
@@ -113,6 +114,6 @@ async def send_assign_card(
     reporter = await case_queries.person(ctx.session, case.reporter_id)
     text = case_card(ctx, case, reporter, phone=False, header=header, footer=footer)
     buttons = assign_buttons(ctx, case, await assignable_workers(ctx.session, case))
-    notify.to_people(ctx, managers, text, buttons, case_id=case.id)
-    for manager in managers:
-        await record_card_view(ctx, case, manager, phone=False)
+    for manager in managers:  # each one's view of the flat is recorded on delivery
+        notify.to_person(ctx, manager, text, buttons, case_id=case.id,
+                         views=card_views(case, manager, phone=False))

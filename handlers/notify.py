@@ -7,14 +7,16 @@ from handlers.cards import Rows
 from handlers.context import Writer
 from models import Case, Person
 from services import directory
+from services.outgoing import View
 
 
 def to_person(ctx: Writer, person: Person | None, text: str, buttons: Rows = (), *,
-              case_id: int | None = None) -> bool:
-    """Send privately to a person who has a Telegram account; tell whether it was queued."""
+              case_id: int | None = None, views: tuple[View, ...] = ()) -> bool:
+    """Send privately to a person who has a Telegram account; tell whether it was queued.
+    `views`: the personal data it shows them, recorded when it is delivered."""
     if person is None or person.telegram_id is None:
         return False
-    ctx.send(person.telegram_id, text, buttons, case_id=case_id)
+    ctx.send(person.telegram_id, text, buttons, case_id=case_id, views=views)
     return True
 
 

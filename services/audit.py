@@ -1,13 +1,17 @@
 """The personal-data audit trail: record each view, and list them for managers."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, DataAccess, Person
+from services.outgoing import View as Seen
+
+_TABLE: Table = DataAccess.__table__  # type: ignore[attr-defined]  # Core statements
 
 
 async def record_view(
@@ -17,6 +21,15 @@ async def record_view(
     """Record that `viewer_id` saw personal data (of `subject_id`, or in case `case_id`)."""
     session.add(DataAccess(at=at, viewer_id=viewer_id, subject_id=subject_id, case_id=case_id,
                            what=what))
+
+
+async def record_delivered(session: AsyncSession, views: Sequence[Seen], *, at: datetime) -> None:
+    """Record the views that delivered messages gave (a card's flat and phone), with one
+    INSERT: the person saw them when the message arrived, not when it was written."""
+    if views:
+        await session.execute(insert(_TABLE).values([
+            {"at": at, "viewer_id": v.viewer_id, "subject_id": v.subject_id,
+             "case_id": v.case_id, "what": v.what} for v in views]))
 
 
 @dataclass(frozen=True, slots=True)

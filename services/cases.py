@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, Case, CaseAction, CaseKind, Person, Role, Urgency
+from models.construct import new_row
 from services import directory
 from services.actors import require
 from services.clock import Clock
@@ -46,12 +47,14 @@ async def routed_case(
     route = await route_case(session, kind=kind, community_id=report.community_id,
                              building=report.building)
     assert reporter.id is not None  # a stored person (ensure_person flushes)
-    case = Case(kind=kind, urgency=report.urgency, text=report.text[:4000],
-                community_id=route.community_id, grid_id=route.grid_id,
-                building_id=route.building_id,
-                building_label=report.building.number if report.building else report.building_label,
-                unit=report.unit, room=report.room, reporter_id=reporter.id,
-                source_chat_id=report.source_chat_id, source_message_id=report.source_message_id)
+    case = new_row(Case, kind=kind, urgency=report.urgency, text=report.text[:4000],
+                   community_id=route.community_id, grid_id=route.grid_id,
+                   building_id=route.building_id,
+                   building_label=(report.building.number if report.building
+                                   else report.building_label),
+                   unit=report.unit, room=report.room, reporter_id=reporter.id,
+                   source_chat_id=report.source_chat_id,
+                   source_message_id=report.source_message_id)
     return case, route
 
 

@@ -32,6 +32,14 @@ async def _row(session: AsyncSession, chat_id: int, user_id: int) -> Conversatio
     return row
 
 
+def remember(session: AsyncSession, *, chat_id: int, user_id: int,
+             row: ConversationState | None) -> None:
+    """Note a state read with other things (the update's "who is this" query): a missing one is
+    not asked for again; a found one is in the session already, where `session.get` finds it."""
+    if row is None:
+        session.info.setdefault(NONE_KEY, set()).add((chat_id, user_id))
+
+
 async def current(session: AsyncSession, *, chat_id: int, user_id: int) -> Waiting | None:
     """Return what the bot is waiting for from this user in this chat."""
     row = await _row(session, chat_id, user_id)

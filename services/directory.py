@@ -3,26 +3,62 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Building, Case, Community, Grid, GroupChat, Person, Role, StaffRole
-from services import structure_snapshot
+from models import (
+    Building,
+    Case,
+    Community,
+    ConversationState,
+    Grid,
+    GroupChat,
+    Person,
+    Role,
+    StaffRole,
+)
+from services import conversation, structure_snapshot
 from services.lifecycle import OPEN_STATUSES
+
+_BY_TELEGRAM = select(Person).where(col(Person.telegram_id) == bindparam("telegram_id"))
+# "Who is this", one statement per update: the person, their conversation state in this chat and
+# the structure stamp. Outer joins from a one-row anchor, so that a first contact (no person yet)
+# still gets its row: the state (none) and the stamp. Built once: it runs for every update.
+_ANCHOR = select(literal(1).label("one")).subquery("anchor")
+_WHO = (select(Person, ConversationState, structure_snapshot.STAMP.label("stamp"))
+        .select_from(_ANCHOR)
+        .outerjoin(Person, col(Person.telegram_id) == bindparam("telegram_id"))
+        .outerjoin(ConversationState, and_(
+            col(ConversationState.chat_id) == bindparam("chat_id"),
+            col(ConversationState.user_id) == bindparam("telegram_id"))))
 
 
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
     """Find the person with this Telegram id."""
-    result = await session.execute(select(Person).where(col(Person.telegram_id) == telegram_id))
+    result = await session.execute(_BY_TELEGRAM, {"telegram_id": telegram_id})
     return result.scalar_one_or_none()
 
 
+async def _who(session: AsyncSession, telegram_id: int, chat_id: int | None) -> Person | None:
+    """The person with this Telegram id; with a chat, their conversation state there and the
+    structure stamp are read in the same statement and left where their modules look for them."""
+    if chat_id is None:
+        return await person_by_telegram(session, telegram_id)
+    found = (await session.execute(_WHO, {"telegram_id": telegram_id, "chat_id": chat_id})).one()
+    person, state, stamp = found
+    conversation.remember(session, chat_id=chat_id, user_id=telegram_id, row=state)
+    structure_snapshot.remember_stamp(session, stamp)
+    return person
+
+
 async def ensure_person(
-    session: AsyncSession, *, telegram_id: int, name: str, private_chat_at: datetime | None = None
+    session: AsyncSession, *, telegram_id: int, name: str, private_chat_at: datetime | None = None,
+    chat_id: int | None = None,
 ) -> Person:
-    """Return the person with this Telegram id, creating a resident on first contact."""
-    person = await person_by_telegram(session, telegram_id)
+    """Return the person with this Telegram id, creating a resident on first contact (with the
+    chat of the update, its conversation state and the structure stamp come in the same query)."""
+    person = await _who(session, telegram_id, chat_id)
     if person is None:
         person = Person(telegram_id=telegram_id, name=name[:100] or str(telegram_id),
                         private_chat_at=private_chat_at)
@@ -82,8 +118,9 @@ async def people_with_role(
 ) -> Sequence[Person]:
     """List the people holding a role in a scope, in a stable order."""
     if (snapshot := await structure_snapshot.current(session)) is not None:
-        ids = sorted({r.person_id for r in snapshot.roles if r.role == role
-                      and (community_id is None or r.community_id == community_id)
+        # Every report asks for a grid's workers: only that role's holders are looked at.
+        ids = sorted({r.person_id for r in snapshot.holding.get(role, ())
+                      if (community_id is None or r.community_id == community_id)
                       and (grid_id is None or r.grid_id == grid_id)
                       and (street_id is None or r.street_id == street_id)
                       and (include_on_leave or not r.on_leave)})
@@ -104,15 +141,18 @@ async def people_with_role(
     return result.scalars().all()
 
 
+# Open cases per assignee, for the people given as `person_ids` (built once: routing runs it for
+# every report, alone or with the outbox's OUTCOMES).
+OPEN_CASES = (select(col(Case.assignee_id), func.count()).where(
+    col(Case.assignee_id).in_(bindparam("person_ids", expanding=True)),
+    col(Case.status).in_(OPEN_STATUSES)).group_by(col(Case.assignee_id)))
+
+
 async def open_case_counts(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, int]:
     """Count the open cases assigned to each of these people."""
     if not person_ids:
         return {}
-    result = await session.execute(
-        select(col(Case.assignee_id), func.count()).where(
-            col(Case.assignee_id).in_(person_ids), col(Case.status).in_(OPEN_STATUSES)
-        ).group_by(col(Case.assignee_id))
-    )
+    result = await session.execute(OPEN_CASES, {"person_ids": list(person_ids)})
     counts = dict.fromkeys(person_ids, 0)
     counts.update({pid: n for pid, n in result.all() if pid is not None})
     return counts

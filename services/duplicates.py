@@ -8,7 +8,7 @@ repairs or "other" (emergencies are never held by the question; disputes are per
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,6 +27,21 @@ _NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏
              "这那个些号楼栋单元室层一二三四五六七八九十0123456789"
              "，。！？、,.!?~ ：:；;（）()“”\"'\n\t")
 CANDIDATES = 20
+
+
+def _alike(place: ColumnElement[bool]) -> Select[Case]:
+    """The newest open repairs and "other" cases of one community since a time, at one place."""
+    return (select(Case).where(col(Case.community_id) == bindparam("community_id"),
+                               col(Case.created_at) >= bindparam("since"),
+                               col(Case.kind).in_(list(CHECKED_KINDS)),
+                               col(Case.status).in_(list(OPEN_STATUSES)),
+                               place)
+            .order_by(col(Case.created_at).desc()).limit(CANDIDATES))
+
+
+# Built once (the check runs on every located repair report), per kind of place.
+_IN_BUILDING = _alike(col(Case.building_id) == bindparam("place"))
+_IN_GRID = _alike(col(Case.grid_id) == bindparam("place"))
 
 
 def similarity(first: str, second: str) -> float:
@@ -66,15 +81,10 @@ async def find_duplicate(
     if (not rules.duplicate_window or kind not in CHECKED_KINDS or community_id is None
             or (building_id is None and grid_id is None)):
         return None  # a window of 0 turns the check off
-    place = (col(Case.building_id) == building_id if building_id is not None
-             else col(Case.grid_id) == grid_id)
-    found = await session.execute(
-        select(Case).where(col(Case.community_id) == community_id,
-                           col(Case.created_at) >= now - rules.duplicate_window,
-                           col(Case.kind).in_(list(CHECKED_KINDS)),
-                           col(Case.status).in_(list(OPEN_STATUSES)),
-                           place)
-        .order_by(col(Case.created_at).desc()).limit(CANDIDATES))
+    statement, place = ((_IN_BUILDING, building_id) if building_id is not None
+                        else (_IN_GRID, grid_id))
+    found = await session.execute(statement, {"community_id": community_id, "place": place,
+                                              "since": now - rules.duplicate_window})
     scored = [(similarity(text, case.text), case) for case in found.scalars().all()]
     best = max(scored, key=lambda pair: pair[0], default=None)
     return best[1] if best and best[0] >= rules.duplicate_similarity else None

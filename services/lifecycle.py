@@ -128,6 +128,7 @@ _MILESTONES: dict[CaseStatus, str] = {
 }
 _UNSET: Any = object()
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[attr-defined]  # Core statements
+_ADD_EVENTS = insert(_EVENTS)  # built once: every new case runs it
 
 
 def allowed(status: str, action: CaseAction) -> bool:
@@ -200,7 +201,7 @@ async def start_case(
     await session.flush()
     assert case.id is not None
     # The events with one INSERT (nothing reads their ids back).
-    await session.execute(insert(_EVENTS), [
+    await session.execute(_ADD_EVENTS, [
         {"case_id": case.id, "at": at, "note": None, "assignee_id": None, **e} for e in events])
 
 

@@ -73,6 +73,18 @@ class Place:
 Media = Photo | Document | SavedPhotos | SavedVoice | Place
 
 
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view of personal data the message gives the person it goes to (a card's flat and
+    phone): kept in the outbox row, never sent, and recorded in the audit trail by the sender
+    when the message is delivered (services/audit.record_delivered)."""
+
+    viewer_id: int
+    what: str
+    subject_id: int | None = None
+    case_id: int | None = None
+
+
 def _units(text: str) -> int:
     """The length Telegram counts: UTF-16 code units (an emoji may take two)."""
     return len(text.encode("utf-16-le")) // 2
@@ -126,6 +138,7 @@ class Message:
     # phone number (its label), or taking such a keyboard away again.
     ask_contact: str | None = None
     remove_keyboard: bool = False
+    views: tuple[View, ...] = ()  # recorded on delivery; the transport ignores them
 
     def __post_init__(self) -> None:
         if self.media is not None and (self.edit_message_id or self.delete_message_id):
@@ -168,6 +181,10 @@ class Message:
             payload["ask_contact"] = self.ask_contact
         if self.remove_keyboard:
             payload["remove_keyboard"] = True
+        if self.views:
+            payload["views"] = [{"viewer_id": v.viewer_id, "what": v.what,
+                                 "subject_id": v.subject_id, "case_id": v.case_id}
+                                for v in self.views]
         return payload
 
     @classmethod
@@ -195,4 +212,11 @@ class Message:
             media=media,
             ask_contact=payload.get("ask_contact"),
             remove_keyboard=bool(payload.get("remove_keyboard")),
+            views=views_of(payload),
         )
+
+
+def views_of(payload: dict[str, Any]) -> tuple[View, ...]:
+    """The views of personal data an outbox payload gives when it is delivered."""
+    return tuple(View(int(v["viewer_id"]), str(v["what"]), v.get("subject_id"), v.get("case_id"))
+                 for v in payload.get("views") or ())

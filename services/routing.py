@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import literal_column, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, CaseKind, Person, Role
@@ -20,27 +21,71 @@ class Route:
     also_notify: Sequence[Person] = field(default_factory=tuple)
 
 
+# The open-case counts of the candidates and the outcome of the newest message finished with in
+# the private chats of those who never wrote to the bot: one round trip instead of two, each part
+# as its own module writes it (the third column says which part a row is from).
+_LOAD, _OUTCOME = 0, 1
+_LOADS_AND_OUTCOMES = union_all(
+    directory.OPEN_CASES.add_columns(literal_column(str(_LOAD))),
+    outbox.OUTCOMES.add_columns(literal_column(str(_OUTCOME))))
+
+
+def _least(people: Sequence[Person], counts: dict[int, int]) -> Person | None:
+    """The person with the fewest open cases (the earliest registered on a tie)."""
+    return min(people, key=lambda p: (counts.get(p.id or 0, 0), p.id), default=None)
+
+
+def _unknown(people: Sequence[Person]) -> list[int]:
+    """Telegram ids of those who never wrote to the bot privately (whether a message reached
+    them is all the bot knows)."""
+    return [p.telegram_id for p in people if p.telegram_id and not p.private_chat_at]
+
+
+def _unreachable(people: Sequence[Person], outcome: dict[int, bool]) -> set[int | None]:
+    """Ids of those with no Telegram account, or whose last message failed for good and who have
+    not written since."""
+    return {p.id for p in people if not p.telegram_id or outcome.get(p.telegram_id) is False}
+
+
 async def least_loaded(session: AsyncSession, people: Sequence[Person]) -> Person | None:
     """Pick the person with the fewest open cases (the earliest registered on a tie)."""
     if not people:
         return None
     counts = await directory.open_case_counts(session, [p.id for p in people if p.id is not None])
-    return min(people, key=lambda p: (counts.get(p.id or 0, 0), p.id))
+    return _least(people, counts)
+
+
+async def loads_and_outcomes(
+    session: AsyncSession, people: Sequence[Person]
+) -> tuple[dict[int, int], dict[int, bool]]:
+    """Open cases per person, and per private chat of those never heard from privately whether
+    the newest message finished with was delivered: in one statement."""
+    ids = [p.id for p in people if p.id is not None]
+    unknown = _unknown(people)
+    if not unknown:
+        return await directory.open_case_counts(session, ids), {}
+    counts = dict.fromkeys(ids, 0)
+    outcome: dict[int, bool] = {}
+    rows = await session.execute(_LOADS_AND_OUTCOMES, {"person_ids": ids, "chat_ids": unknown})
+    for key, value, part in rows.all():
+        if part == _LOAD and key is not None:
+            counts[int(key)] = int(value)
+        elif part == _OUTCOME:
+            outcome[int(key)] = bool(value)
+    return counts, outcome
 
 
 async def known_unreachable(session: AsyncSession, people: Sequence[Person]) -> set[int | None]:
     """Ids of those the bot cannot write to: no Telegram account, or the last message to them
     failed for good and they have not written since."""
-    unknown = [p.telegram_id for p in people if p.telegram_id and not p.private_chat_at]
-    outcome = await outbox.reachable(session, unknown) if unknown else {}
-    return {p.id for p in people
-            if not p.telegram_id or outcome.get(p.telegram_id) is False}
+    unknown = _unknown(people)
+    return _unreachable(people, await outbox.reachable(session, unknown) if unknown else {})
 
 
 async def never_heard_from(session: AsyncSession, people: Sequence[Person]) -> set[int | None]:
     """Ids of those who never wrote to the bot privately and never got a message from it: the
     bot cannot know yet whether they pressed Start."""
-    unknown = [p.telegram_id for p in people if p.telegram_id and not p.private_chat_at]
+    unknown = _unknown(people)
     outcome = await outbox.reachable(session, unknown) if unknown else {}
     return {p.id for p in people
             if p.telegram_id and not p.private_chat_at and p.telegram_id not in outcome}
@@ -65,10 +110,10 @@ async def route_case(
         # message could not be delivered (they never pressed Start, or blocked the bot), while
         # a colleague can take it.
         on_telegram = [w for w in workers if w.telegram_id]
-        unreachable = await known_unreachable(session, on_telegram)
-        assignee = (await least_loaded(session, [w for w in on_telegram
-                                                 if w.id not in unreachable])
-                    or await least_loaded(session, on_telegram))
+        counts, outcome = await loads_and_outcomes(session, on_telegram)
+        unreachable = _unreachable(on_telegram, outcome)
+        assignee = (_least([w for w in on_telegram if w.id not in unreachable], counts)
+                    or _least(on_telegram, counts))
     also: list[Person] = []
     if assignee is None:
         # No worker for the building (or no building): the community manager takes it;

@@ -2,7 +2,10 @@
 in memory per process, refreshed by a version stamp: every transaction that changes any of it
 raises `structure_version.version` as it commits (the session events below see every ORM change
 and every Core statement on those tables, whoever writes them), and a session reads the stamp
-once before it answers from the snapshot. An update reads one number instead of the rows.
+once before it answers from the snapshot. An update reads one number instead of the rows, and
+reads it with the person who sent it (`STAMP` in `directory.ensure_person`'s query): at the
+start of its transaction rather than at its first lookup, a few milliseconds earlier, which only
+decides which snapshot is recent enough.
 
 A transaction that has changed the structure itself is answered from the database (it sees its
 own changes there); rows from the snapshot are merged into the asking session without a query,
@@ -55,11 +58,23 @@ class Snapshot:
     numbered: dict[str, list[Building]] = field(default_factory=dict)  # number -> by id
     roles: list[StaffRole] = field(default_factory=list)  # by id
     roles_of: dict[int, list[StaffRole]] = field(default_factory=dict)
+    holding: dict[str, list[StaffRole]] = field(default_factory=dict)  # role -> by id
     people: dict[int, Person] = field(default_factory=dict)  # everyone holding a role
 
 
+# The stamp as a scalar subquery, for a statement that reads it with other things (the update's
+# "who is this" query): NULL when the row is missing, read as 0 like below.
+_READ_STAMP = select(_VERSION.c.version).where(_VERSION.c.id == 1)
+STAMP = _READ_STAMP.scalar_subquery()
+
 _snapshots: "WeakKeyDictionary[Engine, Snapshot]" = WeakKeyDictionary()
 _loading: "WeakKeyDictionary[Engine, asyncio.Lock]" = WeakKeyDictionary()
+
+
+def remember_stamp(session: AsyncSession, version: int | None) -> None:
+    """Take the stamp read with other things as this transaction's own, unless it read one
+    already (it is read once per transaction; an earlier read is as good as a later one)."""
+    session.info.setdefault(READ, int(version or 0))
 
 
 async def current(session: AsyncSession) -> Snapshot | None:
@@ -73,7 +88,7 @@ async def current(session: AsyncSession) -> Snapshot | None:
         return None
     version = session.info.get(READ)
     if version is None:
-        found = await session.execute(select(_VERSION.c.version).where(_VERSION.c.id == 1))
+        found = await session.execute(_READ_STAMP)
         version = session.info[READ] = int(found.scalar_one_or_none() or 0)
     snapshot = _snapshots.get(engine)
     if snapshot is not None and snapshot.version >= version:
@@ -94,7 +109,7 @@ async def current(session: AsyncSession) -> Snapshot | None:
 
 async def _load(session: AsyncSession) -> Snapshot:
     """Read the whole structure (the stamp first: a change meanwhile raises it again)."""
-    found = await session.execute(select(_VERSION.c.version).where(_VERSION.c.id == 1))
+    found = await session.execute(_READ_STAMP)
     snapshot = Snapshot(int(found.scalar_one_or_none() or 0))
 
     async def rows(model: type[T], order: Any) -> list[T]:
@@ -112,9 +127,11 @@ async def _load(session: AsyncSession) -> Snapshot:
     snapshot.numbered = dict(numbered)
     snapshot.roles = await rows(StaffRole, col(StaffRole.id))
     by_person: dict[int, list[StaffRole]] = defaultdict(list)
+    by_role: dict[str, list[StaffRole]] = defaultdict(list)
     for role in snapshot.roles:
         by_person[role.person_id].append(role)
-    snapshot.roles_of = dict(by_person)
+        by_role[role.role].append(role)
+    snapshot.roles_of, snapshot.holding = dict(by_person), dict(by_role)
     staff = select(Person).where(col(Person.id).in_(select(col(StaffRole.person_id))))
     snapshot.people = {p.id: p for p in (await session.execute(staff)).scalars().all()
                        if p.id is not None}

@@ -7,7 +7,7 @@ its schema reset once per worker session."""
 import asyncio
 import fcntl
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
 from bot.db import Sessions, create_schema, make_engine, make_sessions
+from bot.loop import loop_factory
 from services.clock import FrozenClock
 from services.structure_import import StructureFile, load_structure
 
@@ -81,6 +82,16 @@ async def _reset_postgres_schema(url: str) -> None:
         await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await create_schema(engine)
     await engine.dispose()
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item,
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Run the async tests on the loop the bot runs on (uvloop where it is installed);
+    TEST_LOOP=asyncio runs them on asyncio's own loop, the fallback's."""
+    if os.environ.get("TEST_LOOP") == "asyncio":
+        return {"asyncio": asyncio.new_event_loop}
+    return {"bot-loop": loop_factory()}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

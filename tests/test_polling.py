@@ -41,6 +41,33 @@ async def test_polling_keeps_going_after_telegram_answers_409(
     assert handled == [1, 2]
 
 
+async def test_a_steady_trickle_costs_one_get_updates_per_update() -> None:
+    pending: list[int] = []  # what Telegram holds: updates not yet confirmed by the offset
+    handled: list[int] = []
+    calls: list[int | None] = []
+    stop = asyncio.Event()
+
+    async def fetch(offset: int | None) -> list[int]:
+        calls.append(offset)
+        pending[:] = [u for u in pending if offset is None or u >= offset]
+        if not pending:  # the long poll: the next update arrives only now
+            if len(handled) == 5:
+                stop.set()
+                return []
+            pending.append(len(handled) + 1)
+        return list(pending)
+
+    async def feed(update: int) -> None:
+        await asyncio.sleep(0)  # processing takes at least a turn of the loop
+        handled.append(update)
+
+    await asyncio.wait_for(ordering.poll_in_order(
+        fetch=fetch, update_id=lambda u: u, key=lambda u: u, feed=feed, stop=stop,
+        transient=(OSError,)), 5)
+    assert handled == [1, 2, 3, 4, 5]
+    assert calls == [None, 2, 3, 4, 5, 6]  # never the same update asked for twice
+
+
 async def test_an_unexpected_polling_error_is_logged_not_swallowed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

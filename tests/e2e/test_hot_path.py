@@ -2,14 +2,20 @@
 when nothing else of their chat waits, the structure snapshot refreshed by its version stamp,
 and the statements a report costs (counted, never timed)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bot.db import Sessions
-from models import OutboxMessage, Role, StaffRole, StructureVersion
-from services import directory, outbox, structure_snapshot
+from bot.db import Sessions, keep_loaded
+from models import Case, CaseKind, OutboxMessage, Person, Role, StaffRole, StructureVersion
+from models.construct import new_row
+from services import conversation, directory, outbox, structure_snapshot
+from services.clock import FrozenClock
 from tests.e2e.harness import RESIDENT, YULAN_GROUP, World
 from tests.factories import load_sample
 
@@ -18,6 +24,96 @@ NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 def _row(chat_id: int, text: str = "x") -> dict[str, object]:
     return {"chat_id": chat_id, "payload": {"text": text}, "at": NOW}
+
+
+@contextmanager
+def _counted(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements run on the engine meanwhile."""
+    statements: list[str] = []
+    record = lambda *args: statements.append(str(args[2]))  # noqa: E731
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_who_is_this_reads_person_state_and_stamp_in_one_statement(
+    sessions: Sessions, engine: AsyncEngine,
+) -> None:
+    async with sessions() as s, s.begin():
+        await load_sample(s)
+    async with sessions() as s, s.begin():
+        assert await structure_snapshot.current(s) is not None  # loaded once, before counting
+    group, newcomer = -1001, 777001
+    with _counted(engine) as first_contact:
+        async with sessions() as s, s.begin():
+            keep_loaded(s)
+            me = await directory.ensure_person(s, telegram_id=newcomer, name="新人", chat_id=group)
+            assert await conversation.current(s, chat_id=group, user_id=newcomer) is None
+            assert await directory.community_of_chat(s, group) is None  # from the snapshot
+            await conversation.wait_for(s, clock=FrozenClock(), chat_id=group, user_id=newcomer,
+                                        step="intake.building", data={"text": "灯坏了"})
+    # A first contact: the query (no person, no state, the stamp), then the new resident.
+    assert me.id is not None and me.telegram_id == newcomer
+    assert [q.split()[0] for q in first_contact] == ["SELECT", "INSERT", "INSERT"], first_contact
+    assert "structure_version" in first_contact[0] and "conversation_state" in first_contact[0]
+    with _counted(engine) as known:
+        async with sessions() as s, s.begin():
+            keep_loaded(s)
+            again = await directory.ensure_person(s, telegram_id=newcomer, name="新人",
+                                                  chat_id=group)
+            waiting = await conversation.current(s, chat_id=group, user_id=newcomer)
+            snapshot = await structure_snapshot.current(s)
+    assert again.id == me.id and waiting == conversation.Waiting("intake.building",
+                                                                 {"text": "灯坏了"})
+    assert snapshot is not None and len(known) == 1, known
+    # A transaction that changes the structure itself still reads it from the database, and
+    # the next one reads the raised stamp with the person.
+    workers = [p.id for p in await _workers(sessions)]
+    async with sessions() as s, s.begin():
+        await directory.ensure_person(s, telegram_id=newcomer, name="新人", chat_id=group)
+        await s.execute(update(StaffRole).where(col(StaffRole.person_id) == workers[0])
+                        .values(on_leave=True))
+        assert workers[0] not in [p.id for p in await directory.people_with_role(
+            s, Role.WORKER, include_on_leave=False)]
+    async with sessions() as s, s.begin():
+        await directory.ensure_person(s, telegram_id=newcomer, name="新人", chat_id=group)
+        fresh = await structure_snapshot.current(s)
+        stamp = (await s.execute(select(col(StructureVersion.version)))).scalar_one()
+    assert fresh is not None and fresh.version == stamp > snapshot.version
+    assert workers[0] not in [r.person_id for r in fresh.roles
+                              if r.role == Role.WORKER and not r.on_leave]
+
+
+async def _workers(sessions: Sessions) -> list[Person]:
+    async with sessions() as s, s.begin():
+        return list(await directory.people_with_role(s, Role.WORKER, include_on_leave=False))
+
+
+async def test_a_row_built_without_setattr_is_the_row_its_constructor_builds(
+    sessions: Sessions,
+) -> None:
+    values: dict[str, Any] = {"kind": CaseKind.REPAIR, "text": "水管漏水", "reporter_id": 1,
+                              "unit": "2", "created_at": NOW, "updated_at": NOW}
+    built, plain = new_row(Case, **values), Case(**values)
+    assert built.model_dump() == plain.model_dump()
+    assert built.model_fields_set == plain.model_fields_set
+    async with sessions() as s, s.begin():
+        await load_sample(s)
+        reporter = await directory.ensure_person(s, telegram_id=5, name="居民")
+        built.reporter_id = reporter.id or 0
+        s.add(built)
+        await s.flush()
+        stored = (await s.execute(select(Case.__table__).where(  # type: ignore[attr-defined]
+            col(Case.id) == built.id))).mappings().one()
+    assert stored["text"] == "水管漏水" and stored["unit"] == "2" and stored["followers"] == 0
+    try:
+        new_row(Case, colour="red")
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("an unknown field was accepted")
 
 
 async def test_replies_come_out_leased_only_when_nothing_else_of_their_chat_waits(
@@ -115,10 +211,19 @@ async def test_a_report_costs_few_statements_one_commit_and_one_record(world: Wo
         event.remove(sync, "commit", commit)
     processing = statements[:commits[0]]
     delivery = [s for s in statements[commits[0]:] if "count(" not in s]  # settle()'s own
-    # The update: claim, person, conversation state, structure stamp, open-case counts (and
-    # whether a worker without a private chat is reachable), the case, its two events, the
-    # card view's audit row, the replies. Nothing of the structure is read row by row.
-    assert len(processing) <= 11, processing
+    # The update: claim; who is this (the person, their conversation state in this chat and the
+    # structure stamp, one SELECT); the 我也遇到 check; the open-case counts of the grid's
+    # workers with whether one without a private chat is reachable (one SELECT); the case; its
+    # two events (one INSERT); the replies (one INSERT). The card's audit row is written when
+    # the card is delivered, with its record.
+    assert len(processing) <= 7, processing
+    reads = [s for s in processing if s.startswith("SELECT")]
+    assert len(reads) == 3, reads
+    assert all(t in reads[0] for t in ("person", "conversation_state", "structure_version"))
+    assert "FROM cases" in reads[1] and "LIMIT" in reads[1]  # the duplicate check
+    assert "count(*)" in reads[2] and "FROM outbox" in reads[2]  # loads and reachability
+    assert [s.split()[2] for s in processing if s.startswith("INSERT")] == [
+        "processed_update", "cases", "case_event", "outbox"]
     assert not [s for s in processing if "FROM building" in s or "FROM staff_role" in s]
     # The replies go to this process's sender: nothing leases them (an idle look for other
     # work may run meanwhile, and finds nothing), and recording them is an UPDATE or two.
@@ -128,3 +233,7 @@ async def test_a_report_costs_few_statements_one_commit_and_one_record(world: Wo
     # within the sender's short batching wait, else one UPDATE each: never more, never none.
     records = [s for s in delivery if s.startswith("UPDATE outbox")]
     assert 1 <= len(records) <= 2, delivery
+    # The worker saw the resident's details when the card arrived: one audit row, recorded in
+    # the same transaction as the card's delivery.
+    views = [s for s in delivery if s.startswith("INSERT INTO data_access")]
+    assert len(views) == 1, delivery

@@ -17,6 +17,7 @@ from models import (
     Person,
     Role,
     StaffRole,
+    Street,
 )
 from services import conversation, structure_snapshot
 from services.lifecycle import OPEN_STATUSES
@@ -88,6 +89,16 @@ async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | 
         .where(col(GroupChat.chat_id) == chat_id)
     )
     return result.scalar_one_or_none()
+
+
+async def street_of_community(session: AsyncSession, community_id: int) -> Street | None:
+    """Return the street a community belongs to (None when there is no such community)."""
+    if (snapshot := await structure_snapshot.current(session)) is not None:
+        community = snapshot.communities.get(community_id)
+        street = snapshot.streets.get(community.street_id) if community is not None else None
+        return await session.merge(street, load=False) if street is not None else None
+    found = await session.get(Community, community_id)
+    return await session.get(Street, found.street_id) if found is not None else None
 
 
 async def buildings_numbered(

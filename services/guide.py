@@ -10,8 +10,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Community, GuideEntry, GuideQuestion, Person
-from services import guide_match
+from models import GuideEntry, GuideQuestion, Person
+from services import directory, guide_match
 from services.clock import Clock
 from services.errors import DomainError
 
@@ -53,10 +53,10 @@ def check_fields(given: GuideFields) -> GuideFields:
 
 
 async def _street_of(session: AsyncSession, community_id: int) -> int:
-    community = await session.get(Community, community_id)
-    if community is None:
+    street = await directory.street_of_community(session, community_id)
+    if street is None or street.id is None:
         raise DomainError("guide.no_community")
-    return community.street_id
+    return street.id
 
 
 async def entries_for(session: AsyncSession, community_id: int | None) -> Sequence[GuideEntry]:

@@ -10,7 +10,6 @@ from models import (
     CaseAction,
     CaseEvent,
     CaseKind,
-    Community,
     Person,
     Role,
     Street,
@@ -27,9 +26,8 @@ from services.routing import route_case
 async def local_lines(session: AsyncSession, community_id: int | None) -> list[tuple[str, str]]:
     """(name, number) of the street's local lines (96333 …); the only street's when unknown."""
     street: Street | None
-    if community_id is not None:
-        community = await session.get(Community, community_id)
-        street = await session.get(Street, community.street_id) if community else None
+    if community_id is not None:  # from the structure snapshot: a report asks for them
+        street = await directory.street_of_community(session, community_id)
     else:
         streets = (await session.execute(select(Street).limit(2))).scalars().all()
         street = streets[0] if len(streets) == 1 else None

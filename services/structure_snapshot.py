@@ -1,11 +1,11 @@
-"""The structure (communities, group chats, grids, buildings, staff roles and staff members) kept
-in memory per process, refreshed by a version stamp: every transaction that changes any of it
-raises `structure_version.version` as it commits (the session events below see every ORM change
-and every Core statement on those tables, whoever writes them), and a session reads the stamp
-once before it answers from the snapshot. An update reads one number instead of the rows, and
-reads it with the person who sent it (`STAMP` in `directory.ensure_person`'s query): at the
-start of its transaction rather than at its first lookup, a few milliseconds earlier, which only
-decides which snapshot is recent enough.
+"""The structure (streets, communities, group chats, grids, buildings, staff roles and staff
+members) kept in memory per process, refreshed by a version stamp: every transaction that changes
+any of it raises `structure_version.version` as it commits (the session events below see every
+ORM change and every Core statement on those tables, whoever writes them), and a session reads
+the stamp once before it answers from the snapshot. An update reads one number instead of the
+rows, and reads it with the person who sent it (`STAMP` in `directory.ensure_person`'s query): at
+the start of its transaction rather than at its first lookup, a few milliseconds earlier, which
+only decides which snapshot is recent enough.
 
 A transaction that has changed the structure itself is answered from the database (it sees its
 own changes there); rows from the snapshot are merged into the asking session without a query,
@@ -51,6 +51,7 @@ class Snapshot:
     """The structure as of one version."""
 
     version: int
+    streets: dict[int, Street] = field(default_factory=dict)
     communities: dict[int, Community] = field(default_factory=dict)
     chat_community: dict[int, int] = field(default_factory=dict)
     grids: dict[int, Grid] = field(default_factory=dict)
@@ -114,6 +115,7 @@ async def _load(session: AsyncSession) -> Snapshot:
 
     async def rows(model: type[T], order: Any) -> list[T]:
         return list((await session.execute(select(model).order_by(order))).scalars().all())
+    snapshot.streets = {s.id: s for s in await rows(Street, col(Street.id)) if s.id is not None}
     snapshot.communities = {c.id: c for c in await rows(Community, col(Community.id))
                             if c.id is not None}
     snapshot.chat_community = {g.chat_id: g.community_id

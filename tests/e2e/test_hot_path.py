@@ -12,9 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bot.db import Sessions, keep_loaded
-from models import Case, CaseKind, OutboxMessage, Person, Role, StaffRole, StructureVersion
+from models import (
+    Case,
+    CaseKind,
+    Community,
+    OutboxMessage,
+    Person,
+    Role,
+    StaffRole,
+    Street,
+    StructureVersion,
+)
 from models.construct import new_row
-from services import conversation, directory, outbox, structure_snapshot
+from services import conversation, directory, guide, outbox, sos, structure_snapshot
 from services.clock import FrozenClock
 from tests.e2e.harness import RESIDENT, YULAN_GROUP, World
 from tests.factories import load_sample
@@ -84,6 +94,41 @@ async def test_who_is_this_reads_person_state_and_stamp_in_one_statement(
     assert fresh is not None and fresh.version == stamp > snapshot.version
     assert workers[0] not in [r.person_id for r in fresh.roles
                               if r.role == Role.WORKER and not r.on_leave]
+
+
+async def test_a_communitys_street_lines_and_guide_come_from_the_snapshot(
+    sessions: Sessions, engine: AsyncEngine,
+) -> None:
+    async with sessions() as s, s.begin():
+        await load_sample(s)
+        community = (await s.scalars(select(Community).order_by(col(Community.id)))).first()
+        assert community is not None and community.id is not None
+        await s.execute(update(Street).where(col(Street.id) == community.street_id)
+                        .values(emergency_lines=[{"name": "电梯困人救援", "number": "96333"}]))
+    async with sessions() as s, s.begin():
+        assert await structure_snapshot.current(s) is not None  # loaded once, before counting
+    with _counted(engine) as asked:
+        async with sessions() as s, s.begin():
+            await directory.ensure_person(s, telegram_id=777002, name="居民", chat_id=-1001)
+            lines = await sos.local_lines(s, community.id)
+            await guide.entries_for(s, community.id)
+            assert await directory.street_of_community(s, 10**6) is None
+    # The person (with the stamp), the new resident, the guide's entries: no community or
+    # street read (an urgent repair's receipt shows the lines; a question reads the guide).
+    assert lines == [("电梯困人救援", "96333")]
+    assert [q.split()[0] for q in asked] == ["SELECT", "INSERT", "SELECT"], asked
+    assert "FROM guide_entry" in asked[2]
+    assert not [q for q in asked if "FROM community" in q or "FROM street" in q], asked
+    # A change of the lines raises the stamp: the next transaction sees it.
+    async with sessions() as s, s.begin():
+        await s.execute(update(Street).where(col(Street.id) == community.street_id)
+                        .values(emergency_lines=[]))
+    async with sessions() as s, s.begin():
+        assert await sos.local_lines(s, community.id) == []
+        await s.execute(update(Street).where(col(Street.id) == community.street_id)
+                        .values(emergency_lines=[{"name": "燃气", "number": "96777"}]))
+        # A transaction that changed the structure reads its own change from the database.
+        assert await sos.local_lines(s, community.id) == [("燃气", "96777")]
 
 
 async def _workers(sessions: Sessions) -> list[Person]:
@@ -237,3 +282,32 @@ async def test_a_report_costs_few_statements_one_commit_and_one_record(world: Wo
     # the same transaction as the card's delivery.
     views = [s for s in delivery if s.startswith("INSERT INTO data_access")]
     assert len(views) == 1, delivery
+
+
+async def test_an_urgent_repair_with_local_lines_costs_what_any_report_costs(
+    world: World,
+) -> None:
+    assert world.bot is not None and world.bot.engine is not None
+    assert world.bot.sessions is not None
+    async with world.bot.sessions() as s, s.begin():
+        await s.execute(update(Street).values(
+            emergency_lines=[{"name": "电梯困人救援", "number": "96333"}]))
+    await world.say(RESIDENT, "@gridbot_test_bot 3号楼楼道灯坏了", chat=YULAN_GROUP)
+    statements: list[str] = []
+    commits: list[int] = []
+    sync = world.bot.engine.sync_engine
+    record = lambda *args: statements.append(str(args[2]))  # noqa: E731
+    commit = lambda _conn: commits.append(len(statements))  # noqa: E731
+    event.listen(sync, "before_cursor_execute", record)
+    event.listen(sync, "commit", commit)
+    try:
+        await world.say(RESIDENT, "/report 3号楼整栋楼停水一整天了", chat=YULAN_GROUP)
+    finally:
+        event.remove(sync, "before_cursor_execute", record)
+        event.remove(sync, "commit", commit)
+    offer = world.last(YULAN_GROUP)
+    assert "96333" in offer.text and offer.button_texts == ["🆘 紧急求助"]
+    # The street's lines come from the structure snapshot, like every other part of it.
+    processing = statements[:commits[0]]
+    assert len(processing) <= 7, processing
+    assert not [q for q in processing if "FROM community" in q or "FROM street" in q], processing

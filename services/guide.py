@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import GuideEntry, GuideQuestion, Person
-from services import directory, guide_match
+from services import directory, guide_match, structure_snapshot
 from services.clock import Clock
 from services.errors import DomainError
 
@@ -59,9 +59,16 @@ async def _street_of(session: AsyncSession, community_id: int) -> int:
     return street.id
 
 
-async def entries_for(session: AsyncSession, community_id: int | None) -> Sequence[GuideEntry]:
-    """Return the entries a resident of this community can be answered from (all when the
-    community is not known), in name order."""
+async def _entries(session: AsyncSession, community_id: int | None) -> Sequence[GuideEntry]:
+    """The entries for this community (all when unknown) in name order: the structure
+    snapshot's own rows when it may answer (read them, never change them), else this session's."""
+    if community_id is not None and (
+            snapshot := await structure_snapshot.current(session)) is not None:
+        community = snapshot.communities.get(community_id)
+        if community is None:
+            raise DomainError("guide.no_community")
+        return [e for e in snapshot.guide.get(community.street_id, ())
+                if e.community_id is None or e.community_id == community_id]
     query = select(GuideEntry).order_by(col(GuideEntry.name), col(GuideEntry.id))
     if community_id is not None:
         street_id = await _street_of(session, community_id)
@@ -70,12 +77,20 @@ async def entries_for(session: AsyncSession, community_id: int | None) -> Sequen
     return (await session.scalars(query)).all()
 
 
+async def entries_for(session: AsyncSession, community_id: int | None) -> Sequence[GuideEntry]:
+    """Return the entries a resident of this community can be answered from (all when the
+    community is not known), in name order."""
+    return await structure_snapshot.attach(session, await _entries(session, community_id))
+
+
 async def answer_for(
     session: AsyncSession, text: str, community_id: int | None
 ) -> list[GuideEntry]:
     """Find the entry that answers a question: one, or, when the community is unknown, the
     same service of each community that has it; empty when nothing matches well enough."""
-    entries = {e.id or 0: e for e in await entries_for(session, community_id)}
+    # Matched on the snapshot's rows (a report may be a question: no query); only what is
+    # returned becomes this session's.
+    entries = {e.id or 0: e for e in await _entries(session, community_id)}
     terms = [guide_match.GuideTerms(i, guide_match.terms_of(e.name, e.keywords))
              for i, e in entries.items()]
     found = guide_match.best(text, terms)
@@ -83,8 +98,9 @@ async def answer_for(
         return []
     top = entries[found.entry_id]
     if community_id is not None or top.community_id is None:
-        return [top]
-    return [e for e in entries.values() if e.name == top.name][:3]
+        return await structure_snapshot.attach(session, [top])
+    return await structure_snapshot.attach(
+        session, [e for e in entries.values() if e.name == top.name][:3])
 
 
 async def find_entry(session: AsyncSession, community_id: int, name: str) -> GuideEntry | None:

@@ -1,11 +1,12 @@
 """The structure (streets, communities, group chats, grids, buildings, staff roles and staff
-members) kept in memory per process, refreshed by a version stamp: every transaction that changes
-any of it raises `structure_version.version` as it commits (the session events below see every
-ORM change and every Core statement on those tables, whoever writes them), and a session reads
-the stamp once before it answers from the snapshot. An update reads one number instead of the
-rows, and reads it with the person who sent it (`STAMP` in `directory.ensure_person`'s query): at
-the start of its transaction rather than at its first lookup, a few milliseconds earlier, which
-only decides which snapshot is recent enough.
+members, and the service guide's entries, which change as rarely) kept in memory per process,
+refreshed by a version stamp: every transaction that changes any of it raises
+`structure_version.version` as it commits (the session events below see every ORM change and
+every Core statement on those tables, whoever writes them), and a session reads the stamp once
+before it answers from the snapshot. An update reads one number instead of the rows, and reads
+it with the person who sent it (`STAMP` in `directory.ensure_person`'s query): at the start of
+its transaction rather than at its first lookup, a few milliseconds earlier, which only
+decides which snapshot is recent enough.
 
 A transaction that has changed the structure itself is answered from the database (it sees its
 own changes there); rows from the snapshot are merged into the asking session without a query,
@@ -30,13 +31,14 @@ from models import (
     Community,
     Grid,
     GroupChat,
+    GuideEntry,
     Person,
     StaffRole,
     Street,
     StructureVersion,
 )
 
-STRUCTURE = (Street, Community, Grid, Building, GroupChat, StaffRole)
+STRUCTURE = (Street, Community, Grid, Building, GroupChat, StaffRole, GuideEntry)
 _TABLES: set[Table] = {m.__table__ for m in (*STRUCTURE, Person)}  # type: ignore[union-attr]
 _VERSION: Table = StructureVersion.__table__  # type: ignore[attr-defined]
 TOUCHED = "gridbot.structure.touched"  # session.info: this transaction changed the structure
@@ -61,6 +63,7 @@ class Snapshot:
     roles_of: dict[int, list[StaffRole]] = field(default_factory=dict)
     holding: dict[str, list[StaffRole]] = field(default_factory=dict)  # role -> by id
     people: dict[int, Person] = field(default_factory=dict)  # everyone holding a role
+    guide: dict[int, list[GuideEntry]] = field(default_factory=dict)  # street -> by name, id
 
 
 # The stamp as a scalar subquery, for a statement that reads it with other things (the update's
@@ -137,6 +140,11 @@ async def _load(session: AsyncSession) -> Snapshot:
     staff = select(Person).where(col(Person.id).in_(select(col(StaffRole.person_id))))
     snapshot.people = {p.id: p for p in (await session.execute(staff)).scalars().all()
                        if p.id is not None}
+    guide: dict[int, list[GuideEntry]] = defaultdict(list)
+    entries = select(GuideEntry).order_by(col(GuideEntry.name), col(GuideEntry.id))
+    for entry in (await session.execute(entries)).scalars().all():
+        guide[entry.street_id].append(entry)
+    snapshot.guide = dict(guide)
     return snapshot
 
 

@@ -45,11 +45,13 @@ def make_engine(url: str) -> AsyncEngine:
 
 @event.listens_for(Session, "loaded_as_persistent")
 @event.listens_for(Session, "pending_to_persistent")
+@event.listens_for(Session, "detached_to_persistent")
 def _keep_loaded(session: Session, instance: object) -> None:
     """Hold on to what an update's session loads or stores. The identity map only holds weak
     references, so a row read by one helper (e.g. "is this case a wish?") and dropped was read
     again by the next helper; with a strong reference the second `session.get` is answered from
-    memory (a case the update created, too: "is it an emergency?" when queueing its card)."""
+    memory (a case the update created, too: "is it an emergency?" when queueing its card; it is
+    written with a Core INSERT and added as stored, see services/lifecycle.py)."""
     kept = session.info.get(KEEP_LOADED)
     if kept is not None:
         kept.append(instance)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
@@ -129,6 +130,10 @@ _MILESTONES: dict[CaseStatus, str] = {
 _UNSET: Any = object()
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[attr-defined]  # Core statements
 _ADD_EVENTS = insert(_EVENTS)  # built once: every new case runs it
+_CASES: Table = Case.__table__  # type: ignore[attr-defined]
+_CASE_COLUMNS = tuple(column.key for column in _CASES.columns)
+_ADD_CASE = insert(_CASES).returning(_CASES.c.id)
+_ADD_CASE_WITH_ID = insert(_CASES)
 
 
 def allowed(status: str, action: CaseAction) -> bool:
@@ -197,12 +202,24 @@ async def start_case(
             setattr(case, key, value)
         events.append({"actor_id": None, "action": CaseAction.ASSIGN, "from_status": old,
                        "to_status": target, "assignee_id": case.assignee_id})
-    session.add(case)
-    await session.flush()
-    assert case.id is not None
+    await _insert(session, case)
     # The events with one INSERT (nothing reads their ids back).
     await session.execute(_ADD_EVENTS, [
         {"case_id": case.id, "at": at, "note": None, "assignee_id": None, **e} for e in events])
+
+
+async def _insert(session: AsyncSession, case: Case) -> None:
+    """Write a new case with one Core INSERT and keep it in the session as stored: what the
+    ORM's flush did, without its unit of work (~0.3 ms a report). The case has no relationships
+    and no defaults the database fills in, so the object holds everything its row does."""
+    if case.id is not None:  # a chosen id is written as given (none of ours choose one)
+        values = {key: getattr(case, key) for key in _CASE_COLUMNS}
+        await session.execute(_ADD_CASE_WITH_ID, values)
+    else:
+        values = {key: getattr(case, key) for key in _CASE_COLUMNS if key != "id"}
+        case.id = (await session.execute(_ADD_CASE, values)).scalar_one()
+    make_transient_to_detached(case)
+    session.add(case)
 
 
 def _transition(

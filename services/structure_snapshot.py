@@ -23,7 +23,13 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Table, event, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    make_transient_to_detached,
+)
+from sqlalchemy.orm.base import instance_state
 from sqlmodel import col
 
 from models import (
@@ -150,7 +156,20 @@ async def _load(session: AsyncSession) -> Snapshot:
 
 async def attach(session: AsyncSession, rows: Iterable[T]) -> list[T]:
     """The snapshot's rows as objects of this session (no query: they are merged as loaded)."""
-    return [await session.merge(row, load=False) for row in rows]
+    sync = session.sync_session
+    held = sync.identity_map
+    attached: list[T] = []
+    for row in rows:
+        # A row the session holds already is its own (an update asks for the grid's workers
+        # several times); merging it again would cost more than the look-up, and would write
+        # the snapshot's values over a change this transaction has made to it (a staff member's
+        # private_chat_at). Merging with load=False runs no SQL, so it needs no greenlet.
+        key = instance_state(row).key
+        mine = held.get(key) if key is not None else None
+        if mine is None or instance_state(mine).expired_attributes:
+            mine = sync.merge(row, load=False)
+        attached.append(mine)
+    return attached
 
 
 def _pending(session: Session) -> bool:

@@ -103,6 +103,11 @@ class Records:
         if self._last.get(chat_id) is self._open:
             self._hurry.set()
 
+    def hurry_all(self) -> None:
+        """Commit the open batch now, without its linger (someone waits for everything)."""
+        if self._open.outcomes:
+            self._hurry.set()
+
     async def recorded(self, chat_id: int) -> None:
         """Wait until the chat's latest record is committed (at once); raise what its commit
         raised."""

@@ -37,15 +37,27 @@ def _row(chat_id: int, text: str = "x") -> dict[str, object]:
 
 
 @contextmanager
-def _counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The statements run on the engine meanwhile."""
+def _traced(engine: AsyncEngine) -> Iterator[tuple[list[str], list[int]]]:
+    """The statements run on the engine meanwhile, and after how many of them each commit
+    came."""
     statements: list[str] = []
+    commits: list[int] = []
     record = lambda *args: statements.append(str(args[2]))  # noqa: E731
+    commit = lambda _conn: commits.append(len(statements))  # noqa: E731
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    event.listen(engine.sync_engine, "commit", commit)
     try:
-        yield statements
+        yield statements, commits
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+        event.remove(engine.sync_engine, "commit", commit)
+
+
+@contextmanager
+def _counted(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements run on the engine meanwhile."""
+    with _traced(engine) as (statements, _commits):
+        yield statements
 
 
 async def test_who_is_this_reads_person_state_and_stamp_in_one_statement(
@@ -248,21 +260,11 @@ async def test_the_snapshot_follows_every_committed_change_of_the_structure(
 async def test_a_report_costs_few_statements_one_commit_and_one_record(world: World) -> None:
     assert world.bot is not None and world.bot.engine is not None
     await world.say(RESIDENT, "@gridbot_test_bot 3号楼楼道灯坏了", chat=YULAN_GROUP)
-    statements: list[str] = []
-    commits: list[int] = []
-    sync = world.bot.engine.sync_engine
-    record = lambda *args: statements.append(str(args[2]))  # noqa: E731
-    commit = lambda _conn: commits.append(len(statements))  # noqa: E731
-    event.listen(sync, "before_cursor_execute", record)
-    event.listen(sync, "commit", commit)
-    try:
+    with _traced(world.bot.engine) as (statements, commits):
         world.fake.user_sends(RESIDENT, "@gridbot_test_bot 4号楼水管漏水了",
                               chat=world.groups[YULAN_GROUP])
         await world.fake.wait_for(lambda: len(world.fake.messages(YULAN_GROUP)) >= 2)
         await world.settle()
-    finally:
-        event.remove(sync, "before_cursor_execute", record)
-        event.remove(sync, "commit", commit)
     processing = statements[:commits[0]]
     delivery = [s for s in statements[commits[0]:] if "count(" not in s]  # settle()'s own
     # The update: claim; who is this (the person, their conversation state in this chat and the
@@ -302,18 +304,8 @@ async def test_an_urgent_repair_with_local_lines_costs_what_any_report_costs(
         await s.execute(update(Street).values(
             emergency_lines=[{"name": "电梯困人救援", "number": "96333"}]))
     await world.say(RESIDENT, "@gridbot_test_bot 3号楼楼道灯坏了", chat=YULAN_GROUP)
-    statements: list[str] = []
-    commits: list[int] = []
-    sync = world.bot.engine.sync_engine
-    record = lambda *args: statements.append(str(args[2]))  # noqa: E731
-    commit = lambda _conn: commits.append(len(statements))  # noqa: E731
-    event.listen(sync, "before_cursor_execute", record)
-    event.listen(sync, "commit", commit)
-    try:
+    with _traced(world.bot.engine) as (statements, commits):
         await world.say(RESIDENT, "/report 3号楼整栋楼停水一整天了", chat=YULAN_GROUP)
-    finally:
-        event.remove(sync, "before_cursor_execute", record)
-        event.remove(sync, "commit", commit)
     offer = world.last(YULAN_GROUP)
     assert "96333" in offer.text and offer.button_texts == ["🆘 紧急求助"]
     # The street's lines come from the structure snapshot, like every other part of it.

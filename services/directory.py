@@ -96,7 +96,7 @@ async def street_of_community(session: AsyncSession, community_id: int) -> Stree
     if (snapshot := await structure_snapshot.current(session)) is not None:
         community = snapshot.communities.get(community_id)
         street = snapshot.streets.get(community.street_id) if community is not None else None
-        return await session.merge(street, load=False) if street is not None else None
+        return (await structure_snapshot.attach(session, [street]))[0] if street else None
     found = await session.get(Community, community_id)
     return await session.get(Street, found.street_id) if found is not None else None
 

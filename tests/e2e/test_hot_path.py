@@ -285,8 +285,10 @@ async def test_a_report_costs_few_statements_one_commit_and_one_record(world: Wo
     # work may run meanwhile, and finds nothing), and recording them is an UPDATE or two.
     assert not [s for s in delivery if s.startswith("UPDATE outbox SET lease_until=")
                 and "lease_owner=" in s], delivery
-    # The receipt (group) and the card (worker) are recorded together when both sends end
-    # within the sender's short batching wait, else one UPDATE each: never more, never none.
+    # The receipt (group) and the card (worker) share one record when both are in the sender's
+    # open batch when it commits (settle() commits it at once, after a 2 ms wait for sends
+    # still on the wire); a card answered later than that is recorded by the next batch:
+    # one UPDATE or two, never more, never none.
     records = [s for s in delivery if s.startswith("UPDATE outbox")]
     assert 1 <= len(records) <= 2, delivery
     # The worker saw the resident's details when the card arrived: one audit row, recorded in

@@ -1,26 +1,58 @@
 """Building new table rows cheaply on the hot path."""
 
+from collections.abc import Callable
+from enum import Enum
 from typing import Any, TypeVar
 
+from pydantic._internal._fields import takes_validated_data_argument
+from pydantic._internal._utils import smart_deepcopy
+from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import class_mapper
 from sqlmodel import SQLModel
 
 M = TypeVar("M", bound=SQLModel)
+# A field's default, as a function of the values given: worked out once per model, because
+# pydantic's `FieldInfo.get_default` inspects a default factory's signature on every call
+# (`inspect.signature`, and for a builtin such as `list` even `ast.parse`).
+Default = Callable[[dict[str, Any]], Any]
+_defaults: dict[type[SQLModel], dict[str, Default]] = {}
+_AS_IS = (type(None), bool, int, float, str, bytes, Enum)  # immutable: no copy needed
+
+
+def _default_of(default: Any, factory: Callable[..., Any] | None) -> Default:
+    if factory is not None:
+        if takes_validated_data_argument(factory):
+            return lambda state: factory(state)
+        return lambda _state: factory()
+    if default is PydanticUndefined:
+        # Like `__init__` without validation: a required field left out is simply absent.
+        return lambda _state: PydanticUndefined
+    if isinstance(default, _AS_IS):
+        return lambda _state: default
+    return lambda _state: smart_deepcopy(default)  # a mutable default: a fresh copy per row
+
+
+def _defaults_of(model: type[SQLModel]) -> dict[str, Default]:
+    found = _defaults.get(model)
+    if found is None:
+        found = _defaults[model] = {
+            name: _default_of(field.default, field.default_factory)
+            for name, field in model.model_fields.items()}
+    return found
 
 
 def new_row(model: type[M], **values: Any) -> M:
     """A new (transient) row of a table model, as `model(**values)` builds it, without its
     per-field `setattr` (each an instrumented attribute event: ~5 µs a field, ~0.15 ms for a
     case). Like `__init__`, it does not validate; unknown names are refused."""
-    fields = model.model_fields
-    unknown = set(values) - set(fields)
-    if unknown:
+    defaults = _defaults_of(model)
+    if not values.keys() <= defaults.keys():
+        unknown = set(values) - set(defaults)
         raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
     row = class_mapper(model).class_manager.new_instance()
     state = row.__dict__
-    for name, field in fields.items():
-        state[name] = (values[name] if name in values
-                       else field.get_default(call_default_factory=True))
+    for name, default in defaults.items():
+        state[name] = values[name] if name in values else default(state)
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     object.__setattr__(row, "__pydantic_extra__", None)
     object.__setattr__(row, "__pydantic_private__", None)

@@ -19,6 +19,7 @@ from models import (
     StaffRole,
     Street,
 )
+from models.construct import new_row
 from services import conversation, structure_snapshot
 from services.lifecycle import OPEN_STATUSES
 
@@ -61,8 +62,8 @@ async def ensure_person(
     chat of the update, its conversation state and the structure stamp come in the same query)."""
     person = await _who(session, telegram_id, chat_id)
     if person is None:
-        person = Person(telegram_id=telegram_id, name=name[:100] or str(telegram_id),
-                        private_chat_at=private_chat_at)
+        person = new_row(Person, telegram_id=telegram_id, name=name[:100] or str(telegram_id),
+                         private_chat_at=private_chat_at)
         session.add(person)
         await session.flush()  # the new resident's id
     elif private_chat_at is not None and person.private_chat_at is None:
@@ -83,7 +84,7 @@ async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | 
     if (snapshot := await structure_snapshot.current(session)) is not None:
         community_id = snapshot.chat_community.get(chat_id)
         community = snapshot.communities.get(community_id) if community_id is not None else None
-        return await session.merge(community, load=False) if community is not None else None
+        return (await structure_snapshot.attach(session, [community]))[0] if community else None
     result = await session.execute(
         select(Community).join(GroupChat, col(GroupChat.community_id) == col(Community.id))
         .where(col(GroupChat.chat_id) == chat_id)
@@ -129,12 +130,15 @@ async def people_with_role(
 ) -> Sequence[Person]:
     """List the people holding a role in a scope, in a stable order."""
     if (snapshot := await structure_snapshot.current(session)) is not None:
-        # Every report asks for a grid's workers: only that role's holders are looked at.
-        ids = sorted({r.person_id for r in snapshot.holding.get(role, ())
-                      if (community_id is None or r.community_id == community_id)
-                      and (grid_id is None or r.grid_id == grid_id)
-                      and (street_id is None or r.street_id == street_id)
-                      and (include_on_leave or not r.on_leave)})
+        # Every report asks for a grid's workers: only the holders of that role in the narrowest
+        # scope given are looked at, as plain tuples (not ORM attributes: a few hundred a call).
+        scope = (("grid", grid_id) if grid_id is not None else
+                 ("community", community_id) if community_id is not None else
+                 ("street", street_id) if street_id is not None else ("all", None))
+        ids = sorted({h.person_id for h in snapshot.holders.get((role, *scope), ())
+                      if (community_id is None or h.community_id == community_id)
+                      and (street_id is None or h.street_id == street_id)
+                      and (include_on_leave or not h.on_leave)})
         return await structure_snapshot.attach(session, [snapshot.people[i] for i in ids
                                                          if i in snapshot.people])
     holders = select(col(StaffRole.person_id)).where(col(StaffRole.role) == role)

@@ -12,6 +12,7 @@ from models import Case, DataAccess, Person
 from services.outgoing import View as Seen
 
 _TABLE: Table = DataAccess.__table__  # type: ignore[attr-defined]  # Core statements
+_RECORD = insert(_TABLE)
 
 
 async def record_view(
@@ -27,9 +28,11 @@ async def record_delivered(session: AsyncSession, views: Sequence[Seen], *, at: 
     """Record the views that delivered messages gave (a card's flat and phone), with one
     INSERT: the person saw them when the message arrived, not when it was written."""
     if views:
-        await session.execute(insert(_TABLE).values([
+        # One statement built once, run for many rows (a multi-row VALUES built per call was
+        # compiled anew whenever the number of views changed).
+        await session.execute(_RECORD, [
             {"at": at, "viewer_id": v.viewer_id, "subject_id": v.subject_id,
-             "case_id": v.case_id, "what": v.what} for v in views]))
+             "case_id": v.case_id, "what": v.what} for v in views])
 
 
 @dataclass(frozen=True, slots=True)

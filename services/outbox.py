@@ -227,15 +227,17 @@ async def renew(session: AsyncSession, *, row_ids: Sequence[int], owner: str, no
 # Per chat, the newest message that was finished with, and whether it was delivered (1) or given
 # up on (0). Built once (it runs for every report routed to a worker who never wrote privately);
 # routing reads it in one statement with the open-case counts.
+# Of the table's columns (Core: no ORM part in its execution).
+_ROWS = _TABLE.c
 OUTCOMES = select(
-    col(Row.chat_id),
-    case((col(Row.sent_at).is_not(None), literal_column("1")), else_=literal_column("0"))
+    _ROWS.chat_id,
+    case((_ROWS.sent_at.is_not(None), literal_column("1")), else_=literal_column("0"))
     .label("delivered"),
-).where(col(Row.id).in_(
-    select(func.max(col(Row.id))).where(
-        col(Row.chat_id).in_(bindparam("chat_ids", expanding=True)),
-        or_(col(Row.sent_at).is_not(None), col(Row.failed_at).is_not(None)))
-    .group_by(col(Row.chat_id))))
+).where(_ROWS.id.in_(
+    select(func.max(_ROWS.id)).where(
+        _ROWS.chat_id.in_(bindparam("chat_ids", expanding=True)),
+        or_(_ROWS.sent_at.is_not(None), _ROWS.failed_at.is_not(None)))
+    .group_by(_ROWS.chat_id)))
 
 
 async def reachable(session: AsyncSession, chat_ids: Collection[int]) -> dict[int, bool]:

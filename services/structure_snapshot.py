@@ -224,6 +224,8 @@ def _copy_in(session: Session, row: T) -> T:
 
 def _pending(session: Session) -> bool:
     """Whether the session holds unflushed changes to the structure."""
+    if not (session.identity_map.check_modified() or session.new or session.deleted):
+        return False  # the usual answer, without looking at every row the session holds
     return any(isinstance(obj, STRUCTURE)
                for obj in chain(session.new, session.dirty, session.deleted))
 

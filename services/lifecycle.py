@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, insert, update
@@ -148,9 +149,15 @@ def holder(kind: str) -> Actor:
 
 def may(case: Case, action: CaseAction, actor: Actor | Collection[Actor]) -> bool:
     """Tell whether someone playing these parts may take the action on the case now."""
-    roles = {actor} if isinstance(actor, Actor) else set(actor)
-    t = TRANSITIONS[action]
-    return (case.kind in t.kinds and CaseStatus(case.status) in t.sources
+    return _may(TRANSITIONS[action], case.kind, case.status, _parts(actor))
+
+
+def _parts(actor: Actor | Collection[Actor]) -> frozenset[Actor]:
+    return frozenset((actor,)) if isinstance(actor, Actor) else frozenset(actor)
+
+
+def _may(t: Transition, kind: str, status: str, roles: frozenset[Actor]) -> bool:
+    return (kind in t.kinds and CaseStatus(status) in t.sources
             and any(role in roles for role in t.actors))
 
 
@@ -182,7 +189,14 @@ def _wrong_kind(case: Case, t: Transition) -> DomainError:
 
 def next_actions(case: Case, viewer: Actor | Collection[Actor]) -> tuple[CaseAction, ...]:
     """The actions someone playing these parts may take on the case now, in table order."""
-    return tuple(action for action in TRANSITIONS if may(case, action, viewer))
+    return _next_actions(case.kind, case.status, _parts(viewer))
+
+
+@cache
+def _next_actions(kind: str, status: str, roles: frozenset[Actor]) -> tuple[CaseAction, ...]:
+    """Worked out once per kind, status and parts (the table never changes; every card asks,
+    and asking each of the table's rows cost ~100 Python calls)."""
+    return tuple(action for action, t in TRANSITIONS.items() if _may(t, kind, status, roles))
 
 
 async def start_case(

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.db import Sessions
-from models import Case, CaseAction, CaseEvent, CaseStatus
+from models import Case, CaseAction, CaseEvent, CaseKind, CaseStatus
 from services import cases
 from services.clock import FrozenClock
 from services.errors import DomainError
-from services.lifecycle import TRANSITIONS, allowed
+from services.lifecycle import TRANSITIONS, Actor, allowed, may, next_actions
 from tests.factories import load_sample, make_case, person
 
 S = CaseStatus
@@ -128,3 +128,18 @@ async def test_two_simultaneous_accepts_let_exactly_one_through(
         accepts = (await s.execute(select(CaseEvent).where(
             col(CaseEvent.case_id) == case_id, col(CaseEvent.action) == CaseAction.ACCEPT))).all()
     assert len(accepts) == 1
+
+
+def test_the_next_actions_are_those_the_table_allows_for_every_kind_status_and_part() -> None:
+    parts: list[Actor | tuple[Actor, ...]] = [Actor.ASSIGNEE, Actor.REPORTER,
+                                              (Actor.MANAGER, Actor.ASSIGNEE), ()]
+    for kind in CaseKind:
+        for status in CaseStatus:
+            case = Case(kind=kind, status=status, text="x", reporter_id=1)
+            for viewer in parts:
+                expected = tuple(a for a in TRANSITIONS if may(case, a, viewer))
+                assert next_actions(case, viewer) == expected, (kind, status, viewer)
+                assert next_actions(case, viewer) == expected  # asked again: the same
+    case = Case(kind=CaseKind.REPAIR, status=CaseStatus.ASSIGNED, text="x", reporter_id=1)
+    assert next_actions(case, Actor.ASSIGNEE) == (CaseAction.ACCEPT, CaseAction.TRANSFER,
+                                                  CaseAction.RETURN, CaseAction.MERGE)

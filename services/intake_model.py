@@ -19,13 +19,18 @@ MODEL_FILE = Path(__file__).with_name("intake_model.json")
 _PHONE = re.compile(r"(?:\+?86[\s-]?)?1\d{2}[\s.-]?\d{4}[\s.-]?\d{4}(?!\d)"
                     r"|(?<!\d)0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4}(?!\d)")
 _DIGIT = str.maketrans("0123456789", "##########")
+_SPACES = re.compile(r"\s+")
 
 
 def features(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> set[str]:
     """The character n-grams of a normalised text; a phone is "☎", any other digit "#"."""
     padded = "^" + _PHONE.sub("☎", text).translate(_DIGIT) + "$"
-    return {padded[i:i + n] for n in sizes for i in range(len(padded) - n + 1)
-            if not padded[i:i + n].isspace()}
+    grams = {padded[i:i + n] for n in sizes for i in range(len(padded) - n + 1)}
+    # The n-grams of nothing but whitespace lie within a run of it: removed per run rather than
+    # asking every n-gram (`\s` is exactly what `str.isspace` calls whitespace).
+    for run in _SPACES.findall(padded):
+        grams.difference_update({run[i:i + n] for n in sizes for i in range(len(run) - n + 1)})
+    return grams
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import pytest
 from models.enums import CaseKind, Urgency
 from services.chinese_numbers import cn_to_int
 from services.intake import CONFIDENT, ParsedReport, parse_address, parse_report
+from services.intake_model import features
 
 DATA = Path(__file__).parent / "data"
 FIELDS = ("kind", "building", "unit", "room")
@@ -238,3 +239,11 @@ def test_report_is_immutable() -> None:
 )
 def test_chinese_numerals_are_converted(numeral: str, value: int | None) -> None:
     assert cn_to_int(numeral) == value
+
+
+def test_the_models_features_are_every_ngram_that_is_not_only_whitespace() -> None:
+    for text in ("3号楼 2单元  楼道灯坏了", " ", "a\u3000\u3000b\t\nc ", "电梯困人", ""):
+        padded = "^" + text.translate(str.maketrans("0123456789", "##########")) + "$"
+        expected = {padded[i:i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)
+                    if not padded[i:i + n].isspace()}
+        assert features(text) == expected, text

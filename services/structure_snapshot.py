@@ -209,6 +209,8 @@ def _copy_in(session: Session, row: T) -> T:
     snapshot's row, as merge shares them: a change assigns a new value (no column is tracked
     for in-place mutation), it never alters the old one."""
     source = instance_state(row)
+    if source.unloaded:  # not a whole row (none of ours): merge marks the rest as not loaded
+        return session.merge(row, load=False)
     copy = source.manager.new_instance()
     values = copy.__dict__
     for key, value in row.__dict__.items():

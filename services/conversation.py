@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ConversationState
+from models.construct import new_row
 from services.clock import Clock
 
 
@@ -54,8 +55,8 @@ async def wait_for(
     row = await _row(session, chat_id, user_id)
     if row is None:
         session.info.get(NONE_KEY, set()).discard((chat_id, user_id))
-        session.add(ConversationState(chat_id=chat_id, user_id=user_id, step=step,
-                                      data=data or {}, updated_at=clock.now()))
+        session.add(new_row(ConversationState, chat_id=chat_id, user_id=user_id, step=step,
+                            data=data or {}, updated_at=clock.now()))
     else:
         row.step, row.data, row.updated_at = step, data or {}, clock.now()
 

@@ -9,7 +9,7 @@ its transaction rather than at its first lookup, a few milliseconds earlier, whi
 decides which snapshot is recent enough.
 
 A transaction that has changed the structure itself is answered from the database (it sees its
-own changes there); rows from the snapshot are merged into the asking session without a query,
+own changes there); rows from the snapshot are copied into the asking session without a query,
 so callers get ordinary session objects."""
 
 import asyncio

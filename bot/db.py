@@ -1,10 +1,13 @@
 """Database engine and sessions (SQLite by default, PostgreSQL in production)."""
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -28,12 +31,23 @@ _CHECKED_IN = "gridbot.checked_in"
 log = logging.getLogger("gridbot.db")
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's text: orjson where it can (the outbox payloads are written and read for
+    every message), json where it cannot (a key that is not a string, an integer beyond 64
+    bits), so no value fails to store."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str) -> AsyncEngine:
     """Create an engine; SQLite gets WAL, a lock timeout and enforced foreign keys."""
+    codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         # Statements run on the loop's thread (see bot/sqlite_inline.py), not on aiosqlite's.
         engine = create_async_engine(make_url(url).set(drivername=sqlite_inline.DRIVER),
-                                     connect_args={"timeout": 30})
+                                     connect_args={"timeout": 30}, **codec)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -44,7 +58,7 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, **codec)
     _check_on_checkout(engine)
     return engine
 

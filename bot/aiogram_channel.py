@@ -135,11 +135,13 @@ class AiogramChannel(ChannelCalls):
         """getUpdates as plain JSON: updates still being processed come back on every poll (the
         offset passes them only once they are done), so only the new ones are read (feed_raw);
         building all of them each time was most of the bot's CPU under load."""
-        method = GetUpdates(offset=offset, timeout=self.polling_timeout,
-                            allowed_updates=ALLOWED_UPDATES)
+        params: dict[str, Any] = {"timeout": self.polling_timeout,
+                                  "allowed_updates": list(ALLOWED_UPDATES)}
+        if offset is not None:
+            params["offset"] = offset
+        method = GetUpdates.model_construct(**params)  # only for errors: no validation
         try:
-            status, body = await self.api.call(
-                "getUpdates", method.model_dump(exclude_none=True), self.polling_timeout + 10)
+            status, body = await self.api.call("getUpdates", params, self.polling_timeout + 10)
         except NETWORK_ERRORS as exc:
             # The URL holds the token: name the failure, never the request.
             raise TelegramNetworkError(method, f"getUpdates: {type(exc).__name__}") from None
@@ -153,5 +155,5 @@ class AiogramChannel(ChannelCalls):
         raise TelegramAPIError(method, text)
 
     async def close(self) -> None:
-        """Close the HTTP session."""
-        await self.bot.session.close()
+        """Close the HTTP connections."""
+        await self.api.close()

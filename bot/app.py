@@ -23,6 +23,7 @@ from handlers.types import Effects, Incoming
 from scheduler.env import JobEnv
 from scheduler.setup import build_scheduler
 from services.clock import Clock, SystemClock
+from services.intake_model import model as intake_model
 
 if TYPE_CHECKING:
     from bot.aiogram_channel import AiogramChannel
@@ -98,6 +99,9 @@ class GridBot:
         self.leadership = Leadership(self.engine, poll_s=self.settings.leader_poll_s,
                                      on_gain=self._lead, on_loss=self._follow)
         self._stop.clear()
+        # Read the intake model (1 MB of JSON, about 40 ms) before the first update, not while
+        # the first resident after a restart waits, who may be reporting an emergency.
+        intake_model()
         s = self.settings
         if s.webhook_url:
             self.webhook = await serve_webhook(

@@ -1,6 +1,8 @@
-"""Plain JSON Bot API calls over the aiogram Bot's own HTTP session: building aiogram's pydantic
-objects for every request and answer was most of the bot's CPU under load (see
-bench/RESULTS.md). The aiogram adapter makes every call this way."""
+"""Plain JSON Bot API calls: building aiogram's pydantic objects for every request and answer was
+most of the bot's CPU under load, and aiohttp's client a quarter of what was left (see
+bench/RESULTS.md). JSON calls go over bot/http.py's keep-alive connections; a call that uploads
+a file goes as multipart over the aiogram Bot's own aiohttp session. The aiogram adapter makes
+every call this way."""
 
 import json
 from typing import Any
@@ -15,11 +17,11 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 
 from bot.botcalls import Upload, inline_keyboard
+from bot.http import HttpClient, HttpError
 from bot.sender import Delivery
 from services.outgoing import Button
 
-NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError)
-JSON_BODY = {"Content-Type": "application/json"}
+NETWORK_ERRORS = (aiohttp.ClientError, HttpError, TimeoutError, ValueError)
 
 
 def dumps(value: Any) -> bytes:
@@ -54,25 +56,45 @@ def form_of(params: dict[str, Any], files: dict[str, Upload]) -> aiohttp.FormDat
 
 
 class BotApi:
-    """Calls one Bot API method over the aiogram Bot's own HTTP session."""
+    """Calls Bot API methods: JSON over our own HTTP client, uploads over the aiogram Bot's
+    aiohttp session."""
 
     def __init__(self, bot: Bot) -> None:
         if not isinstance(bot.session, AiohttpSession):
             raise TypeError("BotApi needs the bot's aiohttp session")
         self.bot, self.session = bot, bot.session
+        self.http = HttpClient()
+        self._urls: dict[str, str] = {}
+
+    def url(self, method: str) -> str:
+        """The method's URL on the configured Bot API server (it holds the token)."""
+        found = self._urls.get(method)
+        if found is None:
+            found = self._urls[method] = self.session.api.api_url(self.bot.token, method)
+        return found
 
     async def call(self, method: str, params: dict[str, Any], timeout: float = 60.0,
                    files: dict[str, Upload] | None = None) -> tuple[int, dict[str, Any]]:
         """Return (HTTP status, JSON answer); network failures raise NETWORK_ERRORS, whose text
         never holds the URL (it contains the token). With files, the body is multipart."""
+        if files:
+            return await self._upload(method, params, files, timeout)
+        status, raw = await self.http.post(self.url(method), dumps(params), timeout)
+        data = loads(raw)
+        return status, data if isinstance(data, dict) else {}
+
+    async def _upload(self, method: str, params: dict[str, Any], files: dict[str, Upload],
+                      timeout: float) -> tuple[int, dict[str, Any]]:
         http = await self.session.create_session()
-        url = self.session.api.api_url(self.bot.token, method)
-        body: dict[str, Any] = ({"data": form_of(params, files)} if files
-                                else {"data": dumps(params), "headers": JSON_BODY})
-        async with http.post(url, timeout=aiohttp.ClientTimeout(total=timeout),
-                             **body) as answer:
+        async with http.post(self.url(method), timeout=aiohttp.ClientTimeout(total=timeout),
+                             data=form_of(params, files)) as answer:
             data = loads(await answer.read())
             return answer.status, data if isinstance(data, dict) else {}
+
+    async def close(self) -> None:
+        """Close the connections of both clients."""
+        await self.http.close()
+        await self.session.close()
 
 
 def raw_keyboard(rows: list[list[dict[str, Any]]]) -> dict[str, Any] | None:

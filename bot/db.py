@@ -1,10 +1,15 @@
 """Database engine and sessions (SQLite by default, PostgreSQL in production)."""
 
+import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import orjson
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,15 +26,28 @@ from bot.config import Settings
 
 Sessions = async_sessionmaker[AsyncSession]
 KEEP_LOADED = "gridbot.keep_loaded"
+PING_AFTER_S = 30.0  # a pooled connection idle this long is pinged before it is handed out
+_CHECKED_IN = "gridbot.checked_in"
 log = logging.getLogger("gridbot.db")
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's text: orjson where it can (the outbox payloads are written and read for
+    every message), json where it cannot (a key that is not a string, an integer beyond 64
+    bits), so no value fails to store."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def make_engine(url: str) -> AsyncEngine:
     """Create an engine; SQLite gets WAL, a lock timeout and enforced foreign keys."""
+    codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         # Statements run on the loop's thread (see bot/sqlite_inline.py), not on aiosqlite's.
         engine = create_async_engine(make_url(url).set(drivername=sqlite_inline.DRIVER),
-                                     connect_args={"timeout": 30})
+                                     connect_args={"timeout": 30}, **codec)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -40,7 +58,37 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, **codec)
+    _check_on_checkout(engine)
+    return engine
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """Hand out only live connections, at the cost of a round trip only after a quiet spell.
+
+    `pool_pre_ping` pinged every connection at every checkout, which on asyncpg is three round
+    trips (BEGIN, the ping, ROLLBACK) before each update's or record batch's transaction. Here a
+    connection the server closed (a restart or a cut: the driver has seen the socket close) is
+    replaced at no cost, and only one idle for `PING_AFTER_S` is pinged (a silent network drop).
+    One that breaks while in use fails that transaction, which is retried as before; SQLAlchemy
+    then replaces every connection older than the failure."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        driver = record.driver_connection
+        if driver is not None and getattr(driver, "is_closed", lambda: False)():
+            raise sa_exc.DisconnectionError("the server closed the connection")
+        checked_in = record.info.get(_CHECKED_IN)
+        if checked_in is None or time.monotonic() - checked_in < PING_AFTER_S:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            raise sa_exc.DisconnectionError(f"the connection failed a ping: {exc!r}") from exc
 
 
 @event.listens_for(Session, "loaded_as_persistent")

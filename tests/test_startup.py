@@ -116,3 +116,19 @@ def test_bad_structure_files_and_an_unreachable_database_give_one_line(tmp_path:
         assert len(errors) <= 2, run.stderr
     assert "UTF-8" in runs[0].stderr and "nested" in runs[1].stderr
     assert "cannot reach the database" in runs[2].stderr and "pw" not in runs[2].stderr
+
+
+async def test_the_intake_model_is_read_before_the_first_update(database_url: str,
+                                                                clock: FrozenClock) -> None:
+    from services.intake_model import model
+
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    model.cache_clear()  # as in a process that has not read it yet
+    bot = GridBot(_settings(database_url, int(fake.base_url.rsplit(":", 1)[1])), clock=clock)
+    try:
+        await bot.start()
+        assert model.cache_info().currsize == 1  # the first resident does not wait for it
+    finally:
+        await bot.stop()
+        await fake.stop()

@@ -30,6 +30,8 @@ COLLECT_S = 2.0  # a busy group's next summary waits this long for more to say
 # after quiet hours) is made every idle_poll_s, less often while it keeps finding nothing:
 # such work then waits at most this long (a retry of our own is looked for when it is due).
 IDLE_MAX_S = 2.0
+# A batch of delivery records that failed to commit is tried again after these pauses (s).
+RECORD_RETRY_PAUSES_S = (0.1, 0.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,12 +407,24 @@ class OutboxSender:
                     await outbox.release(session, row_ids=held)
 
     async def _commit(self, outcomes: list[Outcome]) -> None:
-        """Record a batch of outcomes in one transaction (bot/records.py gathers them). When
-        that fails, their chats stop taking hand-offs until the leases run out: the messages
+        """Record a batch of outcomes in one transaction (bot/records.py gathers them), tried
+        again after a moment when it fails (a deadlock with another replica, a connection that
+        broke): meanwhile its chats' next sends wait, as they wait for any record. When every
+        try fails, their chats stop taking hand-offs until the leases run out: the messages
         sent but not recorded go again first, then the rest in order."""
         try:
-            async with self.sessions() as session, session.begin():
-                await self._record(session, outcomes)
+            for pause in (*RECORD_RETRY_PAUSES_S, None):
+                try:
+                    async with self.sessions() as session, session.begin():
+                        sent = await self._record(session, outcomes)
+                    self.sent += sent
+                    return
+                except Exception as exc:
+                    if pause is None:
+                        raise
+                    log.warning("recording deliveries failed, trying again",
+                                extra={"error": repr(exc)[:300]})
+                    await asyncio.sleep(pause)
         except Exception:
             until = time.monotonic() + self.lease_s
             for row, _ in outcomes:
@@ -420,13 +434,13 @@ class OutboxSender:
             for row, _ in outcomes:
                 self._leases.pop(row.id or 0, None)
 
-    async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+    async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> int:
+        """Write a batch's outcomes; return how many were sent."""
         now = self.clock()
         held_back = [row.id for row, d in outcomes if d is None and row.id is not None]
         await outbox.release(session, row_ids=held_back)
         sent = [(row.id, d.message_id) for row, d in outcomes
                 if d is not None and d.status == "sent" and row.id is not None]
-        self.sent += len(sent)
         await outbox.mark_all_sent(session, sent, at=now)
         # A card's view of personal data happened when it was delivered: recorded with it (a
         # message given up on records none; one sent again after a crash, when it is).
@@ -452,3 +466,4 @@ class OutboxSender:
                             await self.on_failed(session, row, delivery.error)
                     except Exception:
                         log.exception("could not tell anyone about a failed message")
+        return len(sent)

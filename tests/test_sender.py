@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bot.db import Sessions
@@ -245,3 +247,28 @@ def test_the_idle_look_waits_no_longer_than_the_next_retry_of_ours_is_due() -> N
     assert sender._idle_wait(2.0) <= 0.3
     sender._due = [time.monotonic() - 1]  # already looked for
     assert sender._idle_wait(2.0) == 2.0 and sender._due == []
+
+
+async def test_a_record_that_fails_once_is_committed_at_the_next_try(
+    sessions: Sessions, engine: AsyncEngine,
+) -> None:
+    wire = Wire()
+    sender = OutboxSender(sessions, wire, limiter())
+    failures: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _break_once(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE outbox") and "sent_at" in statement and not failures:
+            failures.append(statement)  # as a deadlock or a broken connection would
+            raise OperationalError(statement, {}, Exception("deadlock detected"))
+
+    try:
+        rows = await queue_leased(sessions, sender, [5, 5, 6])
+        sender.adopt(rows)
+        await drained(sender)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", _break_once)
+    assert failures and await pending(sessions) == 0 and sender.sent == 3
+    # Nothing was sent twice, and the chats take hand-offs again at once (not after 30 s).
+    assert sorted(wire.log) == [(5, "0"), (5, "1"), (6, "2")]
+    assert not sender._dropped

@@ -10,8 +10,10 @@ has the figures). Multipart uploads still go through aiohttp (bot/botapi.py).
 
 Failures raise `HttpError` (an `OSError`) or `TimeoutError`; their text never holds the URL,
 which contains the bot's token. A connection is reused only after an answer that was read to
-its end and did not ask to close; a timed-out, cancelled or broken call closes its connection,
-and nothing is retried here (the callers' own retries decide: the outbox, the poller).
+its end and did not ask to close; a timed-out, cancelled or broken call closes its connection.
+The one call made again here is one on a reused connection that broke before anything came
+back (the server had closed it as it was reused); any other failure is the callers' to retry
+(the outbox, the poller).
 """
 
 import asyncio
@@ -77,6 +79,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.open = False
         self.idle_since = 0.0
+        self.heard = False  # anything came back since the last request was written
         self._reset()
 
     def _reset(self) -> None:
@@ -92,6 +95,7 @@ class _Connection(asyncio.Protocol):
         self.transport, self.open = cast(asyncio.Transport, transport), True
 
     def data_received(self, data: bytes) -> None:
+        self.heard = True
         if self.waiter is None or self.waiter.done():
             self._fail(HttpError("the server sent data nobody asked for"))
             return
@@ -127,6 +131,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         self._reset()
         self.buffer.clear()
+        self.heard = False
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(data)
         return self.waiter
@@ -266,9 +271,26 @@ class HttpClient:
         target = self.target(url, content_type)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        connection = self._reuse(target) or await self._connect(target, timeout)
+        request = target.head + str(len(body)).encode() + b"\r\n\r\n" + body
+        connection = self._reuse(target)
+        if connection is not None:
+            try:
+                return await self._exchange(target, connection, request, deadline)
+            except HttpError:
+                if connection.heard:
+                    raise
+                # Nothing came back on a kept-alive connection: most likely the server closed
+                # it just as it was reused (the close crossed the request) and never read the
+                # request. The callers would make the call again anyway, 2 s later (an
+                # emergency's alert too): once more now, on a new connection.
+        connection = await self._connect(target, max(deadline - loop.time(), 0.001))
+        return await self._exchange(target, connection, request, deadline)
+
+    async def _exchange(self, target: Target, connection: "_Connection", request: bytes,
+                        deadline: float) -> tuple[int, bytes]:
+        loop = asyncio.get_running_loop()
         self._busy.add(connection)
-        waiter = connection.send(target.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        waiter = connection.send(request)
         timer = loop.call_at(deadline, _time_out, waiter)
         try:
             answer = await waiter

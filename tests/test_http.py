@@ -273,3 +273,37 @@ def test_targets() -> None:
     assert six.host == "::1" and b"\r\nHost: [::1]:8081\r\n" in six.head
     with pytest.raises(ValueError):
         target_of("ftp://example.org/bot1:T/getMe")
+
+
+def hang_up() -> Script:
+    """Read the request and close without a word (a keep-alive close crossing the request)."""
+    async def script(_request: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+    return script
+
+
+async def test_a_reused_connection_closed_as_the_request_crossed_is_tried_once_more(
+        server_factory, client) -> None:
+    server = await server_factory(answer(b"1"), hang_up(), answer(b"2"))
+    assert await client.post(server.url(), b"{}", 5) == (200, b"1")
+    assert await client.post(server.url(), b"{}", 5) == (200, b"2")  # not an error
+    assert server.connections == 2 and len(server.requests) == 3
+
+
+async def test_a_new_connection_that_hangs_up_is_a_failure_not_a_retry(server_factory,
+                                                                       client) -> None:
+    server = await server_factory(hang_up(), answer())
+    with pytest.raises(HttpError):
+        await client.post(server.url(), b"{}", 5)
+    assert server.connections == 1 and len(server.requests) == 1
+
+
+async def test_a_reused_connection_that_broke_mid_answer_is_not_tried_again(server_factory,
+                                                                            client) -> None:
+    server = await server_factory(
+        answer(b"1"), raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", close=True),
+        answer(b"2"))
+    await client.post(server.url(), b"{}", 5)
+    with pytest.raises(HttpError):  # the server had begun answering: it may have acted
+        await client.post(server.url(), b"{}", 5)
+    assert len(server.requests) == 2

@@ -39,7 +39,8 @@ async def offer(ctx: Context, draft: ReportDraft) -> bool:
         return False
     case = await duplicates.find_duplicate(
         ctx.session, kind=draft.kind, text=draft.text, community_id=draft.community_id,
-        building_id=draft.building_id, now=ctx.clock.now(), rules=ctx.voice)
+        building_id=draft.building_id, now=ctx.clock.now(), rules=ctx.voice,
+        unless_reported_by=ctx.me.id)
     if case is None or case.id is None or case.reporter_id == ctx.me.id:
         return False
     await ctx.wait(STEP_SAME, PossibleDuplicate(**vars(draft), case_id=case.id))

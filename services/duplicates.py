@@ -10,7 +10,6 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from models import Case, CaseKind
 from services import fault_topics
@@ -29,19 +28,25 @@ _NOISE = set("的了吗呢啊呀吧哦嘛又也还都很太就在是有没不坏
 CANDIDATES = 20
 
 
-def _alike(place: ColumnElement[bool]) -> Select[Case]:
-    """The newest open repairs and "other" cases of one community since a time, at one place."""
-    return (select(Case).where(col(Case.community_id) == bindparam("community_id"),
-                               col(Case.created_at) >= bindparam("since"),
-                               col(Case.kind).in_(list(CHECKED_KINDS)),
-                               col(Case.status).in_(list(OPEN_STATUSES)),
-                               place)
-            .order_by(col(Case.created_at).desc()).limit(CANDIDATES))
+_CASES = Case.__table__  # type: ignore[attr-defined]  # Core columns: no ORM rows to build
+
+
+def _alike(place: ColumnElement[bool]) -> Select[int, str, int | None]:
+    """The newest open repairs and "other" cases of one community since a time, at one place:
+    their id, text and reporter (the texts are compared; only the likeliest is loaded whole)."""
+    c = _CASES.c
+    return (select(c.id, c.text, c.reporter_id)
+            .where(c.community_id == bindparam("community_id"),
+                   c.created_at >= bindparam("since"),
+                   c.kind.in_(list(CHECKED_KINDS)),
+                   c.status.in_(list(OPEN_STATUSES)),
+                   place)
+            .order_by(c.created_at.desc()).limit(CANDIDATES))
 
 
 # Built once (the check runs on every located repair report), per kind of place.
-_IN_BUILDING = _alike(col(Case.building_id) == bindparam("place"))
-_IN_GRID = _alike(col(Case.grid_id) == bindparam("place"))
+_IN_BUILDING = _alike(_CASES.c.building_id == bindparam("place"))
+_IN_GRID = _alike(_CASES.c.grid_id == bindparam("place"))
 
 
 def similarity(first: str, second: str) -> float:
@@ -74,10 +79,12 @@ def shared_words(mine: str, theirs: str) -> str | None:
 async def find_duplicate(
     session: AsyncSession, *, kind: str, text: str, community_id: int | None,
     building_id: int | None, now: datetime, rules: VoiceRules, grid_id: int | None = None,
+    unless_reported_by: int | None = None,
 ) -> Case | None:
     """The most alike open case this report repeats, or None (one query, by community and
     creation time: ix_cases_community_created). Without a building, the grid's cases are
-    compared."""
+    compared. None as well when that case is `unless_reported_by`'s own (nothing to offer);
+    otherwise it is loaded whole (a second query only when a duplicate is found)."""
     if (not rules.duplicate_window or kind not in CHECKED_KINDS or community_id is None
             or (building_id is None and grid_id is None)):
         return None  # a window of 0 turns the check off
@@ -85,6 +92,11 @@ async def find_duplicate(
                         else (_IN_GRID, grid_id))
     found = await session.execute(statement, {"community_id": community_id, "place": place,
                                               "since": now - rules.duplicate_window})
-    scored = [(similarity(text, case.text), case) for case in found.scalars().all()]
-    best = max(scored, key=lambda pair: pair[0], default=None)
-    return best[1] if best and best[0] >= rules.duplicate_similarity else None
+    scored = [(similarity(text, theirs), case_id, reporter_id)
+              for case_id, theirs, reporter_id in found.all()]
+    best = max(scored, key=lambda found: found[0], default=None)
+    if best is None or best[0] < rules.duplicate_similarity:
+        return None
+    if unless_reported_by is not None and best[2] == unless_reported_by:
+        return None
+    return await session.get(Case, best[1])

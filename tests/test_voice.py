@@ -57,6 +57,10 @@ async def test_a_duplicate_is_found_only_in_the_same_building_kind_and_window(
             return found.id if found else None
 
         assert await look() == case.id
+        own = await find_duplicate(  # the reporter's own case is nothing to offer them
+            session, kind=CaseKind.REPAIR, text="电梯又停了", community_id=five.community_id,
+            building_id=five.id, now=clock.now(), rules=RULES, unless_reported_by=reporter.id)
+        assert own is None
         assert await look(where=six.id) is None
         assert await look(kind=CaseKind.EMERGENCY) is None  # never held by the question
         assert await look(later=timedelta(hours=49)) is None

@@ -2,7 +2,6 @@
 closed one replaced without failing anybody's transaction, an idle one pinged."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from asyncpg.connection import Connection
@@ -15,13 +14,6 @@ from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
                                 reason="needs PostgreSQL (TEST_DATABASE_URL)")
-
-
-@pytest.fixture
-async def one_connection(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
@@ -43,17 +35,17 @@ async def _backend(engine: AsyncEngine) -> int:
         return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
-async def test_a_busy_connection_is_not_pinged(one_connection: AsyncEngine,
+async def test_a_busy_connection_is_not_pinged(engine: AsyncEngine,
                                                simple_queries: list[str]) -> None:
-    first = await _backend(one_connection)
+    first = await _backend(engine)
     simple_queries.clear()
-    assert await _backend(one_connection) == first  # the same pooled connection
+    assert await _backend(engine) == first  # the same pooled connection
     assert simple_queries == ["BEGIN", "COMMIT"]
 
 
-async def test_a_connection_the_server_closed_is_replaced(one_connection: AsyncEngine,
+async def test_a_connection_the_server_closed_is_replaced(engine: AsyncEngine,
                                                           database_url: str) -> None:
-    first = await _backend(one_connection)
+    first = await _backend(engine)
     other = make_engine(database_url)
     try:
         async with other.begin() as conn:
@@ -61,15 +53,15 @@ async def test_a_connection_the_server_closed_is_replaced(one_connection: AsyncE
     finally:
         await other.dispose()
     await asyncio.sleep(0.2)  # the server's close reaches the pooled connection
-    assert await _backend(one_connection) != first  # no error: a new connection
+    assert await _backend(engine) != first  # no error: a new connection
 
 
-async def test_a_connection_idle_for_long_is_pinged(one_connection: AsyncEngine,
+async def test_a_connection_idle_for_long_is_pinged(engine: AsyncEngine,
                                                     simple_queries: list[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    await _backend(one_connection)
+    await _backend(engine)
     monkeypatch.setattr(db, "PING_AFTER_S", 0.0)
     simple_queries.clear()
-    await _backend(one_connection)
+    await _backend(engine)
     # The ping is its own transaction (BEGIN, the ping, ROLLBACK), then the caller's.
     assert simple_queries == ["BEGIN", "ROLLBACK", "BEGIN", "COMMIT"]

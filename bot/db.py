@@ -1,13 +1,11 @@
 """Database engine and sessions (SQLite by default, PostgreSQL in production)."""
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -23,6 +21,7 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table)
 from bot import sqlite_inline
 from bot.config import Settings
+from bot.jsoncodec import dumps, loads
 
 Sessions = async_sessionmaker[AsyncSession]
 KEEP_LOADED = "gridbot.keep_loaded"
@@ -32,18 +31,13 @@ log = logging.getLogger("gridbot.db")
 
 
 def json_text(value: Any) -> str:
-    """A JSON column's text: orjson where it can (the outbox payloads are written and read for
-    every message), json where it cannot (a key that is not a string, an integer beyond 64
-    bits), so no value fails to store."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value)
+    """A JSON column's text (the outbox payloads are written and read for every message)."""
+    return dumps(value).decode()
 
 
 def make_engine(url: str) -> AsyncEngine:
     """Create an engine; SQLite gets WAL, a lock timeout and enforced foreign keys."""
-    codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+    codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": loads}
     if url.startswith("sqlite"):
         # Statements run on the loop's thread (see bot/sqlite_inline.py), not on aiosqlite's.
         engine = create_async_engine(make_url(url).set(drivername=sqlite_inline.DRIVER),

@@ -77,7 +77,6 @@ class Snapshot:
     numbered: dict[str, list[Building]] = field(default_factory=dict)  # number -> by id
     roles: list[StaffRole] = field(default_factory=list)  # by id
     roles_of: dict[int, list[StaffRole]] = field(default_factory=dict)
-    holding: dict[str, list[StaffRole]] = field(default_factory=dict)  # role -> by id
     # (role, scope, id) -> its holders by role id; scope "grid", "community", "street" or "all"
     holders: dict[tuple[str, str, int | None], list[Holder]] = field(default_factory=dict)
     people: dict[int, Person] = field(default_factory=dict)  # everyone holding a role
@@ -150,11 +149,9 @@ async def _load(session: AsyncSession) -> Snapshot:
     snapshot.numbered = dict(numbered)
     snapshot.roles = await rows(StaffRole, col(StaffRole.id))
     by_person: dict[int, list[StaffRole]] = defaultdict(list)
-    by_role: dict[str, list[StaffRole]] = defaultdict(list)
     for role in snapshot.roles:
         by_person[role.person_id].append(role)
-        by_role[role.role].append(role)
-    snapshot.roles_of, snapshot.holding = dict(by_person), dict(by_role)
+    snapshot.roles_of = dict(by_person)
     snapshot.holders = _holders(snapshot.roles)
     staff = select(Person).where(col(Person.id).in_(select(col(StaffRole.person_id))))
     snapshot.people = {p.id: p for p in (await session.execute(staff)).scalars().all()

@@ -41,7 +41,7 @@ async def offer(ctx: Context, draft: ReportDraft) -> bool:
         ctx.session, kind=draft.kind, text=draft.text, community_id=draft.community_id,
         building_id=draft.building_id, now=ctx.clock.now(), rules=ctx.voice,
         unless_reported_by=ctx.me.id)
-    if case is None or case.id is None or case.reporter_id == ctx.me.id:
+    if case is None or case.id is None:  # none, or the resident's own (nothing to offer)
         return False
     await ctx.wait(STEP_SAME, PossibleDuplicate(**vars(draft), case_id=case.id))
     rows = ((button(ctx, "btn.metoo_follow", MeToo(case.id, offered=True)),),

@@ -94,7 +94,7 @@ async def find_duplicate(
                                               "since": now - rules.duplicate_window})
     scored = [(similarity(text, theirs), case_id, reporter_id)
               for case_id, theirs, reporter_id in found.all()]
-    best = max(scored, key=lambda found: found[0], default=None)
+    best = max(scored, key=lambda scored_case: scored_case[0], default=None)
     if best is None or best[0] < rules.duplicate_similarity:
         return None
     if unless_reported_by is not None and best[2] == unless_reported_by:

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Case, DataAccess, Person
+from services import direct
 from services.outgoing import View as Seen
 
 _TABLE: Table = DataAccess.__table__  # type: ignore[attr-defined]  # Core statements
-_RECORD = insert(_TABLE)
+_RECORD = direct.Statement(insert(_TABLE))
 
 
 async def record_view(
@@ -30,7 +31,7 @@ async def record_delivered(session: AsyncSession, views: Sequence[Seen], *, at: 
     if views:
         # One statement built once, run for many rows (a multi-row VALUES built per call was
         # compiled anew whenever the number of views changed).
-        await session.execute(_RECORD, [
+        await direct.run(session, _RECORD, [
             {"at": at, "viewer_id": v.viewer_id, "subject_id": v.subject_id,
              "case_id": v.case_id, "what": v.what} for v in views])
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from models import Case, CaseAction, CaseEvent, CaseKind, CaseStatus
+from services import direct
 from services.errors import DomainError
 
 S = CaseStatus
@@ -130,11 +131,11 @@ _MILESTONES: dict[CaseStatus, str] = {
 }
 _UNSET: Any = object()
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[attr-defined]  # Core statements
-_ADD_EVENTS = insert(_EVENTS)  # built once: every new case runs it
+_ADD_EVENTS = direct.Statement(insert(_EVENTS))  # built once: every new case runs it
 _CASES: Table = Case.__table__  # type: ignore[attr-defined]
 _CASE_COLUMNS = tuple(column.key for column in _CASES.columns)
-_ADD_CASE = insert(_CASES).returning(_CASES.c.id)
-_ADD_CASE_WITH_ID = insert(_CASES)
+_ADD_CASE = direct.Statement(insert(_CASES).returning(_CASES.c.id))
+_ADD_CASE_WITH_ID = direct.Statement(insert(_CASES))
 
 
 def allowed(status: str, action: CaseAction) -> bool:
@@ -218,7 +219,7 @@ async def start_case(
                        "to_status": target, "assignee_id": case.assignee_id})
     await _insert(session, case)
     # The events with one INSERT (nothing reads their ids back).
-    await session.execute(_ADD_EVENTS, [
+    await direct.run(session, _ADD_EVENTS, [
         {"case_id": case.id, "at": at, "note": None, "assignee_id": None, **e} for e in events])
 
 
@@ -230,10 +231,10 @@ async def _insert(session: AsyncSession, case: Case) -> None:
     # unset attribute reads as None either way).
     held = case.__dict__
     if case.id is not None:  # a chosen id is written as given (none of ours choose one)
-        await session.execute(_ADD_CASE_WITH_ID, {key: held.get(key) for key in _CASE_COLUMNS})
+        await direct.run(session, _ADD_CASE_WITH_ID, {key: held.get(key) for key in _CASE_COLUMNS})
     else:
         values = {key: held.get(key) for key in _CASE_COLUMNS if key != "id"}
-        case.id = (await session.execute(_ADD_CASE, values)).scalar_one()
+        case.id = (await direct.run(session, _ADD_CASE, values)).rows[0][0]
     make_transient_to_detached(case)
     session.add(case)
 

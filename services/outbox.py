@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from models import OutboxMessage
+from services import direct
 
 MAX_ATTEMPTS = 8
 Row = OutboxMessage
@@ -75,17 +76,17 @@ async def enqueue_all(session: AsyncSession, rows: Sequence[dict[str, Any]], *,
                "created_at": r["at"], "attempts": 0, "priority": r.get("priority", NORMAL)}
               for r in rows]
     if lease_owner is None:
-        await session.execute(insert(_TABLE), values)
+        await direct.run(session, _INSERT, values)
         return []
     assert now is not None
     until = now + timedelta(seconds=lease_s)
-    result = await session.execute(_insert_leased(), [
+    result = await direct.run(session, _insert_leased(), [
         {**v, **_lease_params(v["chat_id"], lease_owner, now, until)} for v in values])
     # One multi-row INSERT numbers its rows in order; RETURNING need not keep that order, so
     # the ids are matched to the rows per chat, in ascending order (rows of one chat agree on
     # the lease).
     by_chat: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for row_id, chat_id, owner in result.all():
+    for row_id, chat_id, owner in result.rows:
         by_chat[int(chat_id)].append((int(row_id), owner == lease_owner))
     for found in by_chat.values():
         found.sort()
@@ -98,8 +99,11 @@ async def enqueue_all(session: AsyncSession, rows: Sequence[dict[str, Any]], *,
     return queued
 
 
+_INSERT = direct.Statement(insert(_TABLE))
+
+
 @cache
-def _insert_leased() -> Any:
+def _insert_leased() -> direct.Statement:
     """The INSERT for `enqueue_all(lease_owner=…)`, built once (owner, now and until are bound
     per row): leased unless an earlier message of the chat waits that is not the owner's. Each
     bound name occurs once (asyncpg's numbered parameters in a multi-row INSERT need that)."""
@@ -115,12 +119,11 @@ def _insert_leased() -> Any:
                 earlier.c.lease_owner != bindparam(f"owner_{tag}", type_=String()),
                 earlier.c.lease_until.is_(None),
                 earlier.c.lease_until < bindparam(f"until_{tag}", type_=stamp)))
-    return (insert(_TABLE)
-            .values(lease_owner=case((waiting("o"), null()),
-                                     else_=bindparam("owner", type_=String())),
-                    lease_until=case((waiting("u"), null()),
-                                     else_=bindparam("until", type_=stamp)))
-            .returning(_TABLE.c.id, _TABLE.c.chat_id, _TABLE.c.lease_owner))
+    return direct.Statement(
+        insert(_TABLE)
+        .values(lease_owner=case((waiting("o"), null()), else_=bindparam("owner", type_=String())),
+                lease_until=case((waiting("u"), null()), else_=bindparam("until", type_=stamp)))
+        .returning(_TABLE.c.id, _TABLE.c.chat_id, _TABLE.c.lease_owner))
 
 
 def _lease_params(chat_id: int, owner: str, now: datetime, until: datetime) -> dict[str, Any]:
@@ -264,7 +267,7 @@ async def backlogs(session: AsyncSession, *, at_least: int = 1) -> dict[int, int
     return {int(chat): int(n) for chat, n in result.all()}
 
 
-_MARK_SENT = (
+_MARK_SENT = direct.Statement(
     update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
     .values(sent_at=bindparam("at"), sent_message_id=bindparam("message_id"),
             attempts=_TABLE.c.attempts + 1, lease_until=None)
@@ -287,8 +290,8 @@ async def mark_all_sent(
     """Record delivered messages, (row id, Telegram message id) each, in one statement. Rows of
     them loaded in this session are not updated (the sender's recording session holds none)."""
     if sent:
-        await session.execute(_MARK_SENT, [{"row_id": row_id, "message_id": message_id, "at": at}
-                                           for row_id, message_id in sent])
+        await direct.run(session, _MARK_SENT, [{"row_id": row_id, "message_id": message_id,
+                                                "at": at} for row_id, message_id in sent])
 
 
 async def mark_retry(

@@ -9,29 +9,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import ProcessedUpdate
+from services import direct
 
-_CLAIMS: dict[str, Insert] = {}
+_CLAIMS: dict[str, direct.Statement] = {}
 
 
-def _claim(dialect: str) -> Insert:
+def _claim(dialect: str) -> direct.Statement:
     """The claiming INSERT … ON CONFLICT DO NOTHING, built once per database kind (it runs for
     every update)."""
     statement = _CLAIMS.get(dialect)
     if statement is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = _CLAIMS[dialect] = (
+        claim: Insert = (
             insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]  # Core: a rowcount
             .values(update_id=bindparam("update_id"), processed_at=bindparam("at"))
             .on_conflict_do_nothing(index_elements=["update_id"]))
+        statement = _CLAIMS[dialect] = direct.Statement(claim)
     return statement
 
 
 async def claim_update(session: AsyncSession, *, update_id: int, at: datetime) -> bool:
     """Record the update as processed; False when it already was (a redelivery)."""
     statement = _claim(session.get_bind().dialect.name)
-    result = await session.execute(statement, {"update_id": update_id, "at": at})
-    # execute() is typed as returning Result; an INSERT really returns a CursorResult.
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = await direct.run(session, statement, {"update_id": update_id, "at": at})
+    return bool(result.rowcount)
 
 
 async def forget_processed_before(session: AsyncSession, cutoff: datetime) -> int:

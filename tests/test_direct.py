@@ -1,0 +1,229 @@
+"""The hot path's Core statements run on the session's driver connection (services/direct.py):
+the same rows, in the same transaction, with SQLAlchemy's errors and events, on both databases;
+and through the session whenever the short way could differ."""
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from models import (
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseStatus,
+    DataAccess,
+    OutboxMessage,
+    ProcessedUpdate,
+)
+from services import audit, direct, lifecycle, outbox, updates
+from services.clock import FrozenClock
+from services.outgoing import View
+from tests.conftest import Sessions
+from tests.factories import load_sample, make_case, person
+
+AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+def _dialect(engine: AsyncEngine) -> Any:
+    return engine.sync_engine.dialect
+
+
+async def test_the_hot_statements_compile_for_the_short_way(engine: AsyncEngine) -> None:
+    # A Python-side default or an expanding list would send them back through the session
+    # silently, and the hot path would lose what this module is for.
+    dialect = _dialect(engine)
+    leased_keys = {"chat_id", "payload", "case_id", "created_at", "attempts", "priority",
+                   *outbox._lease_params(1, "o", AT, AT)}
+    hot = [
+        (updates._claim(dialect.name), {"update_id", "at"}),
+        (lifecycle._ADD_CASE, set(lifecycle._CASE_COLUMNS) - {"id"}),
+        (lifecycle._ADD_EVENTS, {"case_id", "at", "note", "assignee_id", "actor_id", "action",
+                                 "from_status", "to_status"}),
+        (outbox._insert_leased(), set(leased_keys)),
+        (outbox._INSERT, {"chat_id", "payload", "case_id", "created_at", "attempts",
+                          "priority"}),
+        (outbox._MARK_SENT, {"row_id", "message_id", "at"}),
+        (audit._RECORD, {"at", "viewer_id", "subject_id", "case_id", "what"}),
+    ]
+    for statement, keys in hot:
+        assert statement.plan(dialect, frozenset(keys)) is not None, statement.statement
+
+
+async def test_a_report_is_stored_as_the_session_would_store_it(
+    sessions: Sessions, clock: FrozenClock,
+) -> None:
+    async with sessions() as session, session.begin():
+        await load_sample(session)
+        reporter = await person(session, 501, "张阿姨")
+    async with sessions() as session, session.begin():
+        reported = await make_case(session, clock, reporter=reporter, number="3")
+        case_id = reported.case.id
+        assert case_id is not None
+        queued = await outbox.enqueue_all(
+            session, [{"chat_id": -100, "payload": {"text": "已受理 🆘", "n": [1, 2]}, "at": AT,
+                       "case_id": case_id},
+                      {"chat_id": 7, "payload": {"text": "卡片"}, "at": AT, "case_id": case_id}],
+            lease_owner="me", now=AT, lease_s=30)
+    assert [q.leased for q in queued] == [True, True] and queued[0].id < queued[1].id
+    async with sessions() as session:
+        case = await session.get(Case, case_id)
+        assert case is not None and case.kind == reported.case.kind
+        assert case.status == reported.case.status and case.text == "楼道灯坏了"
+        assert case.created_at == reported.case.created_at
+        events = (await session.execute(select(CaseEvent).where(col(CaseEvent.case_id) == case_id)
+                                        .order_by(col(CaseEvent.id)))).scalars().all()
+        assert events[0].action == CaseAction.CREATE and events[0].to_status == CaseStatus.NEW
+        assert events[0].actor_id == reporter.id
+        rows = (await session.execute(select(OutboxMessage).order_by(col(OutboxMessage.id))
+                                      )).scalars().all()
+        assert [r.id for r in rows] == [q.id for q in queued]
+        assert rows[0].payload == {"text": "已受理 🆘", "n": [1, 2]}
+        assert rows[0].lease_owner == "me" and rows[0].lease_until == AT + timedelta(seconds=30)
+        assert rows[0].created_at == AT and rows[0].attempts == 0
+
+
+async def test_a_second_claim_of_an_update_changes_nothing(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        assert await updates.claim_update(session, update_id=42, at=AT)
+    async with sessions() as session, session.begin():
+        assert not await updates.claim_update(session, update_id=42, at=AT)
+    async with sessions() as session:
+        stored = (await session.execute(select(ProcessedUpdate))).scalars().all()
+    assert [(p.update_id, p.processed_at) for p in stored] == [(42, AT)]
+
+
+async def test_deliveries_are_recorded_with_their_views(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        await load_sample(session)
+        viewer, subject = await person(session, 601, "网格员"), await person(session, 602)
+        queued = await outbox.enqueue_all(
+            session, [{"chat_id": 5, "payload": {"text": str(i)}, "at": AT} for i in range(3)],
+            lease_owner="me", now=AT)
+    later = AT + timedelta(seconds=2)
+    async with sessions() as session, session.begin():
+        await outbox.mark_all_sent(session, [(queued[0].id, 71), (queued[1].id, None)], at=later)
+        await audit.record_delivered(session, [
+            View(viewer_id=viewer.id or 0, subject_id=subject.id, case_id=None, what="phone")],
+            at=later)
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxMessage).order_by(col(OutboxMessage.id))
+                                      )).scalars().all()
+        views = (await session.execute(select(DataAccess))).scalars().all()
+    assert [(r.sent_at, r.sent_message_id, r.attempts, r.lease_until) for r in rows] == [
+        (later, 71, 1, None), (later, None, 1, None),
+        (None, None, 0, AT + timedelta(seconds=30))]
+    assert [(v.at, v.viewer_id, v.subject_id, v.what) for v in views] == [
+        (later, viewer.id, subject.id, "phone")]
+
+
+async def test_a_direct_statement_is_part_of_the_sessions_transaction(
+    sessions: Sessions,
+) -> None:
+    # The first statement of a transaction (on PostgreSQL it begins it on the driver).
+    async with sessions() as session:
+        async with session.begin():
+            assert await updates.claim_update(session, update_id=1, at=AT)
+            await session.rollback()
+        async with session.begin():
+            assert await updates.claim_update(session, update_id=2, at=AT)
+            await session.execute(insert(ProcessedUpdate).values(update_id=3, processed_at=AT))
+    async with sessions() as session:
+        stored = (await session.execute(select(col(ProcessedUpdate.update_id)))).scalars().all()
+    assert sorted(stored) == [2, 3]
+
+
+async def test_unflushed_orm_changes_are_flushed_first(sessions: Sessions) -> None:
+    # The event row refers to a case the session holds but has not written yet: through the
+    # session it is flushed first, as any statement would have it.
+    async with sessions() as session, session.begin():
+        await load_sample(session)
+        reporter = await person(session, 701)
+    async with sessions() as session, session.begin():
+        case = Case(kind="repair", status=CaseStatus.NEW, text="漏水", reporter_id=reporter.id,
+                    created_at=AT, updated_at=AT)
+        session.add(case)
+        await session.flush()
+        case.text = "漏水很严重"  # a change not yet written
+        outcome = await direct.run(session, lifecycle._ADD_EVENTS, [
+            {"case_id": case.id, "at": AT, "note": None, "assignee_id": None, "actor_id": None,
+             "action": CaseAction.CREATE, "from_status": None, "to_status": CaseStatus.NEW}])
+        assert outcome.rows == []
+        stored = (await session.execute(text("SELECT text FROM cases"))).scalar_one()
+        assert stored == "漏水很严重"
+
+
+async def test_a_driver_error_is_sqlalchemys_and_the_session_goes_on(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as session:
+        with pytest.raises(IntegrityError):
+            async with session.begin():
+                await direct.run(session, lifecycle._ADD_EVENTS, [  # no such case
+                    {"case_id": 999_999, "at": AT, "note": None, "assignee_id": None,
+                     "actor_id": None, "action": CaseAction.CREATE, "from_status": None,
+                     "to_status": CaseStatus.NEW}])
+        async with session.begin():
+            assert await updates.claim_update(session, update_id=5, at=AT)
+    async with sessions() as session:
+        assert (await session.execute(select(col(ProcessedUpdate.update_id)))).scalars().all() \
+            == [5]
+
+
+async def test_listeners_see_each_statement(sessions: Sessions, engine: AsyncEngine) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any,
+               many: bool) -> None:
+        seen.append((statement.split()[0] + " " + statement.split()[2], many))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with sessions() as session, session.begin():
+            await updates.claim_update(session, update_id=9, at=AT)
+            await outbox.enqueue_all(session, [{"chat_id": 1, "payload": {}, "at": AT}] * 2)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert seen == [("INSERT processed_update", False), ("INSERT outbox", True)]
+
+
+async def test_a_write_waits_for_another_writer_without_blocking_the_loop(
+    sessions: Sessions, database_url: str,
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    path = database_url.split("///", 1)[1]
+    async with sessions() as session, session.begin():
+        await updates.claim_update(session, update_id=1, at=AT)  # the file and its tables
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def release() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("COMMIT")
+
+    clock_task, releasing = asyncio.create_task(ticking()), asyncio.create_task(release())
+    try:
+        async with sessions() as session, session.begin():
+            assert await updates.claim_update(session, update_id=2, at=AT)
+    finally:
+        clock_task.cancel()
+        await releasing
+        other.close()
+    assert ticks >= 10  # the loop ran while the statement waited
+    async with sessions() as session:
+        stored = (await session.execute(select(col(ProcessedUpdate.update_id)))).scalars().all()
+    assert sorted(stored) == [1, 2]

@@ -140,12 +140,13 @@ async def test_a_direct_statement_is_part_of_the_sessions_transaction(
 
 
 async def test_unflushed_orm_changes_are_flushed_first(sessions: Sessions) -> None:
-    # The event row refers to a case the session holds but has not written yet: through the
-    # session it is flushed first, as any statement would have it.
+    # The session holds a change not written yet: the statement goes through the session,
+    # which writes it first, as before any statement.
     async with sessions() as session, session.begin():
         await load_sample(session)
         reporter = await person(session, 701)
     async with sessions() as session, session.begin():
+        assert reporter.id is not None
         case = Case(kind="repair", status=CaseStatus.NEW, text="漏水", reporter_id=reporter.id,
                     created_at=AT, updated_at=AT)
         session.add(case)
@@ -154,7 +155,7 @@ async def test_unflushed_orm_changes_are_flushed_first(sessions: Sessions) -> No
         outcome = await direct.run(session, lifecycle._ADD_EVENTS, [
             {"case_id": case.id, "at": AT, "note": None, "assignee_id": None, "actor_id": None,
              "action": CaseAction.CREATE, "from_status": None, "to_status": CaseStatus.NEW}])
-        assert outcome.rows == []
+        assert outcome.rows == [] and not session.dirty  # written before the statement
         stored = (await session.execute(text("SELECT text FROM cases"))).scalar_one()
         assert stored == "漏水很严重"
 

@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 from pydantic._internal._fields import takes_validated_data_argument
 from pydantic._internal._utils import smart_deepcopy
 from pydantic_core import PydanticUndefined
-from sqlalchemy.orm import class_mapper
+from sqlalchemy.orm import Session, class_mapper
+from sqlalchemy.orm.base import instance_state
 from sqlmodel import SQLModel
 
 M = TypeVar("M", bound=SQLModel)
@@ -56,4 +57,27 @@ def new_row(model: type[M], **values: Any) -> M:
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     object.__setattr__(row, "__pydantic_extra__", None)
     object.__setattr__(row, "__pydantic_private__", None)
+    return row
+
+
+def as_loaded(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """A whole row read by a Core statement, as the session's persistent object: what a query
+    for the entity would give (the session's own object when it holds that row already, with
+    its changes), without the ORM's per-row loading work. `values` holds every column."""
+    mapper = class_mapper(model)
+    key = mapper.identity_key_from_primary_key(
+        tuple(values[str(column.key)] for column in mapper.primary_key))
+    held = session.identity_map.get(key)
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    row = mapper.class_manager.new_instance()
+    row.__dict__.update(values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    object.__setattr__(row, "__pydantic_extra__", None)
+    object.__setattr__(row, "__pydantic_private__", None)
+    state = instance_state(row)
+    state.key = key
+    # The step add() and a query's load both end in for a row with an identity: into the
+    # identity map (with the detached_to_persistent event, which bot/db.py listens to).
+    session._update_impl(state)
     return row

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, literal, select
+from sqlalchemy import Table, and_, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,21 +19,27 @@ from models import (
     StaffRole,
     Street,
 )
-from models.construct import new_row
-from services import conversation, structure_snapshot
+from models.construct import as_loaded, new_row
+from services import conversation, direct, structure_snapshot
 from services.lifecycle import OPEN_STATUSES
 
 _BY_TELEGRAM = select(Person).where(col(Person.telegram_id) == bindparam("telegram_id"))
 # "Who is this", one statement per update: the person, their conversation state in this chat and
 # the structure stamp. Outer joins from a one-row anchor, so that a first contact (no person yet)
 # still gets its row: the state (none) and the stamp. Built once: it runs for every update.
+# Columns, not entities: the rows become the session's objects without the ORM's loading work
+# (models/construct.as_loaded), and the statement runs directly (services/direct.py).
 _ANCHOR = select(literal(1).label("one")).subquery("anchor")
-_WHO = (select(Person, ConversationState, structure_snapshot.STAMP.label("stamp"))
-        .select_from(_ANCHOR)
-        .outerjoin(Person, col(Person.telegram_id) == bindparam("telegram_id"))
-        .outerjoin(ConversationState, and_(
-            col(ConversationState.chat_id) == bindparam("chat_id"),
-            col(ConversationState.user_id) == bindparam("telegram_id"))))
+_PEOPLE: Table = Person.__table__  # type: ignore[attr-defined]
+_STATES: Table = ConversationState.__table__  # type: ignore[attr-defined]
+_PERSON_KEYS = tuple(c.key for c in _PEOPLE.columns)
+_STATE_KEYS = tuple(c.key for c in _STATES.columns)
+_WHO = direct.Statement(
+    select(*_PEOPLE.columns, *_STATES.columns, structure_snapshot.STAMP.label("stamp"))
+    .select_from(_ANCHOR)
+    .outerjoin(_PEOPLE, _PEOPLE.c.telegram_id == bindparam("telegram_id"))
+    .outerjoin(_STATES, and_(_STATES.c.chat_id == bindparam("chat_id"),
+                             _STATES.c.user_id == bindparam("telegram_id"))))
 
 
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -47,8 +53,16 @@ async def _who(session: AsyncSession, telegram_id: int, chat_id: int | None) -> 
     structure stamp are read in the same statement and left where their modules look for them."""
     if chat_id is None:
         return await person_by_telegram(session, telegram_id)
-    found = (await session.execute(_WHO, {"telegram_id": telegram_id, "chat_id": chat_id})).one()
-    person, state, stamp = found
+    (found,) = (await direct.run(session, _WHO, {"telegram_id": telegram_id,
+                                                 "chat_id": chat_id})).rows
+    people, states = len(_PERSON_KEYS), len(_STATE_KEYS)
+    sync = session.sync_session
+    person = None if found[0] is None else as_loaded(
+        sync, Person, dict(zip(_PERSON_KEYS, found[:people], strict=True)))
+    state = None if found[people] is None else as_loaded(
+        sync, ConversationState,
+        dict(zip(_STATE_KEYS, found[people:people + states], strict=True)))
+    stamp = found[people + states]
     conversation.remember(session, chat_id=chat_id, user_id=telegram_id, row=state)
     structure_snapshot.remember_stamp(session, stamp)
     return person

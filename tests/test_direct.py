@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
+from bot.db import keep_loaded
 from models import (
     Case,
     CaseAction,
@@ -20,9 +21,10 @@ from models import (
     CaseStatus,
     DataAccess,
     OutboxMessage,
+    Person,
     ProcessedUpdate,
 )
-from services import audit, direct, lifecycle, outbox, updates
+from services import audit, conversation, direct, directory, lifecycle, outbox, updates
 from services.clock import FrozenClock
 from services.outgoing import View
 from tests.conftest import Sessions
@@ -228,3 +230,40 @@ async def test_a_write_waits_for_another_writer_without_blocking_the_loop(
     async with sessions() as session:
         stored = (await session.execute(select(col(ProcessedUpdate.update_id)))).scalars().all()
     assert sorted(stored) == [1, 2]
+
+
+async def test_who_is_this_gives_the_sessions_own_rows(
+    sessions: Sessions, clock: FrozenClock, engine: AsyncEngine,
+) -> None:
+    # "Who is this" reads the person and their conversation state as columns: they must still
+    # be the session's objects, changed and written like rows a query loaded.
+    async with sessions() as session, session.begin():
+        await load_sample(session)
+        first = await person(session, 801, "李阿姨")
+        await conversation.wait_for(session, clock=clock, chat_id=-5, user_id=801,
+                                    step="building", data={"text": "漏水"})
+    reads: list[str] = []
+
+    def read(*args: Any) -> None:
+        reads.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", read)
+    try:
+        async with sessions() as session, session.begin():
+            keep_loaded(session)  # as an update's session (bot/processing.py)
+            me = await directory.ensure_person(session, telegram_id=801, name="李阿姨",
+                                               chat_id=-5, private_chat_at=AT)
+            assert me.id == first.id and me.name == "李阿姨" and me.created_at == first.created_at
+            assert await session.get(Person, me.id) is me  # held: not read again
+            waiting = await conversation.current(session, chat_id=-5, user_id=801)
+            assert waiting is not None and waiting.data == {"text": "漏水"}
+            await conversation.wait_for(session, clock=clock, chat_id=-5, user_id=801,
+                                        step="room")
+            assert len(reads) == 1  # the one "who is this" statement
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", read)
+    async with sessions() as session:
+        again = await session.get(Person, first.id)
+        state = await conversation.current(session, chat_id=-5, user_id=801)
+    assert again is not None and again.private_chat_at == AT  # the change was written
+    assert state is not None and state.step == "room"

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, func, literal, select
+from sqlalchemy import Table, and_, bindparam, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -34,6 +34,7 @@ _PEOPLE: Table = Person.__table__  # type: ignore[attr-defined]
 _STATES: Table = ConversationState.__table__  # type: ignore[attr-defined]
 _PERSON_KEYS = tuple(c.key for c in _PEOPLE.columns)
 _STATE_KEYS = tuple(c.key for c in _STATES.columns)
+_ADD_PERSON = direct.Statement(insert(_PEOPLE).returning(_PEOPLE.c.id))
 _WHO = direct.Statement(
     select(*_PEOPLE.columns, *_STATES.columns, structure_snapshot.STAMP.label("stamp"))
     .select_from(_ANCHOR)
@@ -76,10 +77,13 @@ async def ensure_person(
     chat of the update, its conversation state and the structure stamp come in the same query)."""
     person = await _who(session, telegram_id, chat_id)
     if person is None:
-        person = new_row(Person, telegram_id=telegram_id, name=name[:100] or str(telegram_id),
-                         private_chat_at=private_chat_at)
-        session.add(person)
-        await session.flush()  # the new resident's id
+        fresh = new_row(Person, telegram_id=telegram_id, name=name[:100] or str(telegram_id),
+                        private_chat_at=private_chat_at)
+        # Written at once for the new resident's id, with one Core INSERT instead of the ORM's
+        # flush (a first contact is never staff: no snapshot looks at it, as with the flush).
+        values = {key: fresh.__dict__.get(key) for key in _PERSON_KEYS if key != "id"}
+        (added,) = (await direct.run(session, _ADD_PERSON, values)).rows
+        person = as_loaded(session.sync_session, Person, {**values, "id": added[0]})
     elif private_chat_at is not None and person.private_chat_at is None:
         person.private_chat_at = private_chat_at  # written with the update's other changes
     return person

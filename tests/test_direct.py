@@ -267,3 +267,31 @@ async def test_who_is_this_gives_the_sessions_own_rows(
         state = await conversation.current(session, chat_id=-5, user_id=801)
     assert again is not None and again.private_chat_at == AT  # the change was written
     assert state is not None and state.step == "room"
+
+
+async def test_a_first_contact_is_written_at_once_and_held(
+    sessions: Sessions, engine: AsyncEngine,
+) -> None:
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2].split()[0])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with sessions() as session, session.begin():
+            keep_loaded(session)
+            new = await directory.ensure_person(session, telegram_id=901, name="王大爷" * 60,
+                                                chat_id=-7, private_chat_at=AT)
+            assert new.id is not None and await session.get(Person, new.id) is new
+            assert not session.new and not session.dirty  # stored, nothing left to write
+            assert statements == ["SELECT", "INSERT"]
+            again = await directory.ensure_person(session, telegram_id=901, name="王大爷",
+                                                  chat_id=-7)
+            assert again is new
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    async with sessions() as session:
+        stored = await session.get(Person, new.id)
+    assert stored is not None and stored.telegram_id == 901 and stored.private_chat_at == AT
+    assert stored.name == ("王大爷" * 60)[:100] and stored.created_at == new.created_at

@@ -47,18 +47,21 @@ class Outcome(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class _Slot:
-    """One positional parameter: the caller's key, else a value fixed in the statement."""
+    """One positional parameter: the caller's value (an item of it, for a list expanded into
+    `IN (…)`), else a value the statement holds."""
 
     key: str
-    fixed: Any
     given: bool  # taken from the caller's parameters (else `fixed`, or `make()`)
+    fixed: Any
     make: Callable[[], Any] | None
     convert: Callable[[Any], Any] | None
+    item: int | None = None  # the position in an expanded list
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """A statement compiled for one dialect and one set of given keys."""
+    """A statement compiled for one dialect and one set of given keys (and, with lists
+    expanded into `IN (…)`, their lengths)."""
 
     sql: str
     slots: tuple[_Slot, ...]
@@ -74,6 +77,8 @@ class _Plan:
                 value = slot.make()
             else:
                 value = slot.fixed
+            if slot.item is not None:
+                value = value[slot.item]
             out.append(value if slot.convert is None else slot.convert(value))
         return tuple(out)
 
@@ -84,6 +89,42 @@ class _Plan:
             return [tuple(row) for row in raw]
         return [tuple(value if convert is None else convert(value)
                       for value, convert in zip(row, results, strict=True)) for row in raw]
+
+
+@dataclass(slots=True)
+class _Expanding:
+    """A statement with lists expanded into `IN (…)`: one plan per length of the caller's
+    lists (the statement's own lists have one length)."""
+
+    compiled: Any
+    keys: frozenset[str]
+    lists: tuple[str, ...]  # the caller's keys whose values are expanded
+    results: tuple[Callable[[Any], Any] | None, ...] | None
+    shapes: dict[tuple[int, ...], _Plan]
+
+    def plan(self, params: Params) -> _Plan:
+        shape = tuple(len(params[key]) for key in self.lists)
+        found = self.shapes.get(shape)
+        if found is None:
+            found = self.shapes[shape] = self._expand(params)
+        return found
+
+    def _expand(self, params: Params) -> _Plan:
+        compiled = self.compiled
+        # SQLAlchemy's own expansion for these lengths: the statement's text, its parameters'
+        # order and their processors (the values themselves are taken per call).
+        expanded = compiled._process_parameters_for_postcompile(
+            compiled.construct_params(dict(params)), _populate_self=False)
+        items = {name: (origin, index) for origin, names in expanded.parameter_expansion.items()
+                 for index, name in enumerate(names)}
+        slots = []
+        for name in expanded.positiontup:
+            origin, index = items.get(name, (name, None))
+            bind = compiled.binds[origin]
+            slots.append(_Slot(key=bind.key, given=bind.key in self.keys, fixed=bind.value,
+                               make=bind.callable, convert=expanded.processors.get(name),
+                               item=index))
+        return _Plan(expanded.statement, tuple(slots), self.results)
 
 
 _NOT_DIRECT = None  # a plan cache entry: this statement always goes through the session
@@ -97,38 +138,37 @@ class Statement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, frozenset[str]], _Plan | None] = {}
+        self._plans: dict[tuple[str, frozenset[str]], _Plan | _Expanding | None] = {}
 
-    def plan(self, dialect: Dialect, keys: frozenset[str]) -> _Plan | None:
-        """The compiled form for this dialect and these given keys; None: not directly."""
+    def plan(self, dialect: Dialect, params: Params, *, many: bool = False) -> _Plan | None:
+        """The compiled form for this dialect and these parameters; None: not directly."""
+        keys = frozenset(params)
         cache_key = (dialect.name, keys)
         try:
-            return self._plans[cache_key]
+            found = self._plans[cache_key]
         except KeyError:
-            plan = self._plans[cache_key] = _compile(self.statement, dialect, keys)
-            return plan
+            found = self._plans[cache_key] = _compile(self.statement, dialect, keys)
+        if isinstance(found, _Expanding):
+            # Rows of different lengths cannot share one statement (nor can the session's
+            # executemany run them).
+            return None if many else found.plan(params)
+        return found
 
 
-def _compile(statement: Any, dialect: Dialect, keys: frozenset[str]) -> _Plan | None:
+def _compile(statement: Any, dialect: Dialect,
+             keys: frozenset[str]) -> _Plan | _Expanding | None:
     if dialect.driver not in _DRIVERS:
         return _NOT_DIRECT
     # Compiled as for many rows: no RETURNING of the primary key added for one row (the
     # callers read back only what their statement's own RETURNING names).
     compiled: Any = statement.compile(dialect=dialect, column_keys=sorted(keys),
                                       for_executemany=True)
-    if (compiled.positiontup is None or compiled.post_compile_params
-            or compiled.literal_execute_params or compiled.insert_prefetch
-            or compiled.update_prefetch):
+    if (compiled.positiontup is None or compiled.literal_execute_params
+            or compiled.insert_prefetch or compiled.update_prefetch):
         return _NOT_DIRECT
-    processors = compiled._bind_processors
-    slots = []
-    for name in compiled.positiontup:
-        bind = compiled.binds[name]
-        given = bind.key in keys
-        if not given and bind.required:
+    for bind in compiled.binds.values():
+        if bind.required and bind.key not in keys:
             return _NOT_DIRECT  # the session would refuse it with its own message
-        slots.append(_Slot(key=bind.key, fixed=bind.value, given=given, make=bind.callable,
-                           convert=processors.get(name)))
     results = None
     if compiled.isinsert or compiled.isupdate or compiled.isdelete:
         explicit = bool(getattr(statement, "_returning", ()))
@@ -137,6 +177,16 @@ def _compile(statement: Any, dialect: Dialect, keys: frozenset[str]) -> _Plan | 
     if explicit and compiled._result_columns:
         results = tuple(entry.type._cached_result_processor(dialect, None)
                         for entry in compiled._result_columns)
+    if compiled.post_compile_params:
+        lists = tuple(sorted(bind.key for bind in compiled.post_compile_params
+                             if bind.key in keys))
+        return _Expanding(compiled, keys, lists, results, {})
+    processors = compiled._bind_processors
+    slots = []
+    for name in compiled.positiontup:
+        bind = compiled.binds[name]
+        slots.append(_Slot(key=bind.key, given=bind.key in keys, fixed=bind.value,
+                           make=bind.callable, convert=processors.get(name)))
     return _Plan(compiled.string, tuple(slots), results)
 
 
@@ -154,7 +204,7 @@ async def run(session: AsyncSession, statement: Statement,
     conn = await _connection(session)
     if conn is None:
         return await _through_session(session, statement, params)
-    plan = statement.plan(conn.dialect, frozenset(batch[0]))
+    plan = statement.plan(conn.dialect, batch[0], many=many)
     if plan is None:
         return await _through_session(session, statement, params)
     values = [plan.values(row) for row in batch]

@@ -181,15 +181,16 @@ _CASES = Case.__table__.c  # type: ignore[attr-defined]
 OPEN_CASES = (select(_CASES.assignee_id, func.count()).where(
     _CASES.assignee_id.in_(bindparam("person_ids", expanding=True)),
     _CASES.status.in_(OPEN_STATUSES)).group_by(_CASES.assignee_id))
+_OPEN_CASES = direct.Statement(OPEN_CASES)
 
 
 async def open_case_counts(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, int]:
     """Count the open cases assigned to each of these people."""
     if not person_ids:
         return {}
-    result = await session.execute(OPEN_CASES, {"person_ids": list(person_ids)})
+    result = await direct.run(session, _OPEN_CASES, {"person_ids": list(person_ids)})
     counts = dict.fromkeys(person_ids, 0)
-    counts.update({pid: n for pid, n in result.all() if pid is not None})
+    counts.update({pid: n for pid, n in result.rows if pid is not None})
     return counts
 
 

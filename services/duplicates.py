@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseKind
-from services import fault_topics
+from services import direct, fault_topics
 from services.intake_text import normalise
 from services.lifecycle import OPEN_STATUSES
 from services.voice_rules import VoiceRules
@@ -45,8 +45,8 @@ def _alike(place: ColumnElement[bool]) -> Select[int, str, int | None]:
 
 
 # Built once (the check runs on every located repair report), per kind of place.
-_IN_BUILDING = _alike(_CASES.c.building_id == bindparam("place"))
-_IN_GRID = _alike(_CASES.c.grid_id == bindparam("place"))
+_IN_BUILDING = direct.Statement(_alike(_CASES.c.building_id == bindparam("place")))
+_IN_GRID = direct.Statement(_alike(_CASES.c.grid_id == bindparam("place")))
 
 
 def similarity(first: str, second: str) -> float:
@@ -90,10 +90,10 @@ async def find_duplicate(
         return None  # a window of 0 turns the check off
     statement, place = ((_IN_BUILDING, building_id) if building_id is not None
                         else (_IN_GRID, grid_id))
-    found = await session.execute(statement, {"community_id": community_id, "place": place,
-                                              "since": now - rules.duplicate_window})
+    found = await direct.run(session, statement, {"community_id": community_id, "place": place,
+                                                  "since": now - rules.duplicate_window})
     scored = [(similarity(text, theirs), case_id, reporter_id)
-              for case_id, theirs, reporter_id in found.all()]
+              for case_id, theirs, reporter_id in found.rows]
     best = max(scored, key=lambda scored_case: scored_case[0], default=None)
     if best is None or best[0] < rules.duplicate_similarity:
         return None

@@ -7,7 +7,7 @@ from sqlalchemy import literal_column, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, CaseKind, Person, Role
-from services import directory, outbox
+from services import direct, directory, outbox
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,9 @@ class Route:
 # the private chats of those who never wrote to the bot: one round trip instead of two, each part
 # as its own module writes it (the third column says which part a row is from).
 _LOAD, _OUTCOME = 0, 1
-_LOADS_AND_OUTCOMES = union_all(
+_LOADS_AND_OUTCOMES = direct.Statement(union_all(
     directory.OPEN_CASES.add_columns(literal_column(str(_LOAD))),
-    outbox.OUTCOMES.add_columns(literal_column(str(_OUTCOME))))
+    outbox.OUTCOMES.add_columns(literal_column(str(_OUTCOME)))))
 
 
 def _least(people: Sequence[Person], counts: dict[int, int]) -> Person | None:
@@ -66,8 +66,9 @@ async def loads_and_outcomes(
         return await directory.open_case_counts(session, ids), {}
     counts = dict.fromkeys(ids, 0)
     outcome: dict[int, bool] = {}
-    rows = await session.execute(_LOADS_AND_OUTCOMES, {"person_ids": ids, "chat_ids": unknown})
-    for key, value, part in rows.all():
+    rows = await direct.run(session, _LOADS_AND_OUTCOMES, {"person_ids": ids,
+                                                            "chat_ids": unknown})
+    for key, value, part in rows.rows:
         if part == _LOAD and key is not None:
             counts[int(key)] = int(value)
         elif part == _OUTCOME:

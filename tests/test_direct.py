@@ -24,7 +24,17 @@ from models import (
     Person,
     ProcessedUpdate,
 )
-from services import audit, conversation, direct, directory, lifecycle, outbox, updates
+from services import (
+    audit,
+    conversation,
+    direct,
+    directory,
+    duplicates,
+    lifecycle,
+    outbox,
+    routing,
+    updates,
+)
 from services.clock import FrozenClock
 from services.outgoing import View
 from tests.conftest import Sessions
@@ -38,24 +48,50 @@ def _dialect(engine: AsyncEngine) -> Any:
 
 
 async def test_the_hot_statements_compile_for_the_short_way(engine: AsyncEngine) -> None:
-    # A Python-side default or an expanding list would send them back through the session
-    # silently, and the hot path would lose what this module is for.
+    # A Python-side default or a literal rendered per call would send them back through the
+    # session silently, and the hot path would lose what this module is for.
     dialect = _dialect(engine)
-    leased_keys = {"chat_id", "payload", "case_id", "created_at", "attempts", "priority",
-                   *outbox._lease_params(1, "o", AT, AT)}
-    hot = [
-        (updates._claim(dialect.name), {"update_id", "at"}),
-        (lifecycle._ADD_CASE, set(lifecycle._CASE_COLUMNS) - {"id"}),
-        (lifecycle._ADD_EVENTS, {"case_id", "at", "note", "assignee_id", "actor_id", "action",
-                                 "from_status", "to_status"}),
-        (outbox._insert_leased(), set(leased_keys)),
-        (outbox._INSERT, {"chat_id", "payload", "case_id", "created_at", "attempts",
-                          "priority"}),
-        (outbox._MARK_SENT, {"row_id", "message_id", "at"}),
-        (audit._RECORD, {"at", "viewer_id", "subject_id", "case_id", "what"}),
+    leased = {"chat_id": 1, "payload": {}, "case_id": None, "created_at": AT, "attempts": 0,
+              "priority": 0, **outbox._lease_params(1, "o", AT, AT)}
+    hot: list[tuple[direct.Statement, dict[str, Any]]] = [
+        (updates._claim(dialect.name), {"update_id": 1, "at": AT}),
+        (directory._WHO, {"telegram_id": 1, "chat_id": 2}),
+        (directory._ADD_PERSON, dict.fromkeys(directory._PERSON_KEYS[1:])),
+        (directory._OPEN_CASES, {"person_ids": [1, 2]}),
+        (routing._LOADS_AND_OUTCOMES, {"person_ids": [1, 2], "chat_ids": []}),
+        (duplicates._IN_BUILDING, {"community_id": 1, "place": 2, "since": AT}),
+        (duplicates._IN_GRID, {"community_id": 1, "place": 2, "since": AT}),
+        (lifecycle._ADD_CASE, dict.fromkeys(set(lifecycle._CASE_COLUMNS) - {"id"})),
+        (lifecycle._ADD_EVENTS, dict.fromkeys(("case_id", "at", "note", "assignee_id",
+                                               "actor_id", "action", "from_status",
+                                               "to_status"))),
+        (outbox._insert_leased(), leased),
+        (outbox._INSERT, dict.fromkeys(("chat_id", "payload", "case_id", "created_at",
+                                        "attempts", "priority"))),
+        (outbox._MARK_SENT, {"row_id": 1, "message_id": 2, "at": AT}),
+        (audit._RECORD, dict.fromkeys(("at", "viewer_id", "subject_id", "case_id", "what"))),
     ]
-    for statement, keys in hot:
-        assert statement.plan(dialect, frozenset(keys)) is not None, statement.statement
+    for statement, params in hot:
+        assert statement.plan(dialect, params) is not None, statement.statement
+
+
+async def test_lists_in_a_statement_take_their_length_per_call(
+    sessions: Sessions, clock: FrozenClock,
+) -> None:
+    async with sessions() as session, session.begin():
+        await load_sample(session)
+        reporter = await person(session, 511)
+        reported = [await make_case(session, clock, reporter=reporter, number="3")
+                    for _ in range(3)]
+    assignee = reported[0].case.assignee_id
+    assert assignee is not None
+    async with sessions() as session:
+        for ids in ([assignee], [assignee, 424242], [424242], []):
+            counts = await directory.open_case_counts(session, ids)
+            assert counts == {i: 3 if i == assignee else 0 for i in ids}
+        counts, delivered = await routing.loads_and_outcomes(session, [
+            p for p in [await session.get(Person, assignee)] if p is not None])
+    assert counts == {assignee: 3}
 
 
 async def test_a_report_is_stored_as_the_session_would_store_it(

@@ -10,13 +10,19 @@ processors; what runs is exactly what the session would run, in the session's tr
 on its connection.
 
 The statements themselves stay written once, as Core, in the services; this module only runs
-them. It falls back to `session.execute` whenever the short way could differ from it:
-- the session holds ORM changes not yet flushed (the session would flush them first);
-- the statement cannot be compiled once: lists expanded per call (`IN`), Python-side column
-  defaults, a dialect other than SQLite's and asyncpg's.
-SQLAlchemy's `before_cursor_execute` event still fires for each statement (the bench's statement
-counter and the tests' statement traces see them), and a driver error arrives as SQLAlchemy's
-own `DBAPIError` subclass, as it would through the session.
+them, as the session would:
+- ORM changes not yet written are flushed first (autoflush);
+- lists expanded into `IN (…)` get one compiled form per length, from SQLAlchemy's own expansion;
+- SQLAlchemy's `before_cursor_execute` event fires for each statement (the bench's statement
+  counter and the tests' statement traces see them);
+- a driver error arrives as SQLAlchemy's own `DBAPIError` subclass, and a broken connection is
+  invalidated, by SQLAlchemy's own handler.
+A statement that cannot be compiled once (a literal rendered per call, a Python-side column
+default, a driver other than ours for SQLite and asyncpg) goes through `session.execute`.
+
+The session's own events (`do_orm_execute`) do not fire: a statement here must not be one that
+a session listener has to see (services/structure_snapshot.py watches writes to the structure's
+tables; a new resident's row is not the structure's, as when the ORM flushed it).
 """
 
 import asyncio
@@ -199,8 +205,8 @@ async def run(session: AsyncSession, statement: Statement,
     if not batch:
         return Outcome([], 0)
     sync = session.sync_session
-    if sync._new or sync._deleted or sync.identity_map._modified:
-        return await _through_session(session, statement, params)  # it flushes them first
+    if sync.autoflush and (sync._new or sync._deleted or sync.identity_map._modified):
+        await session.flush()  # what the session does before any statement
     conn = await _connection(session)
     if conn is None:
         return await _through_session(session, statement, params)

@@ -3,6 +3,7 @@ part and never trained on): the issue's figures, every emergency category, the f
 that the committed model is the one the training command makes from the repository's files."""
 
 import json
+import math
 from collections import defaultdict
 
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from models.enums import CaseKind
 from services.intake import CONFIDENT, parse_report
 from services.intake_eval import TEST_FILES, Figures, load, measure
-from services.intake_model import MODEL_FILE, model
-from services.intake_safety import scan
+from services.intake_model import MODEL_FILE, features, model
+from services.intake_safety import _STRONG, _WEAK, Danger, scan
 from services.intake_text import normalise
 from services.intake_train import Settings, corpus_digest, load_rows, train_logistic
 
@@ -136,3 +137,33 @@ def test_confidence_is_calibrated_on_the_test_part(
         buckets[parsed.confidence >= CONFIDENT].append(parsed.kind.value == row["kind"])
     sure, unsure = (sum(b) / len(b) for b in (buckets[True], buckets[False]))
     assert sure >= 0.96 and unsure < sure
+
+
+def test_a_message_with_no_cue_at_all_is_no_danger_and_any_cue_is_looked_at(
+    test_part: list[dict[str, str | None]],
+) -> None:
+    # scan asks whether the whole message is defused only once a cue is found: a message
+    # with no cue is no danger, and one with any cue is listed as live, weak or defused.
+    cues = [*_STRONG.values(), *_WEAK.values()]
+    seen = {False: 0, True: 0}
+    for row in test_part:
+        text = normalise(str(row["text"]))
+        any_cue = any(cue.search(text) for cue in cues)
+        seen[any_cue] += 1
+        assert (scan(text) != Danger((), (), ())) == any_cue, text
+    assert seen[False] > 50 and seen[True] > 50
+
+
+def test_scores_are_the_bias_plus_the_scaled_weights_of_the_ngrams_found(
+    test_part: list[dict[str, str | None]],
+) -> None:
+    linear = model()
+    for message in [*(str(row["text"]) for row in test_part[::20]), "", "\u3000"]:
+        text = normalise(message)
+        rows = [linear.weights[f] for f in features(text, linear.sizes) if f in linear.weights]
+        scale = 1.0 / math.sqrt(len(rows)) if rows else 0.0
+        expected = list(linear.bias)
+        for weights in rows:
+            for k, w in enumerate(weights):
+                expected[k] += w * scale
+        assert linear.scores(text) == expected, text

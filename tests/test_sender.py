@@ -272,3 +272,14 @@ async def test_a_record_that_fails_once_is_committed_at_the_next_try(
     # Nothing was sent twice, and the chats take hand-offs again at once (not after 30 s).
     assert sorted(wire.log) == [(5, "0"), (5, "1"), (6, "2")]
     assert not sender._dropped
+
+
+async def test_a_send_not_answered_in_time_is_given_up_and_kept_for_a_retry() -> None:
+    wire = Wire()
+    wire.hold = asyncio.Event()  # never set: Telegram never answers
+    sender = OutboxSender(None, wire, limiter())  # type: ignore[arg-type]
+    sender.send_timeout_s = 0.01
+    row = OutboxMessage(id=1, chat_id=5, payload={"text": "hello"}, created_at=START)
+    delivery = await asyncio.wait_for(sender._deliver(5, [row]), 5)
+    assert (delivery.status, delivery.retry_after) == ("retry", 5.0)
+    assert "TimeoutError" in delivery.error and wire.log == [(5, "hello")]

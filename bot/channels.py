@@ -14,6 +14,7 @@ from bot.botcalls import (
     set_webhook_call,
 )
 from bot.transport import ApiTransport
+from bot.update_view import JsonView
 from handlers.types import Attachment, Contact, Effects, Incoming, Sender
 
 __all__ = ["ALLOWED_UPDATES", "ChannelCalls", "Core", "Failed", "display_name",
@@ -151,6 +152,15 @@ def _contact(message: Message) -> Contact | None:
     return Contact(printable(str(contact.phone_number or "")), contact.user_id)
 
 
+def _unsupported(message: Any) -> str | None:
+    """The first kind of message the bot cannot take that this one is, if any."""
+    # A JsonView holds only the fields its update has: one set operation says it has none of
+    # these kinds, where asking for each absent field is a Python call (its __getattr__).
+    if type(message) is JsonView and message.__dict__.keys().isdisjoint(UNSUPPORTED):
+        return None
+    return next((kind for kind in UNSUPPORTED if getattr(message, kind, None)), None)
+
+
 def incoming_from_message(message: Message, update_id: int, bot_id: int,
                           username: str) -> Incoming:
     """Reduce a received message (aiogram's or PTB's) to an Incoming."""
@@ -166,8 +176,7 @@ def incoming_from_message(message: Message, update_id: int, bot_id: int,
         attachment=attachment,
         album=getattr(message, "media_group_id", None) if attachment else None,
         contact=_contact(message),
-        unsupported=None if attachment else next(
-            (kind for kind in UNSUPPORTED if getattr(message, kind, None)), None),
+        unsupported=None if attachment else _unsupported(message),
     )
 
 

@@ -13,6 +13,8 @@ Job = Callable[[], Awaitable[None]]
 U = TypeVar("U")
 log = logging.getLogger("gridbot.polling")
 CONFLICT_RETRY_S = 10.0  # 409: another poller or a webhook; it will not clear up in a hurry
+# After a fetch, the next one waits for the oldest update in flight, at most this long (s).
+IN_FLIGHT_WAIT_S = 1.0
 
 
 class PrioritySlots:
@@ -204,8 +206,10 @@ async def poll_in_order(
                 # (the offset cannot pass an update in flight): at a steady trickle that was a
                 # second getUpdates round trip per update. The wait is bounded, so an update
                 # that arrives meanwhile behind a stuck one is still fetched within a second.
+                # (asyncio.timeout rather than wait_for: no task of its own on every poll.)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(tracker.changed.wait(), 1.0)
+                    async with asyncio.timeout(IN_FLIGHT_WAIT_S):
+                        await tracker.changed.wait()
     except Exception:
         log.exception("polling stopped")  # never die silently: the process would answer no one
         raise

@@ -19,7 +19,7 @@ from bot.ratelimit import FloodLimiter
 from bot.records import Records
 from models import OutboxMessage
 from services import audit, outbox
-from services.outgoing import Message, views_of
+from services.outgoing import Message, is_plain_text, views_of
 
 log = logging.getLogger("gridbot.sender")
 SEND_CONCURRENCY = 8  # sends on the wire at once: what a crash can repeat at most
@@ -57,9 +57,7 @@ class Transport(Protocol):
 
 def _mergeable(payload: dict[str, Any]) -> bool:
     """A plain new text message (no edit, deletion, file or condition) can join a summary."""
-    m = Message.from_json(payload)
-    return not (m.edit_message_id or m.delete_message_id or m.media or m.only_if_bot_admin
-                or m.ask_contact or m.remove_keyboard or m.views)
+    return is_plain_text(payload)
 
 
 def _buttons(row: OutboxMessage) -> int:
@@ -373,8 +371,9 @@ class OutboxSender:
     async def _deliver(self, chat_id: int, rows: list[OutboxMessage]) -> Delivery:
         payload = rows[0].payload if len(rows) == 1 else merged_payload([r.payload for r in rows])
         try:
-            return await asyncio.wait_for(self.transport.deliver(chat_id, payload),
-                                          self.send_timeout_s)
+            # asyncio.timeout rather than wait_for: no task of its own for every send.
+            async with asyncio.timeout(self.send_timeout_s):
+                return await self.transport.deliver(chat_id, payload)
         except Exception as exc:  # a bug or no answer in time: retry later, keep order
             log.warning("delivery crashed: %r", exc, extra={"outbox_id": rows[0].id})
             return Delivery("retry", retry_after=5.0, error=repr(exc))

@@ -51,20 +51,32 @@ class ButtonData:
 
     def pack(self) -> str:
         """Encode for callback_data."""
-        values = [_encode(getattr(self, f.name)) or "" for f in fields(self)]  # type: ignore[arg-type]
+        specs = _fields_of(type(self))
+        values = [_encode(getattr(self, f.name)) or "" for f in specs]
         if self.version == 1:  # the first layout: trailing zeros dropped
             while values and values[-1] == "0":
                 values.pop()
             data = ":".join([self.prefix, *values])
         else:
-            defaults = [None if f.default is MISSING else _encode(f.default)
-                        for f in fields(self)]  # type: ignore[arg-type]
+            defaults = [None if f.default is MISSING else _encode(f.default) for f in specs]
             while values and values[-1] == defaults[len(values) - 1]:
                 values.pop()
             data = ":".join([f"{self.prefix}~{self.version}", *values])
         if len(data.encode()) > MAX_BYTES:
             raise ValueError("callback_data over 64 bytes")
         return data
+
+
+_FIELDS: dict[type[ButtonData], tuple["Field[Any]", ...]] = {}
+
+
+def _fields_of(cls: type[ButtonData]) -> tuple["Field[Any]", ...]:
+    """A button class's dataclass fields, worked out once (every card packs a few buttons, and
+    `dataclasses.fields` builds the tuple anew on each call)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = fields(cls)  # type: ignore[arg-type]
+    return found
 
 
 def _encode(value: object) -> str | None:

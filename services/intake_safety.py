@@ -181,12 +181,15 @@ def _defused_here(text: str, match: re.Match[str]) -> bool:
                 or _NEGATION_AFTER.search(text[end:end + 12]))
 
 
-def _live(pattern: re.Pattern[str], text: str) -> bool | None:
-    """None when the pattern is absent; else whether one occurrence is not defused."""
-    matches = list(pattern.finditer(text))
-    if not matches:
-        return None
-    return any(not _defused_here(text, m) for m in matches)
+def _live(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether one occurrence of a pattern found in the text is not defused."""
+    return any(not _defused_here(text, m) for m in pattern.finditer(text))
+
+
+# (name, strong cue, weak cue or None) in the order of CUES, so that a scan, which for most
+# messages finds nothing, is one loop of searches without dictionary look-ups.
+_CHECKS = tuple((name, _STRONG[name], _WEAK.get(name)) for name in CUES)
+_NO_DANGER = Danger((), (), ())
 
 
 def scan(text: str) -> Danger:
@@ -194,13 +197,19 @@ def scan(text: str) -> Danger:
     live: list[str] = []
     weak: list[str] = []
     defused: list[str] = []
-    over = _message_defused(text)
-    for name in CUES:
-        for pattern, bucket in ((_STRONG[name], live), (_WEAK.get(name), weak)):
-            if pattern is None or (found := _live(pattern, text)) is None:
-                continue
-            (bucket if found and not over else defused).append(name)
-            break
+    over: bool | None = None  # whether the whole message is defused: asked once a cue is found
+    for name, strong, weak_cue in _CHECKS:
+        if strong.search(text):
+            pattern, bucket = strong, live
+        elif weak_cue is not None and weak_cue.search(text):
+            pattern, bucket = weak_cue, weak
+        else:
+            continue
+        if over is None:
+            over = _message_defused(text)
+        (bucket if not over and _live(pattern, text) else defused).append(name)
+    if over is None:
+        return _NO_DANGER
     return Danger(tuple(live), tuple(weak), tuple(defused))
 
 

@@ -216,6 +216,18 @@ class Message:
         )
 
 
+# The payload keys of whatever is more than a plain new text with buttons (see from_json).
+_BEYOND_PLAIN_TEXT = ("edit_message_id", "delete_message_id", "photo_png", "document",
+                      "photo_ids", "voice_id", "place", "only_if_bot_admin", "ask_contact",
+                      "remove_keyboard", "views")
+
+
+def is_plain_text(payload: dict[str, Any]) -> bool:
+    """Whether an outbox payload is a plain new text message (no edit, deletion, file,
+    condition, reply keyboard or view), read off the payload without building its Message."""
+    return not any(map(payload.get, _BEYOND_PLAIN_TEXT))
+
+
 def views_of(payload: dict[str, Any]) -> tuple[View, ...]:
     """The views of personal data an outbox payload gives when it is delivered."""
     return tuple(View(int(v["viewer_id"]), str(v["what"]), v.get("subject_id"), v.get("case_id"))

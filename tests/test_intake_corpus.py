@@ -3,16 +3,18 @@ part and never trained on): the issue's figures, every emergency category, the f
 that the committed model is the one the training command makes from the repository's files."""
 
 import json
+import math
 from collections import defaultdict
 
 import pytest
 
 from models.enums import CaseKind
+from services.chinese_numbers import normalise_numbers
 from services.intake import CONFIDENT, parse_report
 from services.intake_eval import TEST_FILES, Figures, load, measure
-from services.intake_model import MODEL_FILE, model
-from services.intake_safety import scan
-from services.intake_text import normalise
+from services.intake_model import MODEL_FILE, features, model
+from services.intake_safety import _STRONG, _WEAK, Danger, scan
+from services.intake_text import _CANTONESE, _SLIPS, _WIDTH, normalise, to_simplified
 from services.intake_train import Settings, corpus_digest, load_rows, train_logistic
 
 EMERGENCY_CATEGORIES = (
@@ -136,3 +138,56 @@ def test_confidence_is_calibrated_on_the_test_part(
         buckets[parsed.confidence >= CONFIDENT].append(parsed.kind.value == row["kind"])
     sure, unsure = (sum(b) / len(b) for b in (buckets[True], buckets[False]))
     assert sure >= 0.96 and unsure < sure
+
+
+def test_a_message_with_no_cue_at_all_is_no_danger_and_any_cue_is_looked_at(
+    test_part: list[dict[str, str | None]],
+) -> None:
+    # scan asks whether the whole message is defused only once a cue is found: a message
+    # with no cue is no danger, and one with any cue is listed as live, weak or defused.
+    cues = [*_STRONG.values(), *_WEAK.values()]
+    seen = {False: 0, True: 0}
+    for row in test_part:
+        text = normalise(str(row["text"]))
+        any_cue = any(cue.search(text) for cue in cues)
+        seen[any_cue] += 1
+        assert (scan(text) != Danger((), (), ())) == any_cue, text
+    assert seen[False] > 50 and seen[True] > 50
+
+
+def test_scores_are_the_bias_plus_the_scaled_weights_of_the_ngrams_found(
+    test_part: list[dict[str, str | None]],
+) -> None:
+    linear = model()
+    for message in [*(str(row["text"]) for row in test_part[::20]), "", "\u3000"]:
+        text = normalise(message)
+        rows = [linear.weights[f] for f in features(text, linear.sizes) if f in linear.weights]
+        scale = 1.0 / math.sqrt(len(rows)) if rows else 0.0
+        expected = list(linear.bias)
+        for weights in rows:
+            for k, w in enumerate(weights):
+                expected[k] += w * scale
+        assert linear.scores(text) == expected, text
+
+
+def test_normalising_replaces_every_cantonese_word_and_slip_as_one_look_per_word_would(
+    test_part: list[dict[str, str | None]],
+) -> None:
+    # normalise skips the word lists when one search finds none of their words.
+    def word_by_word(text: str) -> str:
+        text = to_simplified(text.translate(_WIDTH)).lower()
+        for word, mandarin in _CANTONESE:
+            text = text.replace(word, mandarin)
+        for pattern, fixed in _SLIPS:
+            text = pattern.sub(fixed, text)
+        return normalise_numbers(text)
+
+    slips = ["着伙", "著伙", "召火", "电题", "店梯", "煤汽", "燃汽", "冒眼", "救明", "困再",
+             "漏点", "昏到", "中疯", "摔到了地上", "摔到在"]
+    messages = [str(row["text"]) for row in test_part]
+    messages += [f"3号楼{word}了" for word, _ in _CANTONESE] + [f"快{slip}啊" for slip in slips]
+    changed = 0
+    for message in messages:
+        assert normalise(message) == word_by_word(message), message
+        changed += normalise(message) != normalise_numbers(to_simplified(message).lower())
+    assert changed > len(_CANTONESE) + len(slips)

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from bot.db import Sessions
 from bot.leader import Leadership
-from bot.logs import JsonFormatter
+from bot.logs import JsonFormatter, configure
 from models import ProcessedUpdate
 from scheduler.jobs import prune_processed_updates
 from services.clock import FrozenClock
@@ -28,6 +28,30 @@ def test_a_json_log_line_carries_the_update_and_case_ids() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert (line["msg"], line["update_id"], line["case_id"], line["level"]) == (
         "update processed", 42, 7, "INFO")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_configured_log_line_says_what_the_call_said(
+    fmt: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure("INFO", fmt)
+        logging.getLogger("gridbot.processing").info(
+            "update processed", extra={"update_id": 42, "case_id": [7, 8]})
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    if fmt == "text":
+        assert line.endswith(" INFO gridbot.processing update processed")
+        return
+    entry = json.loads(line)
+    assert (entry["msg"], entry["logger"], entry["level"]) == (
+        "update processed", "gridbot.processing", "INFO")
+    assert (entry["update_id"], entry["case_id"]) == (42, [7, 8])
+    assert set(entry) == {"ts", "level", "logger", "msg", "update_id", "case_id"}
 
 
 async def test_old_processed_update_ids_are_pruned_and_recent_ones_kept(

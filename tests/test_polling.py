@@ -68,6 +68,33 @@ async def test_a_steady_trickle_costs_one_get_updates_per_update() -> None:
     assert calls == [None, 2, 3, 4, 5, 6]  # never the same update asked for twice
 
 
+async def test_an_update_behind_a_stuck_one_is_still_fetched_after_the_bounded_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ordering, "IN_FLIGHT_WAIT_S", 0.01)
+    stuck, stop = asyncio.Event(), asyncio.Event()
+    handled: list[int] = []
+    calls: list[int | None] = []
+
+    async def fetch(offset: int | None) -> list[int]:
+        calls.append(offset)
+        if 2 in handled:
+            stop.set()
+        await asyncio.sleep(0)
+        return [1] if len(calls) == 1 else [1, 2]  # 2 arrives while 1 is still in flight
+
+    async def feed(update: int) -> None:
+        if update == 1:
+            await stuck.wait()  # never finishes: the offset stays at 1
+        handled.append(update)
+
+    await asyncio.wait_for(ordering.poll_in_order(
+        fetch=fetch, update_id=lambda u: u, key=lambda u: u, feed=feed, stop=stop,
+        transient=(OSError,)), 5)
+    assert handled == [2]
+    assert calls[:2] == [None, 1]
+
+
 async def test_an_unexpected_polling_error_is_logged_not_swallowed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

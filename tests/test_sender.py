@@ -17,7 +17,17 @@ from bot.ratelimit import FloodLimiter
 from bot.sender import SEND_CONCURRENCY, Delivery, OutboxSender
 from models import DataAccess, OutboxMessage, Person
 from services import outbox
-from services.outgoing import Message, View
+from services.outgoing import (
+    Button,
+    Document,
+    Message,
+    Photo,
+    Place,
+    SavedPhotos,
+    SavedVoice,
+    View,
+    is_plain_text,
+)
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -272,3 +282,30 @@ async def test_a_record_that_fails_once_is_committed_at_the_next_try(
     # Nothing was sent twice, and the chats take hand-offs again at once (not after 30 s).
     assert sorted(wire.log) == [(5, "0"), (5, "1"), (6, "2")]
     assert not sender._dropped
+
+
+async def test_a_send_not_answered_in_time_is_given_up_and_kept_for_a_retry() -> None:
+    wire = Wire()
+    wire.hold = asyncio.Event()  # never set: Telegram never answers
+    sender = OutboxSender(None, wire, limiter())  # type: ignore[arg-type]
+    sender.send_timeout_s = 0.01
+    row = OutboxMessage(id=1, chat_id=5, payload={"text": "hello"}, created_at=START)
+    delivery = await asyncio.wait_for(sender._deliver(5, [row]), 5)
+    assert (delivery.status, delivery.retry_after) == ("retry", 5.0)
+    assert "TimeoutError" in delivery.error and wire.log == [(5, "hello")]
+
+
+def test_only_plain_new_texts_with_buttons_may_join_a_summary() -> None:
+    plain = Message("楼道灯坏了", ((Button("接单", data="a:1"),),), reply_to_message_id=9)
+    others = [
+        Message("改", edit_message_id=3), Message("", delete_message_id=3),
+        Message("图", media=Photo(b"\x89PNG")), Message("表", media=Document("a.xlsx", b"x")),
+        Message("图", media=SavedPhotos(("f1", "f2"))), Message("", media=SavedVoice("v")),
+        Message("", media=Place(31.2, 121.4)), Message("置顶", only_if_bot_admin=True),
+        Message("电话", ask_contact="分享电话"), Message("好", remove_keyboard=True),
+        Message("卡片", views=(View(1, "phone", 2, 3),)),
+    ]
+    assert is_plain_text(plain.to_json()) and is_plain_text({"text": "旧的行"})
+    for message in others:
+        assert not is_plain_text(message.to_json()), message
+        assert Message.from_json(message.to_json()) == message  # every feature kept in the row

@@ -109,3 +109,20 @@ def test_an_odd_message_is_left_to_aiogram(change: dict[str, Any]) -> None:
 ])
 def test_an_odd_update_is_left_to_aiogram(data: Any) -> None:
     assert plain_update(data) is None
+
+
+@pytest.mark.parametrize(("extra", "unsupported"), [
+    ({"document": {"file_id": "d", "file_unique_id": "u"}, "caption": "台账"}, "document"),
+    ({"dice": {"emoji": "🎲", "value": 3}}, "dice"),
+    ({"text": "楼道灯坏了"}, None),
+])
+def test_what_the_bot_cannot_take_is_named_whichever_way_the_message_is_read(
+    extra: dict[str, Any], unsupported: str | None,
+) -> None:
+    data = {"message_id": 4, "date": 1, "chat": {"id": ALICE.id, "type": "private"},
+            "from": {"id": ALICE.id, "is_bot": False, "first_name": "Alice"}, **extra}
+    by_view = incoming_from_message(JsonView(data), 7, BOT_ID, "gridbot_test_bot")
+    message = Update.model_validate({"update_id": 7, "message": data}).message
+    assert message is not None
+    assert by_view.unsupported == unsupported
+    assert by_view == incoming_from_message(message, 7, BOT_ID, "gridbot_test_bot")

@@ -24,7 +24,7 @@ from models.construct import new_row
 from services import outbox
 from services.clock import Clock
 from services.deadlines import DeadlinePolicy
-from services.directory import ensure_person
+from services.directory import claim_and_ensure_person, ensure_person
 from services.errors import DomainError
 from services.updates import claim_update
 from services.voice_rules import VoiceRules
@@ -64,10 +64,15 @@ class Processor:
             async with self.sessions() as session, session.begin():
                 keep_loaded(session)
                 now = self.clock.now()
-                if not await claim_update(session, update_id=incoming.update_id, at=now):
+                # The claim and "who is this" (one statement on PostgreSQL).
+                me = await claim_and_ensure_person(
+                    session, update_id=incoming.update_id, at=now,
+                    telegram_id=incoming.sender.id, name=incoming.sender.name,
+                    private_chat_at=now if incoming.is_private else None,
+                    chat_id=incoming.chat_id)
+                if me is None:
                     log.info("duplicate update skipped", extra={"update_id": incoming.update_id})
                     return None
-                me = await self._person(session, incoming, now)
                 ctx = Context(session=session, clock=self.clock, texts=self.texts, tz=self.tz,
                               bot_username=self.bot_username, incoming=incoming, me=me,
                               deadlines=self.deadlines, voice=self.voice)

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from models import (
     Street,
 )
 from models.construct import as_loaded, new_row
-from services import conversation, direct, structure_snapshot
+from services import conversation, direct, structure_snapshot, updates
 from services.lifecycle import OPEN_STATUSES
 
 _BY_TELEGRAM = select(Person).where(col(Person.telegram_id) == bindparam("telegram_id"))
@@ -35,12 +36,20 @@ _STATES: Table = ConversationState.__table__  # type: ignore[attr-defined]
 _PERSON_KEYS = tuple(c.key for c in _PEOPLE.columns)
 _STATE_KEYS = tuple(c.key for c in _STATES.columns)
 _ADD_PERSON = direct.Statement(insert(_PEOPLE).returning(_PEOPLE.c.id))
-_WHO = direct.Statement(
-    select(*_PEOPLE.columns, *_STATES.columns, structure_snapshot.STAMP.label("stamp"))
-    .select_from(_ANCHOR)
-    .outerjoin(_PEOPLE, _PEOPLE.c.telegram_id == bindparam("telegram_id"))
-    .outerjoin(_STATES, and_(_STATES.c.chat_id == bindparam("chat_id"),
-                             _STATES.c.user_id == bindparam("telegram_id"))))
+
+
+def _who_statement(*claimed: Any) -> direct.Statement:
+    return direct.Statement(
+        select(*_PEOPLE.columns, *_STATES.columns, structure_snapshot.STAMP.label("stamp"),
+               *claimed)
+        .select_from(_ANCHOR)
+        .outerjoin(_PEOPLE, _PEOPLE.c.telegram_id == bindparam("telegram_id"))
+        .outerjoin(_STATES, and_(_STATES.c.chat_id == bindparam("chat_id"),
+                                 _STATES.c.user_id == bindparam("telegram_id"))))
+
+
+_WHO = _who_statement()
+_WHO_CLAIMING: dict[str, direct.Statement] = {}  # per database kind that can claim in it
 
 
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -56,6 +65,11 @@ async def _who(session: AsyncSession, telegram_id: int, chat_id: int | None) -> 
         return await person_by_telegram(session, telegram_id)
     (found,) = (await direct.run(session, _WHO, {"telegram_id": telegram_id,
                                                  "chat_id": chat_id})).rows
+    return _found(session, found, telegram_id, chat_id)
+
+
+def _found(session: AsyncSession, found: Sequence[Any], telegram_id: int,
+           chat_id: int) -> Person | None:
     people, states = len(_PERSON_KEYS), len(_STATE_KEYS)
     sync = session.sync_session
     person = None if found[0] is None else as_loaded(
@@ -76,6 +90,39 @@ async def ensure_person(
     """Return the person with this Telegram id, creating a resident on first contact (with the
     chat of the update, its conversation state and the structure stamp come in the same query)."""
     person = await _who(session, telegram_id, chat_id)
+    return await _ensured(session, person, telegram_id=telegram_id, name=name,
+                          private_chat_at=private_chat_at)
+
+
+async def claim_and_ensure_person(
+    session: AsyncSession, *, update_id: int, at: datetime, telegram_id: int, name: str,
+    private_chat_at: datetime | None, chat_id: int,
+) -> Person | None:
+    """Claim the update (services/updates.py) and return its sender as `ensure_person` does;
+    None when the update was processed already, and then nothing else is done. On PostgreSQL the
+    claim is part of the "who is this" statement: one round trip for both."""
+    claimed = updates.claimed_in_query(session.get_bind().dialect.name)
+    if claimed is None:
+        if not await updates.claim_update(session, update_id=update_id, at=at):
+            return None
+        return await ensure_person(session, telegram_id=telegram_id, name=name,
+                                   private_chat_at=private_chat_at, chat_id=chat_id)
+    dialect = session.get_bind().dialect.name
+    statement = _WHO_CLAIMING.get(dialect)
+    if statement is None:
+        statement = _WHO_CLAIMING[dialect] = _who_statement(claimed.label("claimed"))
+    (found,) = (await direct.run(session, statement, {
+        "telegram_id": telegram_id, "chat_id": chat_id, "update_id": update_id,
+        "at": at})).rows
+    if not found[-1]:
+        return None  # processed already: not even a first contact is registered again
+    person = _found(session, found[:-1], telegram_id, chat_id)
+    return await _ensured(session, person, telegram_id=telegram_id, name=name,
+                          private_chat_at=private_chat_at)
+
+
+async def _ensured(session: AsyncSession, person: Person | None, *, telegram_id: int, name: str,
+                   private_chat_at: datetime | None) -> Person:
     if person is None:
         fresh = new_row(Person, telegram_id=telegram_id, name=name[:100] or str(telegram_id),
                         private_chat_at=private_chat_at)

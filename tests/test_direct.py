@@ -331,3 +331,37 @@ async def test_a_first_contact_is_written_at_once_and_held(
         stored = await session.get(Person, new.id)
     assert stored is not None and stored.telegram_id == 901 and stored.private_chat_at == AT
     assert stored.name == ("王大爷" * 60)[:100] and stored.created_at == new.created_at
+
+
+async def test_the_claim_and_who_is_this_process_an_update_once(
+    sessions: Sessions, engine: AsyncEngine,
+) -> None:
+    # On PostgreSQL the claim is a WITH of "who is this" (one statement); on SQLite two. Either
+    # way a redelivered update is refused before anything else, even a first contact's row.
+    async def claim(update_id: int, telegram_id: int) -> Person | None:
+        async with sessions() as session, session.begin():
+            return await directory.claim_and_ensure_person(
+                session, update_id=update_id, at=AT, telegram_id=telegram_id, name="赵",
+                private_chat_at=None, chat_id=-9)
+
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        first = await claim(77, 950)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert first is not None and first.id is not None and first.telegram_id == 950
+    postgres = engine.dialect.name == "postgresql"
+    assert len(statements) == (2 if postgres else 3)  # (claim,) who, the new resident
+    assert await claim(77, 951) is None  # redelivered: not processed, nobody registered
+    assert await claim(78, 950) is not None
+    async with sessions() as session:
+        people = (await session.execute(select(col(Person.telegram_id))
+                                        .where(col(Person.telegram_id).in_([950, 951])))
+                  ).scalars().all()
+        claimed = (await session.execute(select(col(ProcessedUpdate.update_id)))).scalars()
+        assert list(people) == [950] and sorted(claimed) == [77, 78]

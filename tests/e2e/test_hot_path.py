@@ -270,16 +270,19 @@ async def test_a_report_costs_few_statements_one_commit_and_one_record(world: Wo
     # The update: claim; who is this (the person, their conversation state in this chat and the
     # structure stamp, one SELECT); the 我也遇到 check; the open-case counts of the grid's
     # workers with whether one without a private chat is reachable (one SELECT); the case; its
-    # two events (one INSERT); the replies (one INSERT). The card's audit row is written when
-    # the card is delivered, with its record.
-    assert len(processing) <= 7, processing
-    reads = [s for s in processing if s.startswith("SELECT")]
+    # two events (one INSERT); the replies (one INSERT). On PostgreSQL the claim is a WITH of
+    # "who is this": one statement less. The card's audit row is written when the card is
+    # delivered, with its record.
+    postgres = world.bot.engine.dialect.name == "postgresql"
+    assert len(processing) <= (6 if postgres else 7), processing
+    reads = [s for s in processing if s.startswith(("SELECT", "WITH"))]
     assert len(reads) == 3, reads
     assert all(t in reads[0] for t in ("person", "conversation_state", "structure_version"))
+    assert ("INSERT INTO processed_update" in reads[0]) == postgres, reads[0]
     assert "FROM cases" in reads[1] and "LIMIT" in reads[1]  # the duplicate check
     assert "count(*)" in reads[2] and "FROM outbox" in reads[2]  # loads and reachability
     assert [s.split()[2] for s in processing if s.startswith("INSERT")] == [
-        "processed_update", "cases", "case_event", "outbox"]
+        *([] if postgres else ["processed_update"]), "cases", "case_event", "outbox"]
     assert not [s for s in processing if "FROM building" in s or "FROM staff_role" in s]
     # The replies go to this process's sender: nothing leases them (an idle look for other
     # work may run meanwhile, and finds nothing), and recording them is an UPDATE or two.

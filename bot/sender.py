@@ -55,11 +55,6 @@ class Transport(Protocol):
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery: ...
 
 
-def _mergeable(payload: dict[str, Any]) -> bool:
-    """A plain new text message (no edit, deletion, file or condition) can join a summary."""
-    return is_plain_text(payload)
-
-
 def _buttons(row: OutboxMessage) -> int:
     return sum(len(r) for r in row.payload.get("buttons") or [])
 
@@ -271,7 +266,7 @@ class OutboxSender:
                 first = queue[0].priority >= outbox.REPLY
                 if chat_id < 0 and not urgent:
                     await self._log_backlog(chat_id)
-                    if (_mergeable(queue[0].payload) and len(queue) < MAX_MERGED
+                    if (is_plain_text(queue[0].payload) and len(queue) < MAX_MERGED
                             and self.limiter.room(chat_id) <= self.limiter.group_limit // 2):
                         # The group has had half its minute: let a summary gather what comes.
                         await asyncio.sleep(COLLECT_S)
@@ -354,13 +349,13 @@ class OutboxSender:
         its limit lets through now: one summary message instead of many."""
         head = queue[0]
         # The last third of the group's minute is kept for summaries.
-        if (chat_id >= 0 or not _mergeable(head.payload) or len(queue) < 2
+        if (chat_id >= 0 or not is_plain_text(head.payload) or len(queue) < 2
                 or len(queue) <= self.limiter.room(chat_id) - self.limiter.group_reserve):
             return [head]
         rows, length, buttons = [head], len(head.payload.get("text") or ""), _buttons(head)
         for row in queue[1:]:
             text = row.payload.get("text") or ""
-            if (not _mergeable(row.payload) or row.priority != head.priority
+            if (not is_plain_text(row.payload) or row.priority != head.priority
                     or length + 1 + len(text) > MAX_TEXT or buttons + _buttons(row) > MAX_BUTTONS
                     or len(rows) >= MAX_MERGED):
                 break

@@ -39,13 +39,16 @@ async def _nothing() -> None:
     """A coroutine that finishes at once."""
 
 
+FIRST_WAIT_S, LONGEST_WAIT_S = 0.0005, 0.02  # between tries while the lock is held
+
+
 def _retrying(call: Any, timeout: float) -> Any:
     """Run a sqlite3 call; while another connection holds the lock, let the loop run it."""
     if in_greenlet():
         # AsyncConnection.execute checks that the driver awaited something; this costs two
         # greenlet switches and never suspends.
         await_(_nothing())
-    delay, deadline = 0.0005, time.monotonic() + timeout
+    delay, deadline = FIRST_WAIT_S, time.monotonic() + timeout
     while True:
         try:
             return call()
@@ -53,7 +56,20 @@ def _retrying(call: Any, timeout: float) -> Any:
             if not _locked(error) or not in_greenlet() or time.monotonic() > deadline:
                 raise
         await_(asyncio.sleep(delay))
-        delay = min(delay * 2, 0.02)
+        delay = min(delay * 2, LONGEST_WAIT_S)
+
+
+async def unlocked(call: Any, timeout: float = LOCK_TIMEOUT_S) -> Any:
+    """`_retrying` for a caller on the loop itself (services/direct.py), not in a greenlet."""
+    delay, deadline = FIRST_WAIT_S, time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as error:
+            if not _locked(error) or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, LONGEST_WAIT_S)
 
 
 class Cursor(sqlite3.Cursor):

@@ -54,10 +54,15 @@ def new_row(model: type[M], **values: Any) -> M:
     state = row.__dict__
     for name, default in defaults.items():
         state[name] = values[name] if name in values else default(state)
+    _pydantic_parts(row, values)
+    return row
+
+
+def _pydantic_parts(row: SQLModel, values: dict[str, Any]) -> None:
+    """What pydantic's `__init__` sets besides the fields (its slots, not the row's dict)."""
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     object.__setattr__(row, "__pydantic_extra__", None)
     object.__setattr__(row, "__pydantic_private__", None)
-    return row
 
 
 def as_loaded(session: Session, model: type[M], values: dict[str, Any]) -> M:
@@ -70,11 +75,15 @@ def as_loaded(session: Session, model: type[M], values: dict[str, Any]) -> M:
     held = session.identity_map.get(key)
     if held is not None:
         return held  # type: ignore[no-any-return]
-    row = mapper.class_manager.new_instance()
+    return as_stored(session, model, values, key)
+
+
+def as_stored(session: Session, model: type[M], values: dict[str, Any], key: Any) -> M:
+    """A new object of a whole stored row (every column in `values`, `key` its identity key)
+    made persistent in the session, unchanged; the caller knows the session does not hold it."""
+    row = class_mapper(model).class_manager.new_instance()
     row.__dict__.update(values)
-    object.__setattr__(row, "__pydantic_fields_set__", set(values))
-    object.__setattr__(row, "__pydantic_extra__", None)
-    object.__setattr__(row, "__pydantic_private__", None)
+    _pydantic_parts(row, values)
     state = instance_state(row)
     state.key = key
     # The step add() and a query's load both end in for a row with an identity: into the

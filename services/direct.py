@@ -25,10 +25,8 @@ a session listener has to see (services/structure_snapshot.py watches writes to 
 tables; a new resident's row is not the structure's, as when the ORM flushed it).
 """
 
-import asyncio
 import re
 import sqlite3
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -38,9 +36,10 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
+from bot import sqlite_inline
+
 Params = Mapping[str, Any]
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
-LOCK_TIMEOUT_S = 30.0  # as bot/sqlite_inline.py: a write waits this long for another writer
 
 
 class Outcome(NamedTuple):
@@ -256,36 +255,20 @@ async def _on_sqlite(driver: Any, plan: _Plan, values: list[tuple[Any, ...]],
     """On the inline sqlite3 connection (bot/sqlite_inline.py): a write that finds another
     connection holding the lock lets the loop run it and tries again, as that module does."""
     cursor = sqlite3.Connection.cursor(driver)  # a plain cursor: the waiting is done here
+    timeout = driver.lock_timeout
     try:
         if plan.results is None:
-            if many:
-                await _unlocked(partial(cursor.executemany, plan.sql, values), driver)
-            else:
-                await _unlocked(partial(cursor.execute, plan.sql, values[0]), driver)
+            run = (partial(cursor.executemany, plan.sql, values) if many
+                   else partial(cursor.execute, plan.sql, values[0]))
+            await sqlite_inline.unlocked(run, timeout)
             return [], cursor.rowcount
         rows: list[Any] = []
         for one in values:  # one statement per row: no multi-row VALUES to build per count
-            await _unlocked(partial(cursor.execute, plan.sql, one), driver)
+            await sqlite_inline.unlocked(partial(cursor.execute, plan.sql, one), timeout)
             rows.extend(cursor.fetchall())
         return rows, cursor.rowcount if not many else len(values)
     finally:
         cursor.close()
-
-
-async def _unlocked(call: Callable[[], Any], driver: Any) -> None:
-    timeout = getattr(driver, "lock_timeout", LOCK_TIMEOUT_S)
-    delay, deadline = 0.0005, time.monotonic() + timeout
-    while True:
-        try:
-            call()
-            return
-        except sqlite3.OperationalError as error:
-            message = str(error)
-            locked = "database is locked" in message or "database table is locked" in message
-            if not locked or time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.02)
 
 
 async def _on_asyncpg(adapted: Any, dialect: Any, plan: _Plan, values: list[tuple[Any, ...]],

@@ -101,13 +101,13 @@ async def claim_and_ensure_person(
     """Claim the update (services/updates.py) and return its sender as `ensure_person` does;
     None when the update was processed already, and then nothing else is done. On PostgreSQL the
     claim is part of the "who is this" statement: one round trip for both."""
-    claimed = updates.claimed_in_query(session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    claimed = updates.claimed_in_query(dialect)
     if claimed is None:
         if not await updates.claim_update(session, update_id=update_id, at=at):
             return None
         return await ensure_person(session, telegram_id=telegram_id, name=name,
                                    private_chat_at=private_chat_at, chat_id=chat_id)
-    dialect = session.get_bind().dialect.name
     statement = _WHO_CLAIMING.get(dialect)
     if statement is None:
         statement = _WHO_CLAIMING[dialect] = _who_statement(claimed.label("claimed"))

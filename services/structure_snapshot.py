@@ -43,6 +43,7 @@ from models import (
     Street,
     StructureVersion,
 )
+from models.construct import as_stored
 
 STRUCTURE = (Street, Community, Grid, Building, GroupChat, StaffRole, GuideEntry)
 _TABLES: set[Table] = {m.__table__ for m in (*STRUCTURE, Person)}  # type: ignore[union-attr]
@@ -208,17 +209,8 @@ def _copy_in(session: Session, row: T) -> T:
     source = instance_state(row)
     if source.unloaded:  # not a whole row (none of ours): merge marks the rest as not loaded
         return session.merge(row, load=False)
-    copy = source.manager.new_instance()
-    values = copy.__dict__
-    for key, value in row.__dict__.items():
-        if key != "_sa_instance_state":
-            values[key] = value
-    state = instance_state(copy)
-    state.key = source.key
-    # The step add() and merge() both end in for a row with an identity: into the identity
-    # map, with the detached_to_persistent event (bot/db.py keeps the row for the update).
-    session._update_impl(state)
-    return copy
+    values = {key: value for key, value in row.__dict__.items() if key != "_sa_instance_state"}
+    return as_stored(session, type(row), values, source.key)  # type: ignore[type-var]
 
 
 def _pending(session: Session) -> bool:
